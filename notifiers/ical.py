@@ -1,0 +1,89 @@
+"""iCalendar rendering of milestones (RFC 5545).
+
+A deadline is an all-day event on its due date with an exclusive DTEND; a
+range spans its days; a recurring milestone carries its RRULE; a start is a
+one-day event on its first day. Relative, ongoing and unresolved milestones
+have no date and are left out of calendars.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+
+from icalendar import Calendar, Event, vRecur
+
+from parsers.milestones import Milestone
+
+PRODID = "-//duban//work plan milestones//ZH"
+_LABEL = {"deadline": "截止", "range": "期间", "start": "开始", "recurring": "例行"}
+
+
+def milestone_uid(m: Milestone) -> str:
+    key = "\x1f".join([m.doc, m.plan, "/".join(m.section), m.task or "", str(m.line), m.quote])
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32] + "@duban"
+
+
+def _summary(m: Milestone) -> str:
+    owners = "、".join((m.owners or {}).get("lead", []))
+    title = m.task or m.quote
+    return f"【{_LABEL[m.kind]}】{title}" + (f"（{owners}）" if owners else "")
+
+
+def _description(m: Milestone) -> str:
+    parts = [m.plan]
+    if m.section:
+        parts.append(" / ".join(m.section))
+    parts.append(f"原文（第{m.line}行）：{m.quote}")
+    if m.note:
+        parts.append(m.note)
+    return "\n".join(parts)
+
+
+def _first_occurrence(m: Milestone) -> dt.date:
+    from dateutil.rrule import rrulestr
+
+    start = dt.datetime.combine(m.start or m.ref, dt.time())
+    rule = rrulestr(m.rrule or "", dtstart=start)
+    first = rule.after(start, inc=True)
+    return first.date() if first else start.date()
+
+
+def milestone_event(m: Milestone, stamp: dt.datetime) -> Event | None:
+    if m.kind not in _LABEL:
+        return None
+    event = Event()
+    event.add("uid", milestone_uid(m))
+    event.add("dtstamp", stamp)
+    event.add("summary", _summary(m))
+    event.add("description", _description(m))
+    if m.kind == "deadline" and m.due:
+        first, last = m.due, m.due
+    elif m.kind == "range" and m.start and m.due:
+        first, last = m.start, m.due
+    elif m.kind == "start" and m.start:
+        first, last = m.start, m.start
+    elif m.kind == "recurring" and m.rrule:
+        first = last = _first_occurrence(m)
+        event.add("rrule", vRecur.from_ical(m.rrule))
+    else:
+        return None
+    event.add("dtstart", first)
+    event.add("dtend", last + dt.timedelta(days=1))
+    event.add("transp", "TRANSPARENT")
+    return event
+
+
+def calendar_of(milestones: Iterable[Milestone], name: str, stamp: dt.datetime) -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", "Asia/Shanghai")
+    for m in milestones:
+        event = milestone_event(m, stamp)
+        if event is not None:
+            cal.add_component(event)
+    return cal

@@ -1,0 +1,138 @@
+"""Calendar facts: month ends, the official working-day calendar (with 调休
+working weekends) and lunar holidays.
+
+Official holidays come from ``chinese_calendar``. For a year it does not
+cover yet, ``WorkdayCalendar`` falls back to "weekends are off" and warns,
+unless the admin supplied that year's days off and working weekends.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import logging
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import chinese_calendar
+from lunar_python import Lunar
+
+log = logging.getLogger(__name__)
+
+
+class HolidayDataMissing(UserWarning):
+    """The holiday calendar has no data for a year; weekends were used."""
+
+
+def month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def resolve_day(year: int, month: int, day: int) -> dt.date:
+    """``day`` -1 means the last day of the month."""
+    return month_end(year, month) if day == -1 else dt.date(year, month, day)
+
+
+def lunar_to_solar(year: int, month: int, day: int) -> dt.date:
+    solar = Lunar.fromYmd(year, month, day).getSolar()
+    return dt.date(solar.getYear(), solar.getMonth(), solar.getDay())
+
+
+@dataclass(eq=False)
+class WorkdayCalendar:
+    """Working days per the official calendar, extended by admin data."""
+
+    extra_holidays: set[dt.date] = field(default_factory=set)
+    extra_workdays: set[dt.date] = field(default_factory=set)
+    covered_years: set[int] = field(default_factory=set)
+
+    def add_year(self, year: int, holidays: Iterable[dt.date], workdays: Iterable[dt.date]) -> None:
+        self.extra_holidays.update(holidays)
+        self.extra_workdays.update(workdays)
+        self.covered_years.add(year)
+
+    def is_workday(self, day: dt.date) -> bool:
+        if day in self.extra_workdays:
+            return True
+        if day in self.extra_holidays:
+            return False
+        if day.year in self.covered_years:
+            return day.weekday() < 5
+        try:
+            return bool(chinese_calendar.is_workday(day))
+        except NotImplementedError:
+            _warn_missing(day.year)
+            return day.weekday() < 5
+
+    def add_workdays(self, start: dt.date, n: int) -> dt.date:
+        """The n-th working day after ``start`` (n >= 0; 0 = start itself if
+        it is a working day, else the next one)."""
+        day = start
+        if n == 0:
+            while not self.is_workday(day):
+                day += dt.timedelta(days=1)
+            return day
+        step = 1 if n > 0 else -1
+        left = abs(n)
+        while left:
+            day += dt.timedelta(days=step)
+            if self.is_workday(day):
+                left -= 1
+        return day
+
+    def previous_workday(self, day: dt.date) -> dt.date:
+        while not self.is_workday(day):
+            day -= dt.timedelta(days=1)
+        return day
+
+    def holiday_window(self, name: str, year: int) -> tuple[dt.date, dt.date] | None:
+        """First and last day off of an official holiday in ``year``,
+        including the weekend days joined to it."""
+        try:
+            days = _holiday_days(name, year)
+        except NotImplementedError:
+            _warn_missing(year)
+            return None
+        if not days:
+            return None
+        first, last = days[0], days[-1]
+        while self._is_day_off(first - dt.timedelta(days=1)):
+            first -= dt.timedelta(days=1)
+        while self._is_day_off(last + dt.timedelta(days=1)):
+            last += dt.timedelta(days=1)
+        return first, last
+
+    def _is_day_off(self, day: dt.date) -> bool:
+        try:
+            return not self.is_workday(day)
+        except NotImplementedError:
+            return False
+
+
+@lru_cache(maxsize=None)
+def _warn_missing(year: int) -> None:
+    message = (
+        f"no official holiday data for {year}: working days fall back to Monday-Friday; "
+        "add the year's holidays to the configuration"
+    )
+    log.warning(message)
+    warnings.warn(message, HolidayDataMissing, stacklevel=3)
+
+
+@lru_cache(maxsize=64)
+def _holiday_days(name: str, year: int) -> list[dt.date]:
+    out = []
+    day = dt.date(year, 1, 1)
+    # Raises NotImplementedError for uncovered years.
+    chinese_calendar.get_holiday_detail(day)
+    while day.year == year:
+        on_holiday, holiday = chinese_calendar.get_holiday_detail(day)
+        if on_holiday and holiday == name:
+            out.append(day)
+        day += dt.timedelta(days=1)
+    return out
+
+
+DEFAULT_CALENDAR = WorkdayCalendar()

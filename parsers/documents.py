@@ -1,0 +1,206 @@
+"""Documents: turn a file (txt in any Chinese encoding, docx, pdf, html)
+into the decoded text whose lines every milestone refers to.
+
+Table rows become one line each; where a table's header names owner or
+time columns, a row is written as "task(牵头单位:X;完成时间:Y)" so that the
+later stages read it like running text.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from parsers.errors import DocumentError
+
+FORMATS = ("txt", "docx", "pdf", "html")
+_SUFFIX = {".txt": "txt", ".text": "txt", ".md": "txt", ".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html"}
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_OWNER_HEADER = re.compile(r"牵头|责任|配合|协办|主办")
+_TIME_HEADER = re.compile(r"时间|时限|期限|节点")
+
+
+@dataclass(frozen=True)
+class Document:
+    path: str
+    format: str
+    text: str
+    encoding: str | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        return split_lines(self.text)
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as numbered everywhere: CRLF, CR and LF are each one break."""
+    return _LINE_BREAK.split(text)
+
+
+def load_document(path: str | Path) -> Document:
+    p = Path(path)
+    name = str(path)
+    if not p.exists():
+        raise DocumentError(name, "no such file")
+    if p.is_dir():
+        raise DocumentError(name, "is a directory, not a document")
+    data = p.read_bytes()
+    if not data.strip():
+        raise DocumentError(name, "empty document")
+    fmt = _SUFFIX.get(p.suffix.lower()) or _sniff(data, name, p.suffix)
+    return read_bytes(data, name, fmt)
+
+
+def read_bytes(data: bytes, name: str, fmt: str) -> Document:
+    if fmt == "docx":
+        return Document(name, fmt, _docx_text(data, name))
+    if fmt == "pdf":
+        return Document(name, fmt, _pdf_text(data, name))
+    text, encoding = decode_text(data, name)
+    if fmt == "html" or (fmt == "txt" and _looks_html(text)):
+        return Document(name, "html", _html_text(text), encoding)
+    return Document(name, "txt", text, encoding)
+
+
+def _sniff(data: bytes, name: str, suffix: str) -> str:
+    if data.startswith(b"%PDF"):
+        return "pdf"
+    if data.startswith(b"PK\x03\x04"):
+        return "docx"
+    if suffix and suffix.lower() not in ("",):
+        head = data[:2048]
+        if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise DocumentError(name, f"unsupported format {suffix!r}: expected .txt, .docx, .pdf or .html")
+    return "txt"
+
+
+def decode_text(data: bytes, name: str) -> tuple[str, str]:
+    """Decode by BOM, then strict UTF-8, then detection (GBK/GB18030, Big5…)."""
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return _checked(data.decode(enc), name), enc
+    if b"\x00" in data[:4096]:
+        raise DocumentError(name, "binary data, not a text document")
+    try:
+        return _checked(data.decode("utf-8"), name), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data).best()
+    if best is None or best.encoding is None:
+        raise DocumentError(name, "cannot detect the text encoding (binary data?)")
+    encoding = "gb18030" if best.encoding.lower() in ("gbk", "gb2312", "gb18030", "hz") else best.encoding
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise DocumentError(name, f"cannot decode as {encoding}: {exc}") from exc
+    return _checked(text, name), encoding
+
+
+def _checked(text: str, name: str) -> str:
+    if not text.strip():
+        raise DocumentError(name, "empty document")
+    controls = sum(1 for c in text if ord(c) < 32 and c not in "\r\n\t\f\v")
+    if controls > max(8, len(text) // 100):
+        raise DocumentError(name, "binary data, not a text document")
+    return text
+
+
+def _looks_html(text: str) -> bool:
+    head = text.lstrip()[:512].lower()
+    return head.startswith(("<!doctype html", "<html")) or ("<body" in head and "</" in text)
+
+
+def _row_line(cells: list[str], header: list[str]) -> str:
+    if not header or len(cells) != len(header):
+        return "\t".join(c for c in cells if c)
+    body, notes = [], []
+    for label, cell in zip(header, cells):
+        if not cell:
+            continue
+        if _OWNER_HEADER.search(label) or _TIME_HEADER.search(label):
+            notes.append(f"{label}:{cell}")
+        else:
+            body.append(cell)
+    line = "\t".join(body)
+    return f"{line}({';'.join(notes)})" if notes else line
+
+
+def _table_lines(rows: list[list[str]]) -> list[str]:
+    rows = [[" ".join(c.split()) for c in row] for row in rows if any(c.strip() for c in row)]
+    if not rows:
+        return []
+    header = rows[0] if any(_OWNER_HEADER.search(c) or _TIME_HEADER.search(c) for c in rows[0]) else []
+    out = ["\t".join(rows[0])] if header else []
+    out.extend(_row_line(r, header) for r in (rows[1:] if header else rows))
+    return out
+
+
+def _docx_text(data: bytes, name: str) -> str:
+    try:
+        import docx
+        from docx.table import Table
+        from docx.text.paragraph import Paragraph
+
+        document = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise DocumentError(name, f"corrupt .docx: {exc}") from exc
+    except Exception as exc:  # python-docx raises several lxml/opc errors
+        raise DocumentError(name, f"corrupt .docx: {type(exc).__name__}: {exc}") from exc
+    lines: list[str] = []
+    for child in document.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            lines.append(Paragraph(child, document).text)
+        elif tag == "tbl":
+            table = Table(child, document)
+            lines.extend(_table_lines([[cell.text for cell in row.cells] for row in table.rows]))
+    text = "\n".join(lines)
+    if not text.strip():
+        raise DocumentError(name, "the .docx holds no text")
+    return text
+
+
+def _pdf_text(data: bytes, name: str) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        raise DocumentError(name, f"corrupt .pdf: {exc}") from exc
+    text = "\n".join(pages)
+    if not text.strip():
+        raise DocumentError(name, "the .pdf has no text layer (scanned pages need OCR first)")
+    return text
+
+
+_BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "table", "ul", "ol", "pre"}
+
+
+def _html_text(markup: str) -> str:
+    from bs4 import BeautifulSoup, NavigableString, Tag
+
+    soup = BeautifulSoup(markup, "lxml")
+    for tag in soup(["script", "style", "noscript", "template", "head"]):
+        tag.decompose()
+    for table in soup.find_all("table"):
+        rows = [[cell.get_text(" ", strip=True) for cell in tr.find_all(["td", "th"])] for tr in table.find_all("tr")]
+        table.replace_with(NavigableString("\n" + "\n".join(_table_lines(rows)) + "\n"))
+    for tag in soup.find_all(True):
+        if isinstance(tag, Tag) and tag.name in _BLOCKS:
+            tag.insert_before("\n")
+            tag.insert_after("\n")
+    text = soup.get_text()
+    lines = [" ".join(line.split()) for line in split_lines(text)]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip("\n")

@@ -1,0 +1,139 @@
+"""Input hygiene: make one line of a plan matchable while remembering where
+every character came from.
+
+Matching runs on the normalized text; quotes are cut from the original line
+through ``Normalized.source_span`` so that they stay exact substrings of what
+was written.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import cn2an
+import opencc
+
+_T2S = opencc.OpenCC("t2s")
+
+# Characters that may precede a Chinese numeral we turn into digits: a word
+# character before it ("统一年度", "唯一") means the numeral is part of a word.
+_NUMERAL_LEAD_OK = set("第近前后每满用到至约及和或、于在自从截今明年月次为期内逾超过共计达")
+_CN_DIGITS = "〇零○一二两三四五六七八九十百千"
+_NUMERAL_RUN = re.compile(
+    rf"[{_CN_DIGITS}]+(?=(年|月|日|号|个|天|周|季度|次|小时|工作日|星期|旬|期))"
+)
+_YEAR_DIGITS = str.maketrans("〇零○一二三四五六七八九", "000123456789")
+_GLOSS = re.compile(
+    r"(?<=[\u4e00-\u9fff])\([a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜ]+\)(?=[\u4e00-\u9fff])"
+)
+_LETTER_DIGITS = re.compile(r"(?<![A-Za-z])[0-9lIoO]*[0-9][0-9lIoO]*(?![A-Za-z])")
+_LETTER_ONLY = re.compile(r"(?<![A-Za-z0-9])[lIoO0-9]{2,}(?=(个|日|月|年|天|号))")
+_YEAR_INTO_MONTH = re.compile(r"(?<!\d)(20\d{2})(1[0-2]|[1-9])(?=月)")
+_MASKED = re.compile(r"《[^《》]*》|〔\d{4}〕|\[\d{4}\]")
+MASK = "□"
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """A normalized line; ``src[i]`` is the index in the original line of
+    normalized character ``i``."""
+
+    text: str
+    src: tuple[int, ...]
+    original: str
+
+    def source_span(self, start: int, end: int) -> tuple[int, int]:
+        if start >= end:
+            return (self.src[start] if start < len(self.src) else len(self.original),) * 2
+        return self.src[start], self.src[end - 1] + 1
+
+    def quote(self, start: int, end: int) -> str:
+        a, b = self.source_span(start, end)
+        return self.original[a:b]
+
+
+def _width(ch: str) -> str:
+    code = ord(ch)
+    if 0xFF01 <= code <= 0xFF5E or code == 0x3000:
+        return unicodedata.normalize("NFKC", ch)
+    return ch
+
+
+def _simplified(line: str) -> str:
+    converted: str = _T2S.convert(line)
+    if len(converted) == len(line):
+        return converted
+    return "".join(_T2S.convert(ch) or ch for ch in line)
+
+
+def _cn_number(run: str, unit: str) -> str | None:
+    if unit == "年" and len(run) == 4 and all(c in "〇零○一二三四五六七八九" for c in run):
+        return run.translate(_YEAR_DIGITS)
+    try:
+        value = cn2an.cn2an(run.replace("○", "零"), "smart")
+    except (ValueError, KeyError, IndexError):
+        return None
+    return str(int(value))
+
+
+class _Builder:
+    def __init__(self, text: str, src: list[int]) -> None:
+        self.text = text
+        self.src = src
+
+    def sub(self, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str | None]) -> None:
+        out: list[str] = []
+        src: list[int] = []
+        pos = 0
+        for m in pattern.finditer(self.text):
+            new = repl(m)
+            if new is None:
+                continue
+            out.append(self.text[pos : m.start()])
+            src.extend(self.src[pos : m.start()])
+            out.append(new)
+            span = self.src[m.start() : m.end()] or [self.src[m.start()] if m.start() < len(self.src) else 0]
+            # Spread the new characters over the old span; an insertion points
+            # at the character it was inserted before.
+            for i in range(len(new)):
+                src.append(span[min(i * len(span) // max(len(new), 1), len(span) - 1)])
+            pos = m.end()
+        out.append(self.text[pos:])
+        src.extend(self.src[pos:])
+        self.text = "".join(out)
+        self.src = src
+
+
+def _numeral(m: re.Match[str]) -> str | None:
+    run, unit = m.group(0), m.group(1)
+    before = m.string[m.start() - 1] if m.start() else ""
+    if before and "\u4e00" <= before <= "\u9fff" and before not in _NUMERAL_LEAD_OK:
+        return None
+    if run in ("十", "百", "千") and unit not in ("月", "日", "号"):
+        return None
+    return _cn_number(run, unit)
+
+
+def _letters(m: re.Match[str]) -> str:
+    return m.group(0).translate(str.maketrans("lIoO", "1100"))
+
+
+@lru_cache(maxsize=65536)
+def normalize_line(line: str) -> Normalized:
+    """Full-width to ASCII, traditional to simplified, Chinese numerals to
+    digits, letters standing for digits, years run into months, pinyin glosses
+    dropped, quoted document titles and document numbers masked."""
+    text = "".join(_width(c) for c in line)
+    text = _simplified(text)
+    b = _Builder(text, list(range(len(line))))
+    b.sub(_GLOSS, lambda m: "")
+    b.sub(_MASKED, lambda m: m.group(0)[0] + MASK * (len(m.group(0)) - 2) + m.group(0)[-1])
+    b.sub(_NUMERAL_RUN, _numeral)
+    b.sub(_LETTER_DIGITS, _letters)
+    b.sub(_LETTER_ONLY, _letters)
+    b.sub(_YEAR_INTO_MONTH, lambda m: f"{m.group(1)}年{m.group(2)}")
+    return Normalized(b.text, tuple(b.src), line)

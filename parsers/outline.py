@@ -1,0 +1,136 @@
+"""Outline: plans in a document, their heading hierarchy and task blocks.
+
+A compendium is split at plan titles; text before the first title (page
+header, table of contents) and after a web page's trailer marker belongs to
+no plan. Headings are 一、 / (一) / 1. / (1) / ① in that order of depth, with
+full-width or half-width brackets (normalization makes them ASCII).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from parsers.normalize import Normalized, normalize_line
+
+_HEADINGS: list[tuple[int, re.Pattern[str]]] = [
+    (1, re.compile(r"^\s*(?P<n>[一二三四五六七八九十]{1,3})\s*[、.．]\s*")),
+    (2, re.compile(r"^\s*\((?P<n>[一二三四五六七八九十]{1,4})\)\s*")),
+    (3, re.compile(r"^\s*(?P<n>\d{1,2})\s*[.、](?!\d)\s*")),
+    (4, re.compile(r"^\s*\((?P<n>\d{1,2})\)\s*")),
+    (5, re.compile(r"^\s*(?P<n>[①-⑳])\s*")),
+]
+_TITLE_END = re.compile(r"(工作方案|实施方案|行动方案|活动方案|方案|工作计划|行动计划|实施计划|工作要点|实施意见|任务分工|任务清单)$")
+_TITLE_CUT = re.compile(r"[。;；:：(]")
+# Web page chrome after the last plan of a scraped page.
+_TRAILER = re.compile(r"^\s*(推荐访问|热门排行|相关推荐|相关文章|相关阅读|猜你喜欢|上一篇|下一篇|版权所有|免责声明|本文来源|责任编辑|扫一扫|分享到)")
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    number: str
+    title: str
+    line: int
+
+
+@dataclass
+class Line:
+    number: int
+    norm: Normalized
+    heading: Heading | None
+    path: tuple[Heading, ...]
+
+    @property
+    def text(self) -> str:
+        return self.norm.text
+
+
+@dataclass
+class Block:
+    """A heading line and the lines under it up to the next heading."""
+
+    path: tuple[Heading, ...]
+    lines: list[Line] = field(default_factory=list)
+
+
+@dataclass
+class PlanOutline:
+    title: str
+    title_line: int
+    last_line: int
+    lines: list[Line]
+    blocks: list[Block]
+
+
+def heading_of(text: str, number: int) -> Heading | None:
+    for level, pattern in _HEADINGS:
+        m = pattern.match(text)
+        if m and m.end() < len(text):
+            rest = text[m.end() :]
+            title = _TITLE_CUT.split(rest, maxsplit=1)[0].split("。")[0].strip()
+            return Heading(level, m.group("n"), title[:40], number)
+    return None
+
+
+def is_plan_title(text: str) -> bool:
+    s = text.strip()
+    if not 5 <= len(s) <= 60 or not _TITLE_END.search(s):
+        return False
+    if any(c in s for c in "。,，;；:："):
+        return False
+    if heading_of(s, 0) is not None:
+        return False
+    return not s[0].isdigit() or re.match(r"^\d{4}年", s) is not None
+
+
+def _next_text(lines: list[str], i: int) -> str:
+    for j in range(i + 1, min(i + 6, len(lines))):
+        if lines[j].strip():
+            return lines[j].strip()
+    return ""
+
+
+def plan_spans(lines: list[str]) -> list[tuple[int, int]]:
+    """0-based (title index, last index) of each plan in a document."""
+    titles = [
+        i for i, raw in enumerate(lines)
+        if is_plan_title(raw) and not is_plan_title(_next_text(lines, i)) and _next_text(lines, i)
+    ]
+    end = len(lines) - 1
+    trailer = next((i for i, raw in enumerate(lines) if _TRAILER.match(raw) and (not titles or i > titles[0])), None)
+    if trailer is not None:
+        end = trailer - 1
+    if not titles:
+        first = next((i for i, raw in enumerate(lines) if raw.strip()), 0)
+        return [(first, end)]
+    spans = []
+    for k, start in enumerate(titles):
+        if start > end:
+            break
+        stop = titles[k + 1] - 1 if k + 1 < len(titles) else end
+        spans.append((start, min(stop, end)))
+    return spans
+
+
+def outline_plan(lines: list[str], start: int, stop: int) -> PlanOutline:
+    """Outline of one plan; ``start`` is its title line (0-based)."""
+    title = lines[start].strip()
+    path: list[Heading] = []
+    out_lines: list[Line] = []
+    blocks: list[Block] = [Block(())]
+    for i in range(start + 1, stop + 1):
+        raw = lines[i]
+        if not raw.strip():
+            continue
+        norm = normalize_line(raw)
+        heading = heading_of(norm.text, i + 1)
+        if heading is not None:
+            while path and path[-1].level >= heading.level:
+                path.pop()
+            path.append(heading)
+            blocks.append(Block(tuple(path)))
+        line = Line(i + 1, norm, heading, tuple(path))
+        out_lines.append(line)
+        blocks[-1].lines.append(line)
+    return PlanOutline(title, start + 1, stop + 1, out_lines, [b for b in blocks if b.lines])

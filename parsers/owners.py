@@ -1,0 +1,156 @@
+"""Owners: the units responsible for a task, in every form the spec lists.
+
+    (牵头单位:A)  (牵头科室:A;完成时间:…)  牵头部门/责任科室/责任部门: A
+    〔责任单位:A,B、C…逗号前为牵头单位〕  -> lead A, support B, C
+    (A牵头,B、C配合)                      -> lead A, support B, C
+    (A、B按职责分工负责)                  -> lead A, B
+    责任单位:A、B (a line after the task) -> lead A, B
+
+Names are split on 、 , ， and spaces, never inside brackets.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_LEAD_LABELS = ("牵头单位", "牵头科室", "牵头部门", "责任单位", "责任科室", "责任部门", "主责单位", "主办单位", "负责单位")
+_SUPPORT_LABELS = ("配合单位", "配合科室", "配合部门", "协办单位", "参与单位", "协同单位")
+_LIST = r"(?P<list>(?:[^;；。()\[\]【】〔〕\n]|\([^()\n]*\))+)"
+_LABELLED = re.compile("(?P<label>" + "|".join(_LEAD_LABELS + _SUPPORT_LABELS) + r")\s*[:：]\s*" + _LIST)
+_FIRST_IS_LEAD = re.compile(r"[(（]?\s*(?:逗号|,|，)前(?:的)?为牵头单位\s*[)）]?")
+_LEAD_SUPPORT = re.compile(
+    r"^(?P<lead>.+?)牵头(?:负责)?(?:\s*[,，;；、]\s*(?P<support>.+?)(?:配合|协助|参与|协办|按职责分工负责|共同负责|等配合))?\s*$"
+)
+_BY_DUTY = re.compile(r"^(?P<all>.+?)(?:按职责分工负责|按职责负责|分别负责)\s*$")
+_OPEN = "(〔【["
+_CLOSE = ")〕】]"
+
+
+@dataclass(frozen=True)
+class Owners:
+    lead: tuple[str, ...]
+    support: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {"lead": list(self.lead), "support": list(self.support)}
+
+
+@dataclass(frozen=True)
+class OwnerNote:
+    """Owners stated at [start, end) of a block's text; ``group`` is the
+    bracket group holding them, if any."""
+
+    start: int
+    end: int
+    owners: Owners
+    group: tuple[int, int] | None
+
+
+def split_names(text: str) -> list[str]:
+    names, depth, cur = [], 0, []
+    for ch in text:
+        if ch in _OPEN or ch == "（":
+            depth += 1
+        elif ch in _CLOSE or ch == "）":
+            depth = max(0, depth - 1)
+        if depth == 0 and (ch in "、,，/" or ch.isspace()):
+            names.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    names.append("".join(cur))
+    out = []
+    for name in names:
+        name = name.strip().strip("等").strip()
+        if name.endswith("等单位"):
+            name = name[: -len("等单位")]
+        if name and name not in out:
+            out.append(name)
+    return out
+
+
+def bracket_groups(text: str) -> list[tuple[int, int]]:
+    """Top-level bracket groups as (start, end) with the brackets included;
+    an unclosed group runs to the end of the text."""
+    groups, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in _OPEN:
+            if depth == 0:
+                start = i
+            depth += 1
+        elif ch in _CLOSE and depth:
+            depth -= 1
+            if depth == 0:
+                groups.append((start, i + 1))
+    if depth:
+        groups.append((start, len(text)))
+    return groups
+
+
+def _labelled(text: str, offset: int, group: tuple[int, int] | None) -> list[OwnerNote]:
+    notes = []
+    lead: list[str] = []
+    support: list[str] = []
+    first = last = None
+    for m in _LABELLED.finditer(text):
+        listed = m.group("list")
+        first_is_lead = bool(_FIRST_IS_LEAD.search(listed))
+        listed = _FIRST_IS_LEAD.sub("", listed)
+        if m.group("label") in _SUPPORT_LABELS:
+            support += split_names(listed)
+        elif first_is_lead:
+            parts = re.split(r"[,，]", listed, maxsplit=1)
+            lead += split_names(parts[0])
+            support += split_names(parts[1]) if len(parts) > 1 else []
+        else:
+            lead += split_names(listed)
+        first = m.start() if first is None else first
+        last = m.end()
+        if group is None:
+            notes.append(OwnerNote(offset + m.start(), offset + m.end(), Owners(tuple(lead), tuple(support)), None))
+            lead, support = [], []
+    if group is not None and first is not None and last is not None and (lead or support):
+        notes.append(OwnerNote(offset + first, offset + last, Owners(tuple(lead), tuple(support)), group))
+    return notes
+
+
+def find_owner_notes(text: str) -> list[OwnerNote]:
+    """Every statement of owners in a block's text, in order."""
+    notes: list[OwnerNote] = []
+    groups = bracket_groups(text)
+    inside = [False] * (len(text) + 1)
+    for a, b in groups:
+        content = text[a + 1 : b - 1 if b <= len(text) and text[b - 1] in _CLOSE else b]
+        found = _labelled(content, a + 1, (a, b))
+        if not found:
+            flat = content.replace("\n", "")
+            m = _LEAD_SUPPORT.match(flat)
+            if m and len(m.group("lead")) <= 40:
+                owners = Owners(tuple(split_names(m.group("lead"))), tuple(split_names(m.group("support") or "")))
+                found = [OwnerNote(a, b, owners, (a, b))]
+            else:
+                m = _BY_DUTY.match(flat)
+                if m:
+                    found = [OwnerNote(a, b, Owners(tuple(split_names(m.group("all")))), (a, b))]
+        if found:
+            for i in range(a, min(b, len(text))):
+                inside[i] = True
+        notes.extend(found)
+    # Labels outside brackets: "牵头单位:X" or "责任单位:A、B" lines.
+    for note in _labelled(text, 0, None):
+        if not inside[note.start]:
+            notes.append(note)
+    return sorted(notes, key=lambda n: n.start)
+
+
+def owners_at(notes: list[OwnerNote], pos: int) -> Owners | None:
+    """The owners of a phrase at ``pos``: those in its own bracket group,
+    else the next statement after it, else the last one before it."""
+    for note in notes:
+        if note.group and note.group[0] <= pos < note.group[1]:
+            return note.owners
+    after = [n for n in notes if n.start >= pos]
+    if after:
+        return after[0].owners
+    return notes[-1].owners if notes else None

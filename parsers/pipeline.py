@@ -1,0 +1,160 @@
+"""The parsing pipeline: document -> outline -> owners -> time expressions
+-> milestones. Pure functions of the text, the reference date and the
+import date; nothing here reads the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from parsers.calendars import DEFAULT_CALENDAR, WorkdayCalendar
+from parsers.documents import Document, load_document, split_lines
+from parsers.milestones import Milestone
+from parsers.normalize import normalize_line
+from parsers.outline import Block, Line, PlanOutline, outline_plan, plan_spans
+from parsers.owners import find_owner_notes, owners_at
+from parsers.reference import Reference, dated_years, infer_reference
+from parsers.timeexpr import Context, TimeExpr, find_time_expressions
+
+_QUOTED = re.compile(r"“([^“”]{2,15})”")
+_SEASON_LABEL = re.compile(r"(?P<s>[春夏秋冬]{1,2}季)\s*[:：]?\s*$")
+_PERIOD_SECTION = re.compile(r"时间")
+_CLAUSE = re.compile(r"[^,，。;；:：()]+")
+
+
+@dataclass
+class PlanResult:
+    title: str
+    first_line: int
+    last_line: int
+    reference: Reference
+    milestones: list[Milestone] = field(default_factory=list)
+
+
+@dataclass
+class ParseResult:
+    doc: str
+    document: Document
+    plans: list[PlanResult]
+
+    @property
+    def milestones(self) -> list[Milestone]:
+        return [m for p in self.plans for m in p.milestones]
+
+
+def parse_path(
+    path: str | Path,
+    *,
+    ref: dt.date | None = None,
+    imported: dt.date,
+    doc: str | None = None,
+    calendar: WorkdayCalendar = DEFAULT_CALENDAR,
+) -> ParseResult:
+    document = load_document(path)
+    return parse_document(document, ref=ref, imported=imported, doc=doc or Path(path).stem, calendar=calendar)
+
+
+def parse_document(
+    document: Document,
+    *,
+    ref: dt.date | None = None,
+    imported: dt.date,
+    doc: str = "doc",
+    calendar: WorkdayCalendar = DEFAULT_CALENDAR,
+) -> ParseResult:
+    lines = split_lines(document.text)
+    spans = plan_spans(lines)
+    outlines = [outline_plan(lines, a, b) for a, b in spans]
+    document_years = dated_years(line.text for o in outlines for line in o.lines)
+    plans = []
+    for outline in outlines:
+        plan_years = dated_years(line.text for line in outline.lines)
+        reference = infer_reference(outline.title, plan_years, document_years, imported, ref)
+        result = PlanResult(outline.title, outline.title_line, outline.last_line, reference)
+        result.milestones = _plan_milestones(outline, reference.date, doc, calendar)
+        plans.append(result)
+    return ParseResult(doc, document, plans)
+
+
+def _plan_period(outline: PlanOutline, base: Context) -> tuple[dt.date, dt.date] | None:
+    """The plan's own activity period: the first range in a section whose
+    heading speaks of time (时间安排, 活动时间, 实施时间)."""
+    for line in outline.lines:
+        if line.path and _PERIOD_SECTION.search(line.path[0].title):
+            for expr in find_time_expressions(line.text, base):
+                if expr.kind == "range" and expr.begin and expr.due:
+                    return expr.begin, expr.due
+    return None
+
+
+def _task_of(line: Line, expr: TimeExpr) -> str:
+    if line.path and line.path[-1].level > 1 and line.path[-1].title:
+        return line.path[-1].title
+    for m in _CLAUSE.finditer(line.text):
+        if m.start() <= expr.start < m.end() or m.start() >= expr.end:
+            return m.group(0).strip()[:40]
+    return line.text[:40]
+
+
+def _phase_of(line: Line, task: str) -> str | None:
+    for heading in reversed(line.path):
+        if heading.title.endswith("阶段"):
+            return heading.title
+    return task if task.endswith("阶段") else None
+
+
+def _plan_milestones(outline: PlanOutline, ref: dt.date, doc: str, calendar: WorkdayCalendar) -> list[Milestone]:
+    names = frozenset(_QUOTED.findall(normalize_line(outline.title).text))
+    ctx = Context(ref=ref, event_names=names, calendar=calendar)
+    period = _plan_period(outline, ctx)
+    ctx = Context(ref=ref, period=period, event_names=names, calendar=calendar)
+    out: list[Milestone] = []
+    for block in outline.blocks:
+        out.extend(_block_milestones(block, outline.title, ref, doc, ctx))
+    return out
+
+
+def _block_milestones(block: Block, plan: str, ref: dt.date, doc: str, ctx: Context) -> list[Milestone]:
+    text = "\n".join(line.text for line in block.lines)
+    notes = find_owner_notes(text)
+    out: list[Milestone] = []
+    offset = 0
+    for line in block.lines:
+        for expr in find_time_expressions(line.text, ctx):
+            owners = owners_at(notes, offset + expr.start)
+            task = _task_of(line, expr)
+            season = expr.season
+            if season is None:
+                label = _SEASON_LABEL.search(line.text[max(0, expr.start - 6) : expr.start])
+                season = label.group("s") if label else None
+            out.append(
+                Milestone(
+                    doc=doc,
+                    line=line.number,
+                    quote=line.norm.quote(expr.start, expr.end),
+                    plan=plan,
+                    ref=ref,
+                    kind=expr.kind,
+                    start=expr.begin,
+                    due=expr.due,
+                    rrule=expr.rrule,
+                    offset=expr.offset,
+                    section=[h.title for h in line.path[:-1]] if line.path else [],
+                    task=task,
+                    owners=owners.as_dict() if owners else None,
+                    phase=_phase_of(line, task),
+                    season=season,
+                    confidence=expr.confidence,
+                    note=expr.note,
+                )
+            )
+        offset += len(line.text) + 1
+    return out
+
+
+def count_by_kind(milestones: list[Milestone]) -> Counter[str]:
+    return Counter(m.kind for m in milestones)

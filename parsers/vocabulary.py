@@ -1,0 +1,203 @@
+"""Phrase vocabulary as data, row by row as in spec/time-normalization.md.
+
+Every table maps a word as written (after normalization) to what it means;
+the matchers in ``timeexpr`` only say where the words may stand.
+"""
+
+from __future__ import annotations
+
+# (month, day) of a due date inside the reference year; day -1 = month end.
+YEAR_PART_DUE: dict[str, tuple[int, int]] = {
+    "年初": (1, 31),
+    "上半年": (6, 30),
+    "年中": (6, 30),
+    "下半年": (12, -1),
+    "后半年": (12, -1),
+    "年底前": (12, 31),
+    "年底": (12, 31),
+    "年末": (12, 31),
+    "年内": (12, 31),
+    "今年内": (12, 31),
+    "今年底前": (12, 31),
+    "今年底": (12, 31),
+    "今年年底": (12, 31),
+    "本年度": (12, 31),
+    "本年度内": (12, 31),
+    "全年": (12, 31),
+    "年终": (12, 31),
+}
+
+QUARTER_END: dict[int, tuple[int, int]] = {1: (3, 31), 2: (6, 30), 3: (9, 30), 4: (12, 31)}
+HALF_YEAR_END: dict[str, tuple[int, int]] = {"上半年": (6, 30), "下半年": (12, 31)}
+
+# 旬 and month-part words: due day within the month (-1 = last day).
+MONTH_PART_DUE: dict[str, int] = {
+    "上旬": 10,
+    "初": 10,
+    "中旬": 20,
+    "中": 20,
+    "下旬": -1,
+    "底": -1,
+    "末": -1,
+}
+
+# Default season bounds (month, day) .. (month, day); winter runs into the
+# next year and ends on the last day of February.
+SEASONS: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
+    "春": ((3, 1), (5, 31)),
+    "夏": ((6, 1), (8, 31)),
+    "秋": ((9, 1), (11, 30)),
+    "冬": ((12, 1), (2, -1)),
+}
+
+# Fixed-date holidays: "X前" is due on this (month, day) of the reference year.
+SOLAR_HOLIDAY_EVE: dict[str, tuple[int, int]] = {
+    "五一": (4, 30),
+    "劳动节": (4, 30),
+    "国庆": (9, 30),
+    "国庆节": (9, 30),
+    "元旦": (12, 31),
+}
+
+# Lunar holidays: (lunar month, lunar day); "X前" is due the day before.
+LUNAR_HOLIDAYS: dict[str, tuple[int, int]] = {
+    "春节": (1, 1),
+    "元宵": (1, 15),
+    "元宵节": (1, 15),
+    "端午": (5, 5),
+    "端午节": (5, 5),
+    "中秋": (8, 15),
+    "中秋节": (8, 15),
+    "重阳": (9, 9),
+    "重阳节": (9, 9),
+}
+
+# Holiday names as chinese_calendar calls them, for "X期间" windows.
+HOLIDAY_WINDOW_NAMES: dict[str, str] = {
+    "春节": "Spring Festival",
+    "国庆": "National Day",
+    "国庆节": "National Day",
+    "五一": "Labour Day",
+    "劳动节": "Labour Day",
+    "元旦": "New Year's Day",
+    "端午": "Dragon Boat Festival",
+    "端午节": "Dragon Boat Festival",
+    "中秋": "Mid-autumn Festival",
+    "中秋节": "Mid-autumn Festival",
+    "清明": "Tomb-sweeping Day",
+    "清明节": "Tomb-sweeping Day",
+}
+
+# Cadence words with no number: the RRULE each one means.
+CADENCES: dict[str, str] = {
+    "每天": "FREQ=DAILY",
+    "每日": "FREQ=DAILY",
+    "全天候": "FREQ=DAILY",
+    "日报": "FREQ=DAILY",
+    "每两周": "FREQ=WEEKLY;INTERVAL=2",
+    "每周": "FREQ=WEEKLY",
+    "每星期": "FREQ=WEEKLY",
+    "周报": "FREQ=WEEKLY",
+    "旬报告": "FREQ=MONTHLY;BYMONTHDAY=10,20,-1",
+    "旬报": "FREQ=MONTHLY;BYMONTHDAY=10,20,-1",
+    "每旬": "FREQ=MONTHLY;BYMONTHDAY=10,20,-1",
+    "每月": "FREQ=MONTHLY;BYMONTHDAY=-1",
+    "月月": "FREQ=MONTHLY;BYMONTHDAY=-1",
+    "月清": "FREQ=MONTHLY;BYMONTHDAY=-1",
+    "逐月": "FREQ=MONTHLY;BYMONTHDAY=-1",
+    "按月": "FREQ=MONTHLY;BYMONTHDAY=-1",
+    "月报": "FREQ=MONTHLY;BYMONTHDAY=-1",
+    "每季度": "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1",
+    "每个季度": "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1",
+    "按季度": "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1",
+    "每季": "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1",
+    "季核": "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1",
+    "季报": "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1",
+    "每半年": "FREQ=YEARLY;BYMONTH=6,12;BYMONTHDAY=-1",
+    "每年年初": "FREQ=YEARLY;BYMONTH=1;BYMONTHDAY=31",
+    "每年年底": "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31",
+    "每年年末": "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31",
+    "每年": "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31",
+    "按年度": "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31",
+    "年度评估": "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31",
+    "年度考核": "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31",
+    "年度绩效考核": "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31",
+    "年度目标绩效考核": "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31",
+    "年度效能目标": "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31",
+}
+
+# After a cadence word, these mean a rate or an amount, not a schedule
+# ("每人每天补助3元", "每年给予1万元补贴").
+RATE_FOLLOWERS: tuple[str, ...] = ("补助", "补贴", "给予", "奖励", "扣发", "收取", "不超过", "最多")
+RATE_LEADERS: tuple[str, ...] = ("每人", "每户", "每名", "每辆", "每家", "每亩", "每吨")
+
+# Clearly temporal, never datable.
+UNRESOLVED: tuple[str, ...] = (
+    "秋冬农闲",
+    "农闲季节",
+    "农闲时节",
+    "农闲期间",
+    "重要节庆",
+    "重要节日",
+    "重大节假日",
+    "节假日期间",
+    "高温期间",
+    "汛期",
+    "主汛期",
+    "防汛期间",
+    "雨季",
+    "暑假期间",
+    "寒假期间",
+    "寒暑假",
+    "岁末年初之际",
+)
+
+# Words that make a date name a past event or another document.
+PAST_MARKERS: tuple[str, ...] = ("以来", "印发的", "发布的", "颁布", "出台的", "召开的", "通过的")
+
+# Units of a relative offset as the spec names them.
+OFFSET_UNITS: dict[str, str] = {
+    "工作日": "workday",
+    "个工作日": "workday",
+    "日": "day",
+    "天": "day",
+    "自然日": "day",
+    "个自然日": "day",
+    "周": "week",
+    "个星期": "week",
+    "星期": "week",
+    "个月": "month",
+    "月": "month",
+    "小时": "hour",
+    "个小时": "hour",
+}
+
+# Event verbs that begin the anchor of a relative offset ("…作出决定后").
+EVENT_VERBS: tuple[str, ...] = (
+    "作出",
+    "做出",
+    "收到",
+    "接到",
+    "受理",
+    "完成",
+    "结束",
+    "印发",
+    "发布",
+    "签订",
+    "提交",
+    "确认",
+    "发生",
+    "公布",
+    "批准",
+    "取得",
+    "核查",
+    "办结",
+    "申请",
+    "到达",
+    "发现",
+    "报送",
+)
+
+# A completion-time field: here "持续推进" and "长期坚持" mean ongoing.
+COMPLETION_FIELDS: tuple[str, ...] = ("完成时间", "完成时限", "时限要求", "完成期限", "时间节点")
+ONGOING_IN_FIELD: tuple[str, ...] = ("长期坚持", "持续推进", "长期")
