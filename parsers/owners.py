@@ -88,18 +88,22 @@ def bracket_groups(text: str) -> list[tuple[int, int]]:
     return groups
 
 
-def _labelled(text: str, offset: int, group: tuple[int, int] | None) -> list[OwnerNote]:
+def declares_first_is_lead(text: str) -> bool:
+    """A plan may say once that the unit before the first comma leads."""
+    return bool(_FIRST_IS_LEAD.search(text))
+
+
+def _labelled(text: str, offset: int, group: tuple[int, int] | None, first_is_lead: bool) -> list[OwnerNote]:
     notes = []
     lead: list[str] = []
     support: list[str] = []
     first = last = None
     for m in _LABELLED.finditer(text):
         listed = m.group("list")
-        first_is_lead = bool(_FIRST_IS_LEAD.search(listed))
         listed = _FIRST_IS_LEAD.sub("", listed)
         if m.group("label") in _SUPPORT_LABELS:
             support += split_names(listed)
-        elif first_is_lead:
+        elif first_is_lead or declares_first_is_lead(m.group("list")):
             parts = re.split(r"[,，]", listed, maxsplit=1)
             lead += split_names(parts[0])
             support += split_names(parts[1]) if len(parts) > 1 else []
@@ -115,14 +119,16 @@ def _labelled(text: str, offset: int, group: tuple[int, int] | None) -> list[Own
     return notes
 
 
-def find_owner_notes(text: str) -> list[OwnerNote]:
-    """Every statement of owners in a block's text, in order."""
+def find_owner_notes(text: str, first_is_lead: bool = False) -> list[OwnerNote]:
+    """Every statement of owners in a block's text, in order.
+    ``first_is_lead``: the plan declared that the unit before the first comma
+    of a 责任单位 list leads."""
     notes: list[OwnerNote] = []
     groups = bracket_groups(text)
     inside = [False] * (len(text) + 1)
     for a, b in groups:
         content = text[a + 1 : b - 1 if b <= len(text) and text[b - 1] in _CLOSE else b]
-        found = _labelled(content, a + 1, (a, b))
+        found = _labelled(content, a + 1, (a, b), first_is_lead)
         if not found:
             flat = content.replace("\n", "")
             m = _LEAD_SUPPORT.match(flat)
@@ -138,7 +144,7 @@ def find_owner_notes(text: str) -> list[OwnerNote]:
                 inside[i] = True
         notes.extend(found)
     # Labels outside brackets: "牵头单位:X" or "责任单位:A、B" lines.
-    for note in _labelled(text, 0, None):
+    for note in _labelled(text, 0, None, first_is_lead):
         if not inside[note.start]:
             notes.append(note)
     return sorted(notes, key=lambda n: n.start)

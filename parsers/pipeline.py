@@ -16,7 +16,7 @@ from parsers.documents import Document, load_document, split_lines
 from parsers.milestones import Milestone
 from parsers.normalize import normalize_line
 from parsers.outline import Block, Line, PlanOutline, outline_plan, plan_spans
-from parsers.owners import find_owner_notes, owners_at
+from parsers.owners import declares_first_is_lead, find_owner_notes, owners_at
 from parsers.reference import Reference, dated_years, infer_reference
 from parsers.timeexpr import Context, TimeExpr, find_time_expressions
 
@@ -112,15 +112,18 @@ def _plan_milestones(outline: PlanOutline, ref: dt.date, doc: str, calendar: Wor
     ctx = Context(ref=ref, event_names=names, calendar=calendar)
     period = _plan_period(outline, ctx)
     ctx = Context(ref=ref, period=period, event_names=names, calendar=calendar)
+    first_is_lead = any(declares_first_is_lead(line.text) for line in outline.lines)
     out: list[Milestone] = []
     for block in outline.blocks:
-        out.extend(_block_milestones(block, outline.title, ref, doc, ctx))
+        out.extend(_block_milestones(block, outline.title, ref, doc, ctx, first_is_lead))
     return out
 
 
-def _block_milestones(block: Block, plan: str, ref: dt.date, doc: str, ctx: Context) -> list[Milestone]:
+def _block_milestones(
+    block: Block, plan: str, ref: dt.date, doc: str, ctx: Context, first_is_lead: bool
+) -> list[Milestone]:
     text = "\n".join(line.text for line in block.lines)
-    notes = find_owner_notes(text)
+    notes = find_owner_notes(text, first_is_lead)
     out: list[Milestone] = []
     offset = 0
     for line in block.lines:

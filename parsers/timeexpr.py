@@ -29,8 +29,10 @@ from parsers.vocabulary import (
     QUARTER_END,
     RATE_FOLLOWERS,
     RATE_LEADERS,
+    RATE_WORDS,
     SEASONS,
     SOLAR_HOLIDAY_EVE,
+    TARGET_VERBS,
     UNRESOLVED,
     YEAR_PART_DUE,
 )
@@ -176,8 +178,14 @@ def _count_note(m: re.Match[str]) -> str:
     return f"{found.group(0)} per period" if found else ""
 
 
+def _clause_after(m: re.Match[str]) -> str:
+    return re.split(r"[,，。;；:：()]", m.string[m.end() :], maxsplit=1)[0]
+
+
 def _recurring(m: re.Match[str], rule: str) -> TimeExpr | None:
     if _followed_by(m, RATE_FOLLOWERS) or _preceded_by(m, RATE_LEADERS):
+        return None
+    if any(w in _clause_after(m) for w in RATE_WORDS):
         return None
     return TimeExpr(m.start(), m.end(), "recurring", rrule=rule, note=_count_note(m), confidence=0.85, priority=20)
 
@@ -489,8 +497,10 @@ def _year_part(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     word = m.group("w")
     if not (m.group("y") or m.group("yr")):
         before = m.string[m.start() - 1] if m.start() else ""
-        if before and (before.isdigit() or before in "每去上前近当往历"):
+        if before and (before.isdigit() or before in "〇一二两三四五六七八九十百几多每去上前近当往历"):
             return None
+    if _is_past(m):
+        return None
     year, given = _year(m, ctx, "y")
     if word.endswith("季度"):
         q = int(word.lstrip("第")[0])
@@ -511,13 +521,16 @@ def _target_year(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     if _is_past(m) or year < ctx.ref.year or year > ctx.ref.year + 30:
         return None
     rest = m.string[m.end() : m.end() + 1]
-    if not (m.group("lead") or m.group("e") or m.group("by")) and rest not in (",", "，", "") and not clause_start:
+    stated = m.group("lead") or m.group("e") or m.group("by")
+    if not stated and rest not in (",", "，", "") and not any(v in _clause_after(m) for v in TARGET_VERBS):
         return None
     return _deadline(m, dt.date(year, 12, 31), True, "target year", confidence=0.8)
 
 
 def _this_year_task(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    return _deadline(m, dt.date(ctx.ref.year, 12, 31), True, "this year's task: by year end", confidence=0.6)
+    expr = _deadline(m, dt.date(ctx.ref.year, 12, 31), True, "this year's task: by year end", confidence=0.6)
+    expr.extras["weak"] = True
+    return expr
 
 
 def _solar_eve(m: re.Match[str], ctx: Context) -> TimeExpr | None:
@@ -625,9 +638,18 @@ def _sentence_of(line: str, pos: int) -> tuple[int, int]:
     return start, min(ends) if ends else len(line)
 
 
+def _clause_of(line: str, pos: int) -> tuple[int, int]:
+    start = max(line.rfind(c, 0, pos) for c in "。;；,，") + 1
+    ends = [i for i in (line.find(c, pos) for c in "。;；,，") if i >= 0]
+    return start, min(ends) if ends else len(line)
+
+
 def _tidy(line: str, found: list[TimeExpr]) -> list[TimeExpr]:
     """Sentence-level readings: one cadence said twice is one milestone; a
-    bare month-day after "每年X" in the same sentence repeats yearly."""
+    bare month-day after "每年X" in the same sentence repeats yearly; a weak
+    reading ("完成今年…") gives way to a real date in its clause."""
+    clauses = [_clause_of(line, e.start) for e in found if not e.extras.get("weak")]
+    found = [e for e in found if not (e.extras.get("weak") and _clause_of(line, e.start) in clauses)]
     out: list[TimeExpr] = []
     seen: set[tuple[tuple[int, int], str]] = set()
     yearly_in: set[tuple[int, int]] = set()

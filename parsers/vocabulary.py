@@ -93,11 +93,9 @@ CADENCES: dict[str, str] = {
     "每天": "FREQ=DAILY",
     "每日": "FREQ=DAILY",
     "全天候": "FREQ=DAILY",
-    "日报": "FREQ=DAILY",
     "每两周": "FREQ=WEEKLY;INTERVAL=2",
     "每周": "FREQ=WEEKLY",
     "每星期": "FREQ=WEEKLY",
-    "周报": "FREQ=WEEKLY",
     "旬报告": "FREQ=MONTHLY;BYMONTHDAY=10,20,-1",
     "旬报": "FREQ=MONTHLY;BYMONTHDAY=10,20,-1",
     "每旬": "FREQ=MONTHLY;BYMONTHDAY=10,20,-1",
@@ -106,13 +104,11 @@ CADENCES: dict[str, str] = {
     "月清": "FREQ=MONTHLY;BYMONTHDAY=-1",
     "逐月": "FREQ=MONTHLY;BYMONTHDAY=-1",
     "按月": "FREQ=MONTHLY;BYMONTHDAY=-1",
-    "月报": "FREQ=MONTHLY;BYMONTHDAY=-1",
     "每季度": "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1",
     "每个季度": "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1",
     "按季度": "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1",
     "每季": "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1",
     "季核": "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1",
-    "季报": "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1",
     "每半年": "FREQ=YEARLY;BYMONTH=6,12;BYMONTHDAY=-1",
     "每年年初": "FREQ=YEARLY;BYMONTH=1;BYMONTHDAY=31",
     "每年年底": "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31",
@@ -130,6 +126,9 @@ CADENCES: dict[str, str] = {
 # ("每人每天补助3元", "每年给予1万元补贴").
 RATE_FOLLOWERS: tuple[str, ...] = ("补助", "补贴", "给予", "奖励", "扣发", "收取", "不超过", "最多")
 RATE_LEADERS: tuple[str, ...] = ("每人", "每户", "每名", "每辆", "每家", "每亩", "每吨")
+# A clause holding one of these after a cadence word states a rate
+# ("每月价格临时补贴标准提高1倍").
+RATE_WORDS: tuple[str, ...] = ("元", "补贴", "补助", "津贴", "工资", "费用", "标准提高")
 
 # Clearly temporal, never datable.
 UNRESOLVED: tuple[str, ...] = (
@@ -153,7 +152,40 @@ UNRESOLVED: tuple[str, ...] = (
 )
 
 # Words that make a date name a past event or another document.
-PAST_MARKERS: tuple[str, ...] = ("以来", "印发的", "发布的", "颁布", "出台的", "召开的", "通过的")
+PAST_MARKERS: tuple[str, ...] = (
+    "以来",
+    "印发的",
+    "发布的",
+    "颁布",
+    "出台的",
+    "召开的",
+    "通过的",
+    "确定的",
+    "制定的",
+    "提出的",
+    "是",
+)
+
+# A target year at the start of a clause is a milestone only when the
+# clause states a target ("2025年全县…达到100亿元").
+TARGET_VERBS: tuple[str, ...] = (
+    "达到",
+    "实现",
+    "完成",
+    "建成",
+    "形成",
+    "基本",
+    "全面",
+    "力争",
+    "确保",
+    "突破",
+    "超过",
+    "提高到",
+    "提升到",
+    "控制在",
+    "启动",
+    "覆盖",
+)
 
 # Units of a relative offset as the spec names them.
 OFFSET_UNITS: dict[str, str] = {
