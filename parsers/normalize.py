@@ -24,7 +24,7 @@ _T2S = opencc.OpenCC("t2s")
 _NUMERAL_LEAD_OK = set("第近前后每满用到至约及和或、于在自从截今明年月次为期内逾超过共计达")
 _CN_DIGITS = "〇零○一二两三四五六七八九十百千"
 _NUMERAL_RUN = re.compile(
-    rf"[{_CN_DIGITS}]+(?=(年|月|日|号|个|天|周|季度|次|小时|工作日|星期|旬|期))"
+    rf"[{_CN_DIGITS}]+(?=(年|月|日|号|个|天|周|季度|次|小时|工作日|星期|旬))"
 )
 _YEAR_DIGITS = str.maketrans("〇零○一二三四五六七八九", "000123456789")
 _GLOSS = re.compile(

@@ -91,8 +91,9 @@ def _next_text(lines: list[str], i: int) -> str:
     return ""
 
 
-def plan_spans(lines: list[str]) -> list[tuple[int, int]]:
-    """0-based (title index, last index) of each plan in a document."""
+def plan_spans(lines: list[str]) -> list[tuple[int, int, bool]]:
+    """0-based (first index, last index, first line is a title) of each plan
+    in a document. A document with no recognisable title is one plan."""
     titles = [
         i for i, raw in enumerate(lines)
         if is_plan_title(raw) and not is_plan_title(_next_text(lines, i)) and _next_text(lines, i)
@@ -103,19 +104,22 @@ def plan_spans(lines: list[str]) -> list[tuple[int, int]]:
         end = trailer - 1
     if not titles:
         first = next((i for i, raw in enumerate(lines) if raw.strip()), 0)
-        return [(first, end)]
+        return [(first, end, False)]
     spans = []
     for k, start in enumerate(titles):
         if start > end:
             break
         stop = titles[k + 1] - 1 if k + 1 < len(titles) else end
-        spans.append((start, min(stop, end)))
+        spans.append((start, min(stop, end), True))
     return spans
 
 
-def outline_plan(lines: list[str], start: int, stop: int) -> PlanOutline:
-    """Outline of one plan; ``start`` is its title line (0-based)."""
-    title = lines[start].strip()
+def outline_plan(lines: list[str], start: int, stop: int, titled: bool = True) -> PlanOutline:
+    """Outline of one plan from line ``start`` (0-based) to ``stop``; when
+    ``titled`` the first line is the plan's title and holds no milestones."""
+    title = lines[start].strip() if titled else ""
+    if not titled:
+        start -= 1
     path: list[Heading] = []
     out_lines: list[Line] = []
     blocks: list[Block] = [Block(())]
@@ -133,4 +137,4 @@ def outline_plan(lines: list[str], start: int, stop: int) -> PlanOutline:
         line = Line(i + 1, norm, heading, tuple(path))
         out_lines.append(line)
         blocks[-1].lines.append(line)
-    return PlanOutline(title, start + 1, stop + 1, out_lines, [b for b in blocks if b.lines])
+    return PlanOutline(title, start + 1 if titled else start + 2, stop + 1, out_lines, [b for b in blocks if b.lines])

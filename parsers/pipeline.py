@@ -68,7 +68,7 @@ def parse_document(
 ) -> ParseResult:
     lines = split_lines(document.text)
     spans = plan_spans(lines)
-    outlines = [outline_plan(lines, a, b) for a, b in spans]
+    outlines = [outline_plan(lines, a, b, titled) for a, b, titled in spans]
     document_years = dated_years(line.text for o in outlines for line in o.lines)
     plans = []
     for outline in outlines:
@@ -78,6 +78,19 @@ def parse_document(
         result.milestones = _plan_milestones(outline, reference.date, doc, calendar)
         plans.append(result)
     return ParseResult(doc, document, plans)
+
+
+def parse_text(
+    text: str,
+    *,
+    ref: dt.date | None = None,
+    imported: dt.date,
+    doc: str = "text",
+    calendar: WorkdayCalendar = DEFAULT_CALENDAR,
+) -> ParseResult:
+    """Parse text already decoded (one plan or several)."""
+    document = Document(doc, "txt", text)
+    return parse_document(document, ref=ref, imported=imported, doc=doc, calendar=calendar)
 
 
 def _plan_period(outline: PlanOutline, base: Context) -> tuple[dt.date, dt.date] | None:

@@ -19,6 +19,7 @@ from parsers.calendars import DEFAULT_CALENDAR, WorkdayCalendar, lunar_to_solar,
 from parsers.vocabulary import (
     CADENCES,
     COMPLETION_FIELDS,
+    EVENT_NOUNS,
     EVENT_VERBS,
     HOLIDAY_WINDOW_NAMES,
     LUNAR_HOLIDAYS,
@@ -245,7 +246,7 @@ _DATE_RANGE = re.compile(
     + r"(?P<m1>\d{1,2})月(?P<d1>\d{1,2})[日号]?"
     + _SEP
     + _YEAR.format(g="y2")
-    + r"(?:(?P<m2>\d{1,2})月)?(?:(?P<d2>\d{1,2})[日号]?|(?P<e2>底|末))"
+    + r"(?:(?P<m2>\d{1,2})月)?(?:(?P<d2>\d{1,2})[日号]?|(?P<e2>月?底|月?末))"
 )
 _MONTH_RANGE = re.compile(
     _YEAR.format(g="y1") + r"(?P<m1>\d{1,2})月份?" + _SEP + _YEAR.format(g="y2") + r"(?P<m2>\d{1,2})月(?:底|末|份)?"
@@ -429,7 +430,7 @@ _MONTH_BEFORE = re.compile(_YEAR.format(g="y") + r"(?P<m>\d{1,2})月(?:前|之�
 _MONTH_ALONE = re.compile(_YEAR.format(g="y") + r"(?P<m>\d{1,2})月份?(?![\d日号份])")
 _YEAR_PART = re.compile(
     r"(?P<lead>从现在到|到|至)?(?:(?P<y>\d{4})年|(?P<yr>今年|本年|明年|次年))?"
-    r"(?P<w>上半年|下半年|后半年|第?[1-4]季度|年底前|年底|年末|年内|年初|年中(?=[前,，。;；、)]|$)|本年度内?|全年|年终)(?P<by>前|之前|以前)?"
+    r"(?P<w>上半年|下半年|后半年|第?[1-4一二三四]季度|年底前|年底|年末|年内|年初|年中(?![央国华心小学期旬])|本年度内?|全年|年终)(?P<by>前|之前|以前)?"
 )
 _TARGET_YEAR = re.compile(
     r"(?P<lead>力争到|力争在|争取到|争取在|力争|争取|预计到|计划到|到|至|截至|截止到|截止)?(?P<y>\d{4})年(?P<e>底|末)?(?P<by>前|之前|以前)?(?![\d月度的份代])"
@@ -449,8 +450,14 @@ def _deadline(m: re.Match[str], due: dt.date, year_given: bool, note: str = "", 
     return TimeExpr(m.start(), m.end(), "deadline", due=due, year_given=year_given, note=note, confidence=confidence, priority=40)
 
 
+def _names_event(m: re.Match[str]) -> bool:
+    """"3月31日全国安全生产电视电话会议": the date names a meeting or a
+    speech, it sets no deadline."""
+    return not m.group("by") and any(w in _clause_after(m)[:20] for w in EVENT_NOUNS)
+
+
 def _day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    if _is_past(m):
+    if _is_past(m) or _names_event(m):
         return None
     year, given = _year(m, ctx, "y")
     due = _safe_date(year, int(m.group("m")), int(m.group("d")))
@@ -503,7 +510,7 @@ def _year_part(m: re.Match[str], ctx: Context) -> TimeExpr | None:
         return None
     year, given = _year(m, ctx, "y")
     if word.endswith("季度"):
-        q = int(word.lstrip("第")[0])
+        q = int(word.lstrip("第")[0].translate(str.maketrans("一二三四", "1234")))
         mon, day = QUARTER_END[q]
     elif word in YEAR_PART_DUE:
         mon, day = YEAR_PART_DUE[word]

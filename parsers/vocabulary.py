@@ -166,6 +166,9 @@ PAST_MARKERS: tuple[str, ...] = (
     "是",
 )
 
+# After a bare date, these make it the name of an event ("3月31日…会议精神").
+EVENT_NOUNS: tuple[str, ...] = ("会议", "讲话", "批示", "重要指示", "全会")
+
 # A target year at the start of a clause is a milestone only when the
 # clause states a target ("2025年全县…达到100亿元").
 TARGET_VERBS: tuple[str, ...] = (
