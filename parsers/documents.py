@@ -91,7 +91,10 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
         return _checked(data.decode("utf-8"), name), "utf-8"
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data).best()
+    # Plans are Chinese: choose among the Chinese legacy encodings (GB18030
+    # is a superset of GBK and GB2312); an open detection on a short text
+    # may pick UTF-16 or a Latin code page.
+    best = from_bytes(data, cp_isolation=["gb18030", "big5"]).best() or from_bytes(data).best()
     if best is None or best.encoding is None:
         raise DocumentError(name, "cannot detect the text encoding (binary data?)")
     encoding = "gb18030" if best.encoding.lower() in ("gbk", "gb2312", "gb18030", "hz") else best.encoding

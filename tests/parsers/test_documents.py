@@ -1,0 +1,153 @@
+"""Documents in every supported format and encoding, and bad input."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import io
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+from parsers.documents import load_document
+from parsers.errors import DocumentError
+from parsers.pipeline import parse_path
+
+PLAN = [
+    "XX镇2022年防汛工作方案",
+    "一、工作任务",
+    "(一)开展隐患排查。全面排查河道隐患。(牵頭單位:镇水利站;完成时间:2022年11月底前)",
+    "(二)组织应急演练。每季度开展一次演练。",
+    "责任单位:镇应急办、各村",
+]
+IMPORTED = dt.date(2026, 11, 29)
+
+
+def _expect_plan(path: Path) -> None:
+    result = parse_path(path, imported=IMPORTED)
+    assert [p.title for p in result.plans] == ["XX镇2022年防汛工作方案"]
+    by_quote = {m.quote: m for m in result.milestones}
+    assert by_quote["2022年11月底前"].due == dt.date(2022, 11, 30)
+    assert by_quote["2022年11月底前"].owners == {"lead": ["镇水利站"], "support": []}
+    assert by_quote["每季度"].rrule == "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1"
+    assert by_quote["每季度"].owners == {"lead": ["镇应急办", "各村"], "support": []}
+    text = load_document(path).lines
+    for m in result.milestones:
+        assert m.quote in text[m.line - 1]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"),
+    [("utf-8", b""), ("utf-8", codecs.BOM_UTF8), ("gbk", b""), ("gb18030", b""), ("utf-16-le", codecs.BOM_UTF16_LE)],
+)
+def test_text_encodings_are_detected(tmp_path: Path, encoding: str, bom: bytes) -> None:
+    path = tmp_path / "plan.txt"
+    path.write_bytes(bom + "\n".join(PLAN).encode(encoding))
+    _expect_plan(path)
+
+
+def test_crlf_counts_as_one_line_break(tmp_path: Path) -> None:
+    path = tmp_path / "plan.txt"
+    path.write_bytes("\r\n".join(PLAN).encode("gbk"))
+    result = parse_path(path, imported=IMPORTED)
+    assert {m.quote: m.line for m in result.milestones}["2022年11月底前"] == 3
+
+
+def test_docx_paragraphs(tmp_path: Path) -> None:
+    document = docx.Document()
+    for line in PLAN:
+        document.add_paragraph(line)
+    path = tmp_path / "plan.docx"
+    document.save(str(path))
+    _expect_plan(path)
+
+
+def test_docx_table_rows_carry_owner_and_time_columns(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.add_paragraph("XX局2022年重点任务分工方案")
+    document.add_paragraph("为抓好落实,制定本方案。")
+    table = document.add_table(rows=3, cols=4)
+    for row, cells in zip(
+        table.rows,
+        [["序号", "工作任务", "牵头单位", "完成时限"], ["1", "完成摸底调查", "办公室", "2022年6月底前"], ["2", "召开推进会", "规划科", "每季度"]],
+        strict=True,
+    ):
+        for cell, value in zip(row.cells, cells, strict=True):
+            cell.text = value
+    path = tmp_path / "tasks.docx"
+    document.save(str(path))
+    result = parse_path(path, imported=IMPORTED)
+    by_quote = {m.quote: m for m in result.milestones}
+    assert by_quote["2022年6月底前"].due == dt.date(2022, 6, 30)
+    assert by_quote["2022年6月底前"].owners == {"lead": ["办公室"], "support": []}
+    assert by_quote["每季度"].owners == {"lead": ["规划科"], "support": []}
+
+
+def test_pdf_text_layer(tmp_path: Path) -> None:
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buf = io.BytesIO()
+    pdf = canvas.Canvas(buf)
+    pdf.setFont("STSong-Light", 10)
+    for i, line in enumerate(PLAN):
+        pdf.drawString(40, 800 - 16 * i, line)
+    pdf.save()
+    path = tmp_path / "plan.pdf"
+    path.write_bytes(buf.getvalue())
+    _expect_plan(path)
+
+
+def test_html_page(tmp_path: Path) -> None:
+    body = "".join(f"<p>{line}</p>" for line in PLAN)
+    page = f"<!DOCTYPE html><html><head><title>t</title><script>var x='2022年1月1日前';</script></head><body>{body}</body></html>"
+    path = tmp_path / "plan.html"
+    path.write_text(page, encoding="utf-8")
+    _expect_plan(path)
+    assert "var x" not in load_document(path).text
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.txt", b"", "empty document"),
+        ("blank.txt", b"  \n\n ", "empty document"),
+        ("junk.txt", bytes(range(256)) * 8, "binary data"),
+        ("sheet.xlsx", b"\x00\x01binary\x00", "unsupported format"),
+        ("broken.docx", b"PK\x03\x04 not really a zip", "corrupt .docx"),
+        ("broken.pdf", b"%PDF-1.4 garbage", "corrupt .pdf"),
+    ],
+)
+def test_bad_documents_raise_a_clear_error(tmp_path: Path, name: str, content: bytes, message: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(DocumentError) as info:
+        load_document(path)
+    assert message in str(info.value)
+    assert str(path) in str(info.value)
+
+
+def test_docx_without_document_part(tmp_path: Path) -> None:
+    path = tmp_path / "empty.docx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("hello.txt", "hi")
+    with pytest.raises(DocumentError, match="corrupt .docx"):
+        load_document(path)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(DocumentError, match="no such file"):
+        load_document(tmp_path / "nope.txt")
+
+
+def test_big5_traditional_plan(tmp_path: Path) -> None:
+    path = tmp_path / "plan.txt"
+    text = "XX縣2022年防汛工作方案\n一、工作任務\n(一)開展排查。(牽頭單位:縣水利局;完成時間:2022年11月底前)\n"
+    path.write_bytes(text.encode("big5"))
+    result = parse_path(path, imported=IMPORTED)
+    [m] = result.milestones
+    assert (m.quote, m.due, m.line) == ("2022年11月底前", dt.date(2022, 11, 30), 3)
+    assert m.owners is not None and m.owners["lead"] == ["县水利局"]

@@ -1,0 +1,54 @@
+"""Owner forms from the spec, as a table."""
+
+from __future__ import annotations
+
+import pytest
+
+from parsers.owners import find_owner_notes, owners_at, split_names
+
+CASES = [
+    ("开展学习。(牵头单位:市人力资源和社会保障局)", ["市人力资源和社会保障局"], []),
+    ("开展学习。(牵头科室:人秘科;\n完成时间:2022年11月底前)", ["人秘科"], []),
+    ("开展学习。(牵头科室:党总支、人秘科;完成时间:长期)", ["党总支", "人秘科"], []),
+    ("推进建设。(牵头部门:市发改委)", ["市发改委"], []),
+    ("推进建设。(责任科室:党总支、人秘科)", ["党总支", "人秘科"], []),
+    ("推进建设。(责任部门:市住建局,市财政局)", ["市住建局", "市财政局"], []),
+    ("推进建设。〔责任单位:市住建局,市财政局、市国资委,逗号前为牵头单位〕", ["市住建局"], ["市财政局", "市国资委"]),
+    ("治理垃圾。(住房城乡建设厅牵头,发展改革委、财政厅、生态环境厅配合)", ["住房城乡建设厅"], ["发展改革委", "财政厅", "生态环境厅"]),
+    ("治理垃圾。(生态环境厅牵头,发展改革委、经济和信息化厅配合)", ["生态环境厅"], ["发展改革委", "经济和信息化厅"]),
+    ("治理垃圾。(市财政局、市税务局按职责分工负责)", ["市财政局", "市税务局"], []),
+    ("治理垃圾。(市住建局牵头,市财政局、市税务局按职责分工负责)", ["市住建局"], ["市财政局", "市税务局"]),
+    ("做好市场管理。\n责任单位:镇综合执法中队、镇党政综合办公室", ["镇综合执法中队", "镇党政综合办公室"], []),
+    ("完成整改(责任单位:市直各部门,中央、自治区驻固各单位, 各县区)", ["市直各部门", "中央", "自治区驻固各单位", "各县区"], []),
+    ("加强保障。(牵头单位:各县(市、区)政府、市直园区管委会)", ["各县(市、区)政府", "市直园区管委会"], []),
+    ("组织活动。\n牵头单位:国务院国资委 全国工商联 全国总工会", ["国务院国资委", "全国工商联", "全国总工会"], []),
+    ("组织活动。(牵头单位:市教育局;配合单位:市财政局、市人社局)", ["市教育局"], ["市财政局", "市人社局"]),
+    ("组织活动。(牵头单位:市教育局。)", ["市教育局"], []),
+]
+
+
+@pytest.mark.parametrize(("text", "lead", "support"), CASES, ids=[c[0][:16] for c in CASES])
+def test_owner_forms(text: str, lead: list[str], support: list[str]) -> None:
+    notes = find_owner_notes(text)
+    owners = owners_at(notes, 0)
+    assert owners is not None
+    assert list(owners.lead) == lead
+    assert list(owners.support) == support
+
+
+def test_each_phrase_takes_the_owner_stated_after_it() -> None:
+    text = "6月底完成参保(牵头单位:市社保中心)。9月底前完成改造(牵头单位:住房城乡建设局)。"
+    notes = find_owner_notes(text)
+    first = owners_at(notes, text.index("6月底"))
+    second = owners_at(notes, text.index("9月底前"))
+    assert first is not None and first.lead == ("市社保中心",)
+    assert second is not None and second.lead == ("住房城乡建设局",)
+
+
+def test_sentence_text_is_not_an_owner_statement() -> None:
+    text = "各相关市要成立市人民政府主要领导同志牵头负责,相关部门共同参与的领导小组。"
+    assert find_owner_notes(text) == []
+
+
+def test_never_split_inside_brackets() -> None:
+    assert split_names("各县(市、区)政府、市直园区管委会") == ["各县(市、区)政府", "市直园区管委会"]

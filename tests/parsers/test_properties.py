@@ -1,0 +1,84 @@
+"""Property tests: any date in any supported writing normalizes to itself;
+random text never raises."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from parsers.documents import split_lines
+from parsers.normalize import normalize_line
+from parsers.pipeline import parse_text
+
+_CN = "〇一二三四五六七八九"
+_FULL = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def _cn_small(n: int) -> str:
+    """Chinese numerals as written in dates: 4 -> 四, 12 -> 十二, 30 -> 三十."""
+    tens, ones = divmod(n, 10)
+    if tens == 0:
+        return _CN[ones]
+    head = "" if tens == 1 else _CN[tens]
+    return head + "十" + (_CN[ones] if ones else "")
+
+
+def _arabic(d: dt.date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def _chinese(d: dt.date) -> str:
+    year = "".join(_CN[int(c)] for c in str(d.year))
+    return f"{year}年{_cn_small(d.month)}月{_cn_small(d.day)}日"
+
+
+def _wide(d: dt.date) -> str:
+    return _arabic(d).translate(_FULL)
+
+
+dates = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2099, 12, 31))
+writings = st.sampled_from([_arabic, _chinese, _wide])
+
+
+@given(dates, writings, st.sampled_from(["前", "之前", "以前", "前完成", ""]))
+@settings(max_examples=300, deadline=None)
+def test_any_written_date_is_that_date(day: dt.date, write: object, suffix: str) -> None:
+    written = write(day) + suffix  # type: ignore[operator]
+    text = f"各单位要在{written}报送材料。"
+    result = parse_text(text, ref=dt.date(day.year, 1, 1), imported=dt.date(2026, 11, 29))
+    deadlines = [m for m in result.milestones if m.kind == "deadline"]
+    assert [m.due for m in deadlines] == [day]
+    assert deadlines[0].quote.startswith(write(day)[:4])  # type: ignore[operator]
+    assert deadlines[0].quote in text
+
+
+@given(dates, writings)
+@settings(max_examples=200, deadline=None)
+def test_normalized_date_reads_back(day: dt.date, write: object) -> None:
+    norm = normalize_line(write(day))  # type: ignore[operator]
+    assert norm.text == _arabic(day)
+    assert norm.quote(0, len(norm.text)) == write(day)  # type: ignore[operator]
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=400, deadline=None)
+def test_random_text_never_raises(text: str) -> None:
+    result = parse_text(text or " ", imported=dt.date(2026, 11, 29))
+    for m in result.milestones:
+        assert m.quote
+        assert 1 <= m.line
+
+
+_PIECES = ["年", "月", "日", "底", "前", "至", "—", "每", "季度", "上旬", "长期", "后", "个工作日", "内", "(", ")", "牵头单位:", "、", ",", "。", "\n"]
+
+
+@given(st.lists(st.one_of(st.sampled_from(_PIECES), st.integers(0, 3000).map(str), st.sampled_from(list(_CN + "十"))), max_size=60))
+@settings(max_examples=400, deadline=None)
+def test_date_like_junk_never_raises(parts: list[str]) -> None:
+    text = "".join(parts) or " "
+    result = parse_text(text, ref=dt.date(2022, 1, 1), imported=dt.date(2026, 11, 29))
+    lines = split_lines(text)
+    for m in result.milestones:
+        assert m.quote in lines[m.line - 1]

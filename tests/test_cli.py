@@ -1,0 +1,87 @@
+"""The duban command, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+
+from tests.conftest import SEED
+
+DUBAN = [sys.executable, "-m", "duban.cli"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*DUBAN, *args], capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_jsonl_has_every_field() -> None:
+    done = run("parse", "--format", "jsonl", str(SEED))
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(rows) > 100
+    fields = {"line", "quote", "plan", "section", "task", "owners", "kind", "start", "due", "rrule", "offset",
+              "phase", "season", "confidence", "note"}
+    assert all(fields <= set(r) for r in rows)
+    assert all(0 <= r["confidence"] <= 1 for r in rows)
+    # The CLI says which rule chose each plan's reference date.
+    assert "2022年度XX镇新时代文明实践工作方案: reference 2022-01-01 from title" in done.stderr
+    assert "from document dates" in done.stderr
+
+
+def test_explicit_ref_wins(tmp_path: Path) -> None:
+    path = tmp_path / "plan.txt"
+    path.write_text("XX局2022年工作方案\n一、任务\n各科室6月底前完成自查。\n", encoding="utf-8")
+    done = run("parse", "--format", "jsonl", "--ref", "2024-03-01", str(path))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[0])["due"] == "2024-06-30"
+    assert "from explicit" in done.stderr
+
+
+def test_table_groups_by_plan() -> None:
+    done = run("parse", str(SEED))
+    assert done.returncode == 0, done.stderr
+    assert "全面落实“六保”任务工作方案" in done.stdout
+    assert "reference date 2020-01-01 (from plan dates)" in done.stdout
+
+
+def test_ics_output_is_a_calendar() -> None:
+    done = subprocess.run([*DUBAN, "parse", "--format", "ics", str(SEED)], capture_output=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    cal = Calendar.from_ical(done.stdout)
+    events = cal.walk("VEVENT")
+    assert len(events) > 50
+    assert any(str(e.get("summary")).startswith("【截止】") for e in events)
+    assert b"\r\n" in done.stdout
+
+
+def test_text_prints_decoded_lines(tmp_path: Path) -> None:
+    path = tmp_path / "plan.txt"
+    path.write_bytes("第一行\r\n第二行\r\n".encode("gbk"))
+    done = run("text", str(path))
+    assert done.returncode == 0
+    assert done.stdout.splitlines()[:2] == ["第一行", "第二行"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("empty.txt", b""), ("junk.bin", bytes(range(256)) * 4), ("broken.docx", b"PK\x03\x04nope"), ("x.xlsx", b"\x00\x00")],
+)
+def test_bad_input_one_clear_line(tmp_path: Path, name: str, content: bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    done = run("parse", str(path))
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("duban: ") and name in lines[0]
+
+
+def test_bad_ref_is_reported() -> None:
+    done = run("parse", "--ref", "2022-13-01", str(SEED))
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr and "--ref" in done.stderr
