@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -25,7 +25,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="Deadlines an
 err = Console(stderr=True, soft_wrap=True)
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     jsonl = "jsonl"
     ics = "ics"
@@ -87,7 +87,8 @@ def _print_table(result: ParseResult) -> None:
 def _print_references(result: ParseResult) -> None:
     for plan in result.plans:
         err.print(
-            f"{plan.title}: reference {plan.reference.date} from {plan.reference.rule}, {len(plan.milestones)} milestones",
+            f"{plan.title}: reference {plan.reference.date} from {plan.reference.rule}, "
+            f"{len(plan.milestones)} milestones",
             markup=False,
             highlight=False,
         )

@@ -14,7 +14,7 @@ import logging
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import chinese_calendar
 from lunar_python import Lunar
@@ -111,7 +111,7 @@ class WorkdayCalendar:
             return False
 
 
-@lru_cache(maxsize=None)
+@cache
 def _warn_missing(year: int) -> None:
     message = (
         f"no official holiday data for {year}: working days fall back to Monday-Friday; "

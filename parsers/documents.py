@@ -123,7 +123,7 @@ def _row_line(cells: list[str], header: list[str]) -> str:
     if not header or len(cells) != len(header):
         return "\t".join(c for c in cells if c)
     body, notes = [], []
-    for label, cell in zip(header, cells):
+    for label, cell in zip(header, cells, strict=True):
         if not cell:
             continue
         if _OWNER_HEADER.search(label) or _TIME_HEADER.search(label):
@@ -184,11 +184,30 @@ def _pdf_text(data: bytes, name: str) -> str:
     return text
 
 
-_BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "table", "ul", "ol", "pre"}
+_BLOCKS = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "tr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "article",
+    "table",
+    "ul",
+    "ol",
+    "pre",
+}
 
 
 def _html_text(markup: str) -> str:
-    from bs4 import BeautifulSoup, NavigableString, Tag
+    from bs4 import BeautifulSoup
+    from bs4.element import NavigableString, Tag
 
     soup = BeautifulSoup(markup, "lxml")
     for tag in soup(["script", "style", "noscript", "template", "head"]):

@@ -1,8 +1,8 @@
 """Errors of the parsing pipeline.
 
-    ParseError                 base: something about the input is wrong
-    └── DocumentError          a file that cannot be read as a plan document
-                               (empty, binary, unknown format, corrupt)
+ParseError                 base: something about the input is wrong
+└── DocumentError          a file that cannot be read as a plan document
+                           (empty, binary, unknown format, corrupt)
 """
 
 from __future__ import annotations

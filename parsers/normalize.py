@@ -23,13 +23,9 @@ _T2S = opencc.OpenCC("t2s")
 # character before it ("统一年度", "唯一") means the numeral is part of a word.
 _NUMERAL_LEAD_OK = set("第近前后每满用到至约及和或、于在自从截今明年月次为期内逾超过共计达")
 _CN_DIGITS = "〇零○一二两三四五六七八九十百千"
-_NUMERAL_RUN = re.compile(
-    rf"[{_CN_DIGITS}]+(?=(年|月|日|号|个|天|周|季度|次|小时|工作日|星期|旬))"
-)
+_NUMERAL_RUN = re.compile(rf"[{_CN_DIGITS}]+(?=(年|月|日|号|个|天|周|季度|次|小时|工作日|星期|旬))")
 _YEAR_DIGITS = str.maketrans("〇零○一二三四五六七八九", "000123456789")
-_GLOSS = re.compile(
-    r"(?<=[\u4e00-\u9fff])\([a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜ]+\)(?=[\u4e00-\u9fff])"
-)
+_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])\([a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜ]+\)(?=[\u4e00-\u9fff])")
 _LETTER_DIGITS = re.compile(r"(?<![A-Za-z])[0-9lIoO]*[0-9][0-9lIoO]*(?![A-Za-z])")
 _LETTER_ONLY = re.compile(r"(?<![A-Za-z0-9])[lIoO0-9]{2,}(?=(个|日|月|年|天|号))")
 _YEAR_INTO_MONTH = re.compile(r"(?<!\d)(20\d{2})(1[0-2]|[1-9])(?=月)")

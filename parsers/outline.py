@@ -20,10 +20,14 @@ _HEADINGS: list[tuple[int, re.Pattern[str]]] = [
     (4, re.compile(r"^\s*\((?P<n>\d{1,2})\)\s*")),
     (5, re.compile(r"^\s*(?P<n>[①-⑳])\s*")),
 ]
-_TITLE_END = re.compile(r"(工作方案|实施方案|行动方案|活动方案|方案|工作计划|行动计划|实施计划|工作要点|实施意见|任务分工|任务清单)$")
+_TITLE_END = re.compile(
+    r"(工作方案|实施方案|行动方案|活动方案|方案|工作计划|行动计划|实施计划|工作要点|实施意见|任务分工|任务清单)$"
+)
 _TITLE_CUT = re.compile(r"[。;；:：(]")
 # Web page chrome after the last plan of a scraped page.
-_TRAILER = re.compile(r"^\s*(推荐访问|热门排行|相关推荐|相关文章|相关阅读|猜你喜欢|上一篇|下一篇|版权所有|免责声明|本文来源|责任编辑|扫一扫|分享到)")
+_TRAILER = re.compile(
+    r"^\s*(推荐访问|热门排行|相关推荐|相关文章|相关阅读|猜你喜欢|上一篇|下一篇|版权所有|免责声明|本文来源|责任编辑|扫一扫|分享到)"
+)
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,8 @@ def plan_spans(lines: list[str]) -> list[tuple[int, int, bool]]:
     """0-based (first index, last index, first line is a title) of each plan
     in a document. A document with no recognisable title is one plan."""
     titles = [
-        i for i, raw in enumerate(lines)
+        i
+        for i, raw in enumerate(lines)
         if is_plan_title(raw) and not is_plan_title(_next_text(lines, i)) and _next_text(lines, i)
     ]
     end = len(lines) - 1

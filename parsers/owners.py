@@ -14,7 +14,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_LEAD_LABELS = ("牵头单位", "牵头科室", "牵头部门", "责任单位", "责任科室", "责任部门", "主责单位", "主办单位", "负责单位")
+_LEAD_LABELS = (
+    "牵头单位",
+    "牵头科室",
+    "牵头部门",
+    "责任单位",
+    "责任科室",
+    "责任部门",
+    "主责单位",
+    "主办单位",
+    "负责单位",
+)
 _SUPPORT_LABELS = ("配合单位", "配合科室", "配合部门", "协办单位", "参与单位", "协同单位")
 _LIST = r"(?P<list>(?:[^;；。()\[\]【】〔〕\n]|\([^()\n]*\))+)"
 _LABELLED = re.compile("(?P<label>" + "|".join(_LEAD_LABELS + _SUPPORT_LABELS) + r")\s*[:：]\s*" + _LIST)
@@ -48,7 +58,9 @@ class OwnerNote:
 
 
 def split_names(text: str) -> list[str]:
-    names, depth, cur = [], 0, []
+    names: list[str] = []
+    cur: list[str] = []
+    depth = 0
     for ch in text:
         if ch in _OPEN or ch == "（":
             depth += 1

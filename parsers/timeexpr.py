@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
+from itertools import pairwise
 from dataclasses import dataclass, field, replace
 
 from parsers.calendars import DEFAULT_CALENDAR, WorkdayCalendar, lunar_to_solar, month_end, resolve_day
@@ -166,7 +167,9 @@ def _rel_before(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 # --- recurrences ----------------------------------------------------------
 
 _BY_QUARTER_MONTH = re.compile(r"每个?季度第(?P<k>[1-3])个月的?(?P<d>\d{1,2})日(?:前|之前)?")
-_YEARLY_MONTH = re.compile(r"每年(?:的)?(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})[日号]|(?P<p>上旬|中旬|下旬|底|末|初))?(?:前|之前|以前)?")
+_YEARLY_MONTH = re.compile(
+    r"每年(?:的)?(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})[日号]|(?P<p>上旬|中旬|下旬|底|末|初))?(?:前|之前|以前)?"
+)
 _MONTHLY_DAY = re.compile(r"每月(?:的)?(?:(?P<d>\d{1,2})[日号]|(?P<p>上旬|中旬|下旬|底|末|初))(?:前|之前|以前)?")
 _EVERY_N = re.compile(r"每(?:隔)?(?P<n>\d+)(?P<u>天|日|周|个星期|个月|年)")
 _CADENCE_WORDS = re.compile("|".join(sorted(map(re.escape, CADENCES), key=len, reverse=True)))
@@ -253,16 +256,24 @@ _MONTH_RANGE = re.compile(
 )
 _OPEN_RANGE = re.compile(_YEAR.format(g="y1") + r"(?P<m1>\d{1,2})月(?P<d1>\d{1,2})[日号]?" + _SEP + r"长期")
 _UNTIL_EVENT = re.compile(
-    _YEAR.format(g="y1") + r"(?P<m1>\d{1,2})月(?P<d1>\d{1,2})[日号]?" + r"(?:至|到)(?P<ev>[\u4e00-\u9fff“”]{2,12}?)(?:结束|闭幕|召开)"
+    _YEAR.format(g="y1")
+    + r"(?P<m1>\d{1,2})月(?P<d1>\d{1,2})[日号]?"
+    + r"(?:至|到)(?P<ev>[\u4e00-\u9fff“”]{2,12}?)(?:结束|闭幕|召开)"
 )
 _FROM_NOW_UNTIL = re.compile(
     r"(?:自|从)?(?P<from>即日|本方案印发之日|方案印发之日|本通知印发之日|印发之日|发布之日|本方案发布之日)起?"
-    r"[^,，。;；]{0,12}?(?:至|到)" + _YEAR.format(g="y2") + r"(?P<m2>\d{1,2})月(?:(?P<d2>\d{1,2})[日号]|(?P<e2>底|末|中旬|下旬|上旬))?"
+    r"[^,，。;；]{0,12}?(?:至|到)"
+    + _YEAR.format(g="y2")
+    + r"(?P<m2>\d{1,2})月(?:(?P<d2>\d{1,2})[日号]|(?P<e2>底|末|中旬|下旬|上旬))?"
 )
 _LAST_MONTHS = re.compile(r"今年(?:后|最后)(?P<n>\d{1,2})个月")
 _THIS_SEASON = re.compile(r"今(?:年)?(?P<s>[春夏秋冬])(?:季)?(?![天节])")
 _SEASON_DEFINED = re.compile(
-    r"(?:(?P<y1>\d{4})" + _SEP + r"(?P<y2>\d{4})年)?(?P<s>[春夏秋冬]{1,2})季?\((?P<m1>\d{1,2})月" + _SEP + r"(?P<next>次年)?(?P<m2>\d{1,2})月\)"
+    r"(?:(?P<y1>\d{4})"
+    + _SEP
+    + r"(?P<y2>\d{4})年)?(?P<s>[春夏秋冬]{1,2})季?\((?P<m1>\d{1,2})月"
+    + _SEP
+    + r"(?P<next>次年)?(?P<m2>\d{1,2})月\)"
 )
 _TURN_OF_YEAR = re.compile(r"岁末年初")
 _HOLIDAY_WINDOW = re.compile(
@@ -271,7 +282,9 @@ _HOLIDAY_WINDOW = re.compile(
 _NAMED_PERIOD = re.compile(r"“(?P<name>[^“”]{2,15})”(?P<w>期间|到来之际|来临之际|前夕|之际)")
 _STAGES = re.compile(r"(?P<n>[1-9])年(?P<w>[\u4e00-\u9fff]{2,3})(?=[、,，;；])")
 _START = re.compile(
-    r"(?:自|从|于)?" + _YEAR.format(g="y1") + r"(?P<m1>\d{1,2})月(?:(?P<d1>\d{1,2})[日号]|(?P<p>底|末|初|上旬|中旬|下旬))?(?:起|开始)(?!的)"
+    r"(?:自|从|于)?"
+    + _YEAR.format(g="y1")
+    + r"(?P<m1>\d{1,2})月(?:(?P<d1>\d{1,2})[日号]|(?P<p>底|末|初|上旬|中旬|下旬))?(?:起|开始)(?!的)"
 )
 _FROM_NOW = re.compile(r"(?:从|自)?即日起")
 
@@ -386,7 +399,9 @@ def _named_period(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     if m.group("name") not in ctx.event_names:
         return None
     if ctx.period is None:
-        return TimeExpr(m.start(), m.end(), "unresolved", note="the plan names this period but gives no dates", priority=30)
+        return TimeExpr(
+            m.start(), m.end(), "unresolved", note="the plan names this period but gives no dates", priority=30
+        )
     if m.group("w") == "期间":
         return _range_expr(m, ctx.period[0], ctx.period[1], True, "the period the plan defines")
     note = "on the arrival of the period the plan defines: by its first day"
@@ -399,7 +414,16 @@ def _stages(line: str, ctx: Context) -> Iterator[TimeExpr]:
         return
     for m in found:
         year = ctx.ref.year + int(m.group("n")) - 1
-        yield TimeExpr(m.start(), m.end(), "range", begin=dt.date(year, 1, 1), due=dt.date(year, 12, 31), note="stage year of a multi-year plan", confidence=0.6, priority=30)
+        yield TimeExpr(
+            m.start(),
+            m.end(),
+            "range",
+            begin=dt.date(year, 1, 1),
+            due=dt.date(year, 12, 31),
+            note="stage year of a multi-year plan",
+            confidence=0.6,
+            priority=30,
+        )
 
 
 def _start(m: re.Match[str], ctx: Context) -> TimeExpr | None:
@@ -418,7 +442,9 @@ def _start(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 
 def _from_now(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    return TimeExpr(m.start(), m.end(), "start", begin=ctx.ref, note="from the plan's reference date", confidence=0.7, priority=35)
+    return TimeExpr(
+        m.start(), m.end(), "start", begin=ctx.ref, note="from the plan's reference date", confidence=0.7, priority=35
+    )
 
 
 # --- deadlines ------------------------------------------------------------
@@ -447,11 +473,13 @@ def _is_past(m: re.Match[str]) -> bool:
 
 
 def _deadline(m: re.Match[str], due: dt.date, year_given: bool, note: str = "", confidence: float = 0.9) -> TimeExpr:
-    return TimeExpr(m.start(), m.end(), "deadline", due=due, year_given=year_given, note=note, confidence=confidence, priority=40)
+    return TimeExpr(
+        m.start(), m.end(), "deadline", due=due, year_given=year_given, note=note, confidence=confidence, priority=40
+    )
 
 
 def _names_event(m: re.Match[str]) -> bool:
-    """"3月31日全国安全生产电视电话会议": the date names a meeting or a
+    """ "3月31日全国安全生产电视电话会议": the date names a meeting or a
     speech, it sets no deadline."""
     return not m.group("by") and any(w in _clause_after(m)[:20] for w in EVENT_NOUNS)
 
@@ -512,10 +540,8 @@ def _year_part(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     if word.endswith("季度"):
         q = int(word.lstrip("第")[0].translate(str.maketrans("一二三四", "1234")))
         mon, day = QUARTER_END[q]
-    elif word in YEAR_PART_DUE:
-        mon, day = YEAR_PART_DUE[word]
     else:
-        mon, day = YEAR_PART_DUE[word.rstrip("内")] if word.rstrip("内") in YEAR_PART_DUE else (12, 31)
+        mon, day = YEAR_PART_DUE.get(word, YEAR_PART_DUE.get(word.rstrip("内"), (12, 31)))
     return _deadline(m, resolve_day(year, mon, day), given, confidence=0.85)
 
 
@@ -616,7 +642,7 @@ def _candidates(line: str, ctx: Context) -> Iterator[TimeExpr]:
 
 
 def _anchor_bare_offsets(line: str, ctx: Context, found: list[TimeExpr]) -> Iterator[TimeExpr]:
-    """"N个工作日内" with no event of its own counts from the event of the
+    """ "N个工作日内" with no event of its own counts from the event of the
     relative offset before it in the same line."""
     anchors = [(e.start, e.offset) for e in found if e.kind == "relative" and e.offset and "after" in e.offset]
     if not anchors:
@@ -667,18 +693,28 @@ def _tidy(line: str, found: list[TimeExpr]) -> list[TimeExpr]:
             if key in seen:
                 continue
             seen.add(key)
-            if expr.rrule.startswith("FREQ=YEARLY;BYMONTH=") and "," not in expr.rrule and line[expr.start : expr.start + 2] == "每年":
+            if (
+                expr.rrule.startswith("FREQ=YEARLY;BYMONTH=")
+                and "," not in expr.rrule
+                and line[expr.start : expr.start + 2] == "每年"
+            ):
                 yearly_in.add(sentence)
         elif expr.kind == "deadline" and not expr.year_given and sentence in yearly_in and expr.due is not None:
             day = -1 if expr.due == month_end(expr.due.year, expr.due.month) else expr.due.day
-            expr = replace(expr, kind="recurring", due=None, rrule=f"FREQ=YEARLY;BYMONTH={expr.due.month};BYMONTHDAY={day}", note="repeats the yearly cadence of its sentence")
+            expr = replace(
+                expr,
+                kind="recurring",
+                due=None,
+                rrule=f"FREQ=YEARLY;BYMONTH={expr.due.month};BYMONTHDAY={day}",
+                note="repeats the yearly cadence of its sentence",
+            )
         out.append(expr)
     return out
 
 
 def _forward_lists(line: str, found: list[TimeExpr]) -> None:
     """Yearless dates listed one after another keep moving forward in time."""
-    for prev, cur in zip(found, found[1:]):
+    for prev, cur in pairwise(found):
         if cur.kind != "deadline" or prev.kind != "deadline" or cur.year_given or prev.due is None or cur.due is None:
             continue
         between = line[prev.end : cur.start]
@@ -692,7 +728,9 @@ def _forward_lists(line: str, found: list[TimeExpr]) -> None:
 def find_time_expressions(line: str, ctx: Context) -> list[TimeExpr]:
     """Every time phrase in a normalized line, in order of position."""
     found = _select(list(_candidates(line, ctx)))
-    extra = [e for e in _anchor_bare_offsets(line, ctx, found) if all(e.end <= t.start or e.start >= t.end for t in found)]
+    extra = [
+        e for e in _anchor_bare_offsets(line, ctx, found) if all(e.end <= t.start or e.start >= t.end for t in found)
+    ]
     found = sorted(found + extra, key=lambda e: e.start)
     found = _tidy(line, found)
     _forward_lists(line, found)

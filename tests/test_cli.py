@@ -24,8 +24,23 @@ def test_jsonl_has_every_field() -> None:
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(rows) > 100
-    fields = {"line", "quote", "plan", "section", "task", "owners", "kind", "start", "due", "rrule", "offset",
-              "phase", "season", "confidence", "note"}
+    fields = {
+        "line",
+        "quote",
+        "plan",
+        "section",
+        "task",
+        "owners",
+        "kind",
+        "start",
+        "due",
+        "rrule",
+        "offset",
+        "phase",
+        "season",
+        "confidence",
+        "note",
+    }
     assert all(fields <= set(r) for r in rows)
     assert all(0 <= r["confidence"] <= 1 for r in rows)
     # The CLI says which rule chose each plan's reference date.
@@ -50,7 +65,9 @@ def test_table_groups_by_plan() -> None:
 
 
 def test_ics_output_is_a_calendar() -> None:
-    done = subprocess.run([*DUBAN, "parse", "--format", "ics", str(SEED)], capture_output=True, timeout=120, check=False)
+    done = subprocess.run(
+        [*DUBAN, "parse", "--format", "ics", str(SEED)], capture_output=True, timeout=120, check=False
+    )
     assert done.returncode == 0, done.stderr
     cal = Calendar.from_ical(done.stdout)
     events = cal.walk("VEVENT")
@@ -69,7 +86,12 @@ def test_text_prints_decoded_lines(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "content"),
-    [("empty.txt", b""), ("junk.bin", bytes(range(256)) * 4), ("broken.docx", b"PK\x03\x04nope"), ("x.xlsx", b"\x00\x00")],
+    [
+        ("empty.txt", b""),
+        ("junk.bin", bytes(range(256)) * 4),
+        ("broken.docx", b"PK\x03\x04nope"),
+        ("x.xlsx", b"\x00\x00"),
+    ],
 )
 def test_bad_input_one_clear_line(tmp_path: Path, name: str, content: bytes) -> None:
     path = tmp_path / name

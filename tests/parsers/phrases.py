@@ -170,7 +170,11 @@ RECURRING: list[Row] = [
     ("按照月月有活动的要求。", "月月", "recurring FREQ=MONTHLY;BYMONTHDAY=-1"),
     ("落实月清、季核要求。", "月清", "recurring FREQ=MONTHLY;BYMONTHDAY=-1"),
     ("逐月调度进展。", "逐月", "recurring FREQ=MONTHLY;BYMONTHDAY=-1"),
-    ("每个季度第1个月的20日前报送。", "每个季度第1个月的20日前", "recurring FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=20"),
+    (
+        "每个季度第1个月的20日前报送。",
+        "每个季度第1个月的20日前",
+        "recurring FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=20",
+    ),
     ("每季度第2个月的10日前报送。", "每季度第2个月的10日前", "recurring FREQ=YEARLY;BYMONTH=2,5,8,11;BYMONTHDAY=10"),
     ("每月28日前报送统计数据。", "每月28日前", "recurring FREQ=MONTHLY;BYMONTHDAY=28"),
     ("每月5日前报送。", "每月5日前", "recurring FREQ=MONTHLY;BYMONTHDAY=5"),
@@ -194,7 +198,11 @@ RECURRING: list[Row] = [
 ]
 
 RELATIVE: list[Row] = [
-    ("在作出准予行政许可决定后60个工作日内进行核查。", "作出准予行政许可决定后60个工作日内", "relative 60 workday after"),
+    (
+        "在作出准予行政许可决定后60个工作日内进行核查。",
+        "作出准予行政许可决定后60个工作日内",
+        "relative 60 workday after",
+    ),
     ("核查结束后5个工作日内推送信息。", "核查结束后5个工作日内", "relative 5 workday after"),
     ("收到材料后当日完成初审。", "收到材料后当日", "relative 0 day after"),
     ("收到申请后3日内答复。", "收到申请后3日内", "relative 3 day after"),

@@ -74,7 +74,11 @@ def test_docx_table_rows_carry_owner_and_time_columns(tmp_path: Path) -> None:
     table = document.add_table(rows=3, cols=4)
     for row, cells in zip(
         table.rows,
-        [["序号", "工作任务", "牵头单位", "完成时限"], ["1", "完成摸底调查", "办公室", "2022年6月底前"], ["2", "召开推进会", "规划科", "每季度"]],
+        [
+            ["序号", "工作任务", "牵头单位", "完成时限"],
+            ["1", "完成摸底调查", "办公室", "2022年6月底前"],
+            ["2", "召开推进会", "规划科", "每季度"],
+        ],
         strict=True,
     ):
         for cell, value in zip(row.cells, cells, strict=True):
@@ -103,7 +107,8 @@ def test_pdf_text_layer(tmp_path: Path) -> None:
 
 def test_html_page(tmp_path: Path) -> None:
     body = "".join(f"<p>{line}</p>" for line in PLAN)
-    page = f"<!DOCTYPE html><html><head><title>t</title><script>var x='2022年1月1日前';</script></head><body>{body}</body></html>"
+    head = "<head><title>t</title><script>var x='2022年1月1日前';</script></head>"
+    page = f"<!DOCTYPE html><html>{head}<body>{body}</body></html>"
     path = tmp_path / "plan.html"
     path.write_text(page, encoding="utf-8")
     _expect_plan(path)
@@ -134,7 +139,7 @@ def test_docx_without_document_part(tmp_path: Path) -> None:
     path = tmp_path / "empty.docx"
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("hello.txt", "hi")
-    with pytest.raises(DocumentError, match="corrupt .docx"):
+    with pytest.raises(DocumentError, match=r"corrupt \.docx"):
         load_document(path)
 
 

@@ -19,7 +19,7 @@ def _full_width(row: Row) -> Row:
     return (text.translate(_FULL_WIDTH), quote.translate(_FULL_WIDTH), expected, *ref)  # type: ignore[return-value]
 
 
-WIDE = [_full_width(r) for r in ALL if any(c.isdigit() for c in r[1]) and not r[2] == "none"]
+WIDE = [_full_width(r) for r in ALL if any(c.isdigit() for c in r[1]) and r[2] != "none"]
 
 
 def _describe(m: Milestone) -> str:

@@ -68,13 +68,40 @@ def test_random_text_never_raises(text: str) -> None:
     result = parse_text(text or " ", imported=dt.date(2026, 11, 29))
     for m in result.milestones:
         assert m.quote
-        assert 1 <= m.line
+        assert m.line >= 1
 
 
-_PIECES = ["年", "月", "日", "底", "前", "至", "—", "每", "季度", "上旬", "长期", "后", "个工作日", "内", "(", ")", "牵头单位:", "、", ",", "。", "\n"]
+_PIECES = [
+    "年",
+    "月",
+    "日",
+    "底",
+    "前",
+    "至",
+    "—",
+    "每",
+    "季度",
+    "上旬",
+    "长期",
+    "后",
+    "个工作日",
+    "内",
+    "(",
+    ")",
+    "牵头单位:",
+    "、",
+    ",",
+    "。",
+    "\n",
+]
 
 
-@given(st.lists(st.one_of(st.sampled_from(_PIECES), st.integers(0, 3000).map(str), st.sampled_from(list(_CN + "十"))), max_size=60))
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(_PIECES), st.integers(0, 3000).map(str), st.sampled_from(list(_CN + "十"))),
+        max_size=60,
+    )
+)
 @settings(max_examples=400, deadline=None)
 def test_date_like_junk_never_raises(parts: list[str]) -> None:
     text = "".join(parts) or " "

@@ -14,8 +14,7 @@ from tests.conftest import FIXTURES, load_jsonl
 GOLD = load_jsonl(FIXTURES / "seed-dev.jsonl")
 PLANS = json.loads((FIXTURES / "seed-plans.json").read_text(encoding="utf-8"))
 GOLD_RANGES = [
-    tuple(int(x) for x in part.split("-"))
-    for part in (FIXTURES / "seed-dev.lines").read_text().strip().split(",")
+    tuple(int(x) for x in part.split("-")) for part in (FIXTURES / "seed-dev.lines").read_text().strip().split(",")
 ]
 
 # Gold lines that contradict spec/time-normalization.md; the spec wins.
@@ -70,7 +69,8 @@ def test_gold_milestone(gold: dict[str, Any], seed_result: ParseResult) -> None:
 @pytest.mark.parametrize("gold", [g for g in GOLD if g["owners"]], ids=_case_id)
 def test_gold_owners(gold: dict[str, Any], seed_result: ParseResult) -> None:
     found = [
-        m for m in seed_result.milestones
+        m
+        for m in seed_result.milestones
         if m.line == gold["line"] and (gold["quote"] in m.quote or m.quote in gold["quote"])
     ]
     assert found
