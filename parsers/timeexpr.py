@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
-from itertools import pairwise
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 from parsers.calendars import DEFAULT_CALENDAR, WorkdayCalendar, lunar_to_solar, month_end, resolve_day
 from parsers.vocabulary import (
