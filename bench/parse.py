@@ -1,0 +1,135 @@
+"""Parser benchmark: the seed end to end, and time expressions per second
+and accuracy beside JioNLP's ``parse_time`` and dateparser's
+``search_dates`` on the same quotes (the gold's dated milestones).
+
+Run: make bench  (installs jionlp and dateparser into the venv first)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import statistics
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from parsers.documents import load_document  # noqa: E402
+from parsers.normalize import normalize_line  # noqa: E402
+from parsers.pipeline import parse_document  # noqa: E402
+from parsers.timeexpr import Context, find_time_expressions  # noqa: E402
+
+FIXTURES = ROOT / "tests" / "fixtures"
+SEED = FIXTURES / "seed-work-plans-2022.txt"
+GOLD = FIXTURES / "seed-dev.jsonl"
+DATED = ("deadline", "range", "start")
+
+Answer = tuple[str | None, str | None]  # (start, due) as ISO dates
+
+
+def _expected(g: dict[str, Any]) -> Answer:
+    if g["kind"] == "deadline":
+        return None, g["due"]
+    if g["kind"] == "range":
+        return g["start"], g["due"]
+    return g["start"], None
+
+
+def ours(quote: str, ref: dt.date) -> Answer:
+    for e in find_time_expressions(normalize_line(quote).text, Context(ref=ref)):
+        if e.kind in DATED:
+            start = e.begin.isoformat() if e.begin else None
+            return (start if e.kind != "deadline" else None), (e.due.isoformat() if e.due else None)
+    return None, None
+
+
+def jionlp_answer(quote: str, ref: dt.date) -> Answer:
+    import jionlp
+
+    base = time.mktime(ref.timetuple())
+    try:
+        out = jionlp.parse_time(quote, time_base=base)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return None, None
+    span = out.get("time") if isinstance(out, dict) else None
+    if not isinstance(span, list) or len(span) != 2 or not all(isinstance(s, str) for s in span):
+        return None, None
+    return span[0][:10], span[1][:10]
+
+
+def dateparser_answer(quote: str, ref: dt.date) -> Answer:
+    from dateparser.search import search_dates
+
+    base = dt.datetime.combine(ref, dt.time())
+    found = search_dates(quote, languages=["zh"], settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "future"})
+    if not found:
+        return None, None
+    days = [d.date().isoformat() for _, d in found]
+    return days[0], days[-1]
+
+
+def correct(kind: str, want: Answer, got: Answer) -> bool:
+    if kind == "deadline":
+        return got[1] == want[1]
+    if kind == "range":
+        return got == want
+    return got[0] == want[0]
+
+
+def measure(
+    name: str, fn: Callable[[str, dt.date], Answer], cases: list[dict[str, Any]], rounds: int
+) -> dict[str, Any]:
+    hits = 0
+    for g in cases:
+        ref = dt.date.fromisoformat(g["ref"])
+        hits += correct(g["kind"], _expected(g), fn(g["quote"], ref))
+    start = time.perf_counter()
+    for _ in range(rounds):
+        for g in cases:
+            fn(g["quote"], dt.date.fromisoformat(g["ref"]))
+    elapsed = time.perf_counter() - start
+    return {"name": name, "accuracy": hits / len(cases), "per_second": rounds * len(cases) / elapsed}
+
+
+def seed_end_to_end(runs: int = 20) -> float:
+    times = []
+    for _ in range(runs):
+        normalize_line.cache_clear()
+        start = time.perf_counter()
+        document = load_document(SEED)
+        parse_document(document, imported=dt.date(2026, 11, 29), doc="seed")
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def main() -> None:
+    warnings.filterwarnings("ignore")
+    gold = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+    cases = [g for g in gold if g["kind"] in DATED]
+    print(f"seed end to end: {seed_end_to_end():.1f} ms (median of 20, caches cleared; target < 150 ms)")
+    rows = [measure("duban", ours, cases, rounds=50)]
+    for name, fn, rounds in (
+        ("jionlp.parse_time", jionlp_answer, 3),
+        ("dateparser.search_dates", dateparser_answer, 3),
+    ):
+        try:
+            fn("2022年11月底前", dt.date(2022, 1, 1))
+        except ImportError:
+            print(f"{name}: not installed (pip install -e '.[bench]')")
+            continue
+        rows.append(measure(name, fn, cases, rounds))
+    print(f"\n{len(cases)} dated gold quotes (deadline, range, start)")
+    print(f"{'parser':<26}{'accuracy':>10}{'expr/s':>12}{'vs duban':>10}")
+    for row in rows:
+        ratio = rows[0]["per_second"] / row["per_second"]
+        print(f"{row['name']:<26}{row['accuracy']:>10.1%}{row['per_second']:>12,.0f}{ratio:>9.1f}x")
+
+
+if __name__ == "__main__":
+    main()
