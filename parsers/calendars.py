@@ -14,7 +14,7 @@ import logging
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import chinese_calendar
 from lunar_python import Lunar
@@ -111,13 +111,17 @@ class WorkdayCalendar:
             return False
 
 
-@cache
+_LOGGED_MISSING: set[int] = set()
+
+
 def _warn_missing(year: int) -> None:
     message = (
         f"no official holiday data for {year}: working days fall back to Monday-Friday; "
         "add the year's holidays to the configuration"
     )
-    log.warning(message)
+    if year not in _LOGGED_MISSING:
+        _LOGGED_MISSING.add(year)
+        log.warning(message)
     warnings.warn(message, HolidayDataMissing, stacklevel=3)
 
 

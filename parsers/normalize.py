@@ -52,11 +52,8 @@ class Normalized:
         return self.original[a:b]
 
 
-def _width(ch: str) -> str:
-    code = ord(ch)
-    if 0xFF01 <= code <= 0xFF5E or code == 0x3000:
-        return unicodedata.normalize("NFKC", ch)
-    return ch
+# Full-width ASCII forms (U+FF01..U+FF5E) and the ideographic space.
+_WIDTH = {code: unicodedata.normalize("NFKC", chr(code)) for code in range(0xFF01, 0xFF5F)} | {0x3000: " "}
 
 
 def _simplified(line: str) -> str:
@@ -82,10 +79,13 @@ class _Builder:
         self.src = src
 
     def sub(self, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str | None]) -> None:
+        matches = list(pattern.finditer(self.text))
+        if not matches:
+            return
         out: list[str] = []
         src: list[int] = []
         pos = 0
-        for m in pattern.finditer(self.text):
+        for m in matches:
             new = repl(m)
             if new is None:
                 continue
@@ -123,7 +123,7 @@ def normalize_line(line: str) -> Normalized:
     """Full-width to ASCII, traditional to simplified, Chinese numerals to
     digits, letters standing for digits, years run into months, pinyin glosses
     dropped, quoted document titles and document numbers masked."""
-    text = "".join(_width(c) for c in line)
+    text = line.translate(_WIDTH)
     text = _simplified(text)
     b = _Builder(text, list(range(len(line))))
     b.sub(_GLOSS, lambda m: "")

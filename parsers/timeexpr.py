@@ -631,8 +631,48 @@ RULES: list[tuple[int, re.Pattern[str], Handler]] = [
 ]
 
 
+# Words one of which every match of a rule contains: a cheap test that
+# spares scanning a line with a pattern that cannot match there.
+RULE_NEEDS: dict[re.Pattern[str], tuple[str, ...]] = {
+    _REL_AFTER: ("后",),
+    _REL_SAME_DAY: ("后",),
+    _REL_BEFORE: ("提前",),
+    _LAST_MONTHS: ("个月",),
+    _BY_QUARTER_MONTH: ("季度",),
+    _YEARLY_MONTH: ("每年",),
+    _MONTHLY_DAY: ("每月",),
+    _EVERY_N: ("每",),
+    _CADENCE_WORDS: ("每", "月", "季", "旬", "全天候", "年度"),
+    _FROM_NOW_UNTIL: ("即日", "之日"),
+    _SEASON_DEFINED: ("(",),
+    _OPEN_RANGE: ("长期",),
+    _UNTIL_EVENT: ("月",),
+    _DATE_RANGE: ("月",),
+    _MONTH_RANGE: ("月",),
+    _TURN_OF_YEAR: ("岁末",),
+    _HOLIDAY_WINDOW: ("期间", "假期", "长假"),
+    _NAMED_PERIOD: ("“",),
+    _THIS_SEASON: ("今",),
+    _START: ("起", "开始"),
+    _FROM_NOW: ("即日",),
+    _DAY: ("月",),
+    _MONTH_PART: ("月",),
+    _MONTH_BEFORE: ("月",),
+    _YEAR_PART: ("年", "季度"),
+    _SOLAR_EVE: ("前",),
+    _LUNAR_EVE: ("前",),
+    _TARGET_YEAR: ("年",),
+    _MONTH_ALONE: ("月",),
+    _ONGOING: ("长期", "持续推进"),
+    _THIS_YEAR_TASK: ("今年",),
+}
+
+
 def _candidates(line: str, ctx: Context) -> Iterator[TimeExpr]:
     for priority, pattern, handler in RULES:
+        needs = RULE_NEEDS.get(pattern)
+        if needs and not any(c in line for c in needs):
+            continue
         for m in pattern.finditer(line):
             expr = handler(m, ctx)
             if expr is not None:
