@@ -31,6 +31,8 @@ _LETTER_ONLY = re.compile(r"(?<![A-Za-z0-9])[lIoO0-9]{2,}(?=(个|日|月|年|天
 _YEAR_INTO_MONTH = re.compile(r"(?<!\d)(20\d{2})(1[0-2]|[1-9])(?=月)")
 _MASKED = re.compile(r"《[^《》]*》|〔\d{4}〕|\[\d{4}\]")
 MASK = "□"
+# Anything one of the rewriting passes below could change.
+_NEEDS_WORK = re.compile(rf"[{_CN_DIGITS}《〔\[lIoO]|\(|20\d{{3}}")
 
 
 @dataclass(frozen=True)
@@ -123,8 +125,9 @@ def normalize_line(line: str) -> Normalized:
     """Full-width to ASCII, traditional to simplified, Chinese numerals to
     digits, letters standing for digits, years run into months, pinyin glosses
     dropped, quoted document titles and document numbers masked."""
-    text = line.translate(_WIDTH)
-    text = _simplified(text)
+    text = _simplified(line.translate(_WIDTH))
+    if not _NEEDS_WORK.search(text):
+        return Normalized(text, tuple(range(len(line))), line)
     b = _Builder(text, list(range(len(line))))
     b.sub(_GLOSS, lambda m: "")
     b.sub(_MASKED, lambda m: m.group(0)[0] + MASK * (len(m.group(0)) - 2) + m.group(0)[-1])

@@ -92,13 +92,11 @@ def _safe_date(year: int, month: int, day: int) -> dt.date | None:
 
 
 def _followed_by(m: re.Match[str], words: tuple[str, ...]) -> bool:
-    rest = m.string[m.end() : m.end() + 6]
-    return any(rest.startswith(w) for w in words)
+    return m.string.startswith(words, m.end())
 
 
 def _preceded_by(m: re.Match[str], words: tuple[str, ...]) -> bool:
-    head = m.string[max(0, m.start() - 6) : m.start()]
-    return any(head.endswith(w) for w in words)
+    return m.string.endswith(words, 0, m.start())
 
 
 def _in_completion_field(m: re.Match[str]) -> bool:
@@ -668,11 +666,24 @@ RULE_NEEDS: dict[re.Pattern[str], tuple[str, ...]] = {
 }
 
 
+_TRIGGER_WORDS = sorted({w for ws in RULE_NEEDS.values() for w in ws}, key=len, reverse=True)
+_TRIGGER = re.compile("|".join(map(re.escape, _TRIGGER_WORDS)))
+# A longer trigger found in a line also stands for the shorter ones inside it.
+_IMPLIES = {w: {v for v in _TRIGGER_WORDS if v in w} for w in _TRIGGER_WORDS}
+_ALWAYS = frozenset(i for i, (_, pat, _) in enumerate(RULES) if pat not in RULE_NEEDS)
+# Trigger word -> the rules (by index) that word wakes.
+_WAKES = {
+    word: frozenset(i for i, (_, pat, _) in enumerate(RULES) if any(v in RULE_NEEDS.get(pat, ()) for v in implied))
+    for word, implied in _IMPLIES.items()
+}
+
+
 def _candidates(line: str, ctx: Context) -> Iterator[TimeExpr]:
-    for priority, pattern, handler in RULES:
-        needs = RULE_NEEDS.get(pattern)
-        if needs and not any(c in line for c in needs):
-            continue
+    awake = set(_ALWAYS)
+    for word in set(_TRIGGER.findall(line)):
+        awake |= _WAKES[word]
+    for index in sorted(awake):
+        priority, pattern, handler = RULES[index]
         for m in pattern.finditer(line):
             expr = handler(m, ctx)
             if expr is not None:
