@@ -16,7 +16,7 @@ from parsers.documents import Document, load_document, split_lines
 from parsers.milestones import Milestone
 from parsers.normalize import normalize_line
 from parsers.outline import Block, Line, PlanOutline, outline_plan, plan_spans
-from parsers.owners import declares_first_is_lead, find_owner_notes, owners_at
+from parsers.owners import Owners, declares_first_is_lead, find_owner_notes, owners_at
 from parsers.reference import Reference, dated_years, infer_reference
 from parsers.timeexpr import Context, TimeExpr, find_time_expressions
 
@@ -161,7 +161,7 @@ def _block_milestones(
                     offset=expr.offset,
                     section=[h.title for h in line.path[:-1]] if line.path else [],
                     task=task,
-                    owners=owners.as_dict() if owners else None,
+                    owners=_as_written(owners, block) if owners else None,
                     phase=_phase_of(line, task),
                     season=season,
                     confidence=expr.confidence,
@@ -170,6 +170,23 @@ def _block_milestones(
             )
         offset += len(line.text) + 1
     return out
+
+
+def _name_as_written(name: str, block: Block) -> str:
+    """An owner's name as the document wrote it (full-width brackets,
+    traditional characters), found through the normalized text."""
+    for line in block.lines:
+        at = line.text.find(name)
+        if at >= 0:
+            return line.norm.quote(at, at + len(name))
+    return name
+
+
+def _as_written(owners: Owners, block: Block) -> dict[str, list[str]]:
+    return {
+        "lead": [_name_as_written(n, block) for n in owners.lead],
+        "support": [_name_as_written(n, block) for n in owners.support],
+    }
 
 
 def count_by_kind(milestones: list[Milestone]) -> Counter[str]:

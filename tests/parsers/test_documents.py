@@ -155,4 +155,11 @@ def test_big5_traditional_plan(tmp_path: Path) -> None:
     result = parse_path(path, imported=IMPORTED)
     [m] = result.milestones
     assert (m.quote, m.due, m.line) == ("2022年11月底前", dt.date(2022, 11, 30), 3)
-    assert m.owners is not None and m.owners["lead"] == ["县水利局"]
+    assert m.owners is not None and m.owners["lead"] == ["縣水利局"]  # as written
+
+
+def test_owner_names_keep_full_width_brackets(tmp_path: Path) -> None:
+    path = tmp_path / "plan.txt"
+    path.write_text("XX市2022年工作方案\n一、任务\n1.推进改造。(牵头单位：各县（市、区）政府；完成时间：2022年6月底前)\n", encoding="utf-8")
+    [m] = parse_path(path, imported=IMPORTED).milestones
+    assert m.owners == {"lead": ["各县（市、区）政府"], "support": []}
