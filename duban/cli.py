@@ -14,11 +14,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from sqlalchemy.engine import Engine
+
+from config.settings import ConfigError, ConfigStore, PlanFile, Settings, load_settings
 from notifiers.ical import calendar_of
 from parsers.documents import load_document
 from parsers.errors import ParseError
 from parsers.milestones import Milestone
 from parsers.pipeline import ParseResult, parse_document
+from scheduler.db import create_all, database_url, make_engine
+from scheduler.reminders import sync_reminders
+from scheduler.service import Service, import_configured
+from scheduler.status import mark_done, task_statuses
 
 TZ = ZoneInfo("Asia/Shanghai")
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Deadlines and reminders for Chinese work plans.")
@@ -128,6 +135,144 @@ def text(path: Annotated[Path, typer.Argument(help="A plan document")]) -> None:
     except ParseError as exc:
         raise _fail(str(exc)) from None
     sys.stdout.write(document.text if document.text.endswith("\n") else document.text + "\n")
+
+
+
+
+# --- monitored plans, reminders and the service ---------------------------
+
+plans_app = typer.Typer(no_args_is_help=True, help="Check and import the configured plans.")
+app.add_typer(plans_app, name="plans")
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="The service configuration")]
+DEFAULT_CONFIG = Path("config/duban.toml")
+
+
+def _settings(path: Path) -> Settings:
+    try:
+        return load_settings(path)
+    except ConfigError as exc:
+        for issue in exc.issues:
+            err.print(str(issue), markup=False, highlight=False)
+        raise _fail(f"{len(exc.issues)} configuration error(s)", 1) from None
+
+
+def _engine(settings: Settings) -> Engine:
+    engine = make_engine(database_url(settings.database_url()))
+    create_all(engine)
+    return engine
+
+
+@plans_app.command("check")
+def plans_check(config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Validate the configuration; list every error with file and line."""
+    settings = _settings(config)
+    err.print(f"ok: {len(settings.plans)} plan file(s), database {settings.database_url()}", markup=False)
+
+
+@plans_app.command("import")
+def plans_import(
+    path: Annotated[Path, typer.Argument(help="A plan document, or a plan file under config/plans")],
+    config: ConfigOption = DEFAULT_CONFIG,
+    ref: Annotated[str | None, typer.Option(help="Reference date YYYY-MM-DD")] = None,
+) -> None:
+    """Parse a plan, store it and plan its reminders; print counts by kind
+    and what needs review."""
+    settings = _settings(config)
+    engine = _engine(settings)
+    now = dt.datetime.now(dt.UTC)
+    configured = next((p for p in settings.plans.values() if settings.plan_paths[p.id].resolve() == path.resolve()
+                       or settings.source_path(p) == path.resolve()), None)
+    if configured is None:
+        configured = PlanFile(id=path.stem, source=str(path.resolve()), ref=_parse_ref(ref))
+        settings.plans[configured.id] = configured
+        settings.plan_paths[configured.id] = path.resolve()
+    elif ref:
+        configured = configured.model_copy(update={"ref": _parse_ref(ref)})
+    try:
+        reports = import_configured(engine, settings, configured, now)
+    except ParseError as exc:
+        raise _fail(str(exc)) from None
+    sync = sync_reminders(engine, settings.policy_for, settings.calendar(), now)
+    out = Console()
+    for report in reports:
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(report.by_kind.items()))
+        out.print(f"[bold]{report.plan_id}[/]: {kinds or 'no milestones'}; added {report.added}, changed "
+                  f"{report.changed}, removed {report.removed}, unchanged {report.unchanged}")
+        for m in report.review:
+            out.print(f"  review line {m.line}: {m.quote} ({m.kind}{'; ' + m.note if m.note else ''})",
+                      markup=False, highlight=False)
+    out.print(f"reminders: {sync.added} added, {sync.moved} moved, {sync.cancelled} cancelled")
+
+
+_STYLE = {"overdue": "red", "due soon": "yellow", "on track": "green", "done": "dim"}
+
+
+@app.command()
+def status(
+    config: ConfigOption = DEFAULT_CONFIG,
+    owner: Annotated[str | None, typer.Option(help="Only tasks of this unit")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include done and on-track tasks")] = False,
+) -> None:
+    """Upcoming and overdue work."""
+    settings = _settings(config)
+    engine = _engine(settings)
+    today = dt.datetime.now(ZoneInfo(settings.timezone)).date()
+    rows = task_statuses(engine, today, owner)
+    table = Table(title=f"duban status {today}", expand=True)
+    for column in ("status", "due", "task", "owners", "plan", "key"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        if not all_ and row.status in ("done", "on track"):
+            continue
+        due = row.overdue_since if row.status == "overdue" else row.next_due
+        table.add_row(f"[{_STYLE[row.status]}]{row.status}[/]", str(due or "—"), row.task, "、".join(row.owners),
+                      row.plan, row.task_key[:10])
+    Console().print(table)
+
+
+@app.command()
+def done(
+    key: Annotated[str, typer.Argument(help="A task key (t-…) or milestone key (m-…), or a unique prefix")],
+    config: ConfigOption = DEFAULT_CONFIG,
+    occurrence: Annotated[str | None, typer.Option(help="One occurrence of a recurring milestone")] = None,
+) -> None:
+    """Mark a task, a milestone or one occurrence done."""
+    settings = _settings(config)
+    engine = _engine(settings)
+    now = dt.datetime.now(dt.UTC)
+    try:
+        full = mark_done(engine, key, now, _parse_ref(occurrence))
+    except KeyError as exc:
+        raise _fail(str(exc.args[0]), 1) from None
+    sync = sync_reminders(engine, settings.policy_for, settings.calendar(), now)
+    err.print(f"done: {full}; {sync.cancelled} pending reminder(s) cancelled", markup=False)
+
+
+@app.command()
+def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Run the scheduler until stopped."""
+    import logging
+    import signal
+    import threading
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        store = ConfigStore(config)
+    except ConfigError as exc:
+        for issue in exc.issues:
+            err.print(str(issue), markup=False, highlight=False)
+        raise _fail(f"{len(exc.issues)} configuration error(s)", 1) from None
+    service = Service(store)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    service.start()
+    err.print(f"duban serving {len(store.current.plans)} plan file(s); database {store.current.database_url()}",
+              markup=False)
+    try:
+        stop.wait()
+    finally:
+        service.stop()
 
 
 def main() -> None:

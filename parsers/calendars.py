@@ -122,7 +122,7 @@ def _warn_missing(year: int) -> None:
     if year not in _LOGGED_MISSING:
         _LOGGED_MISSING.add(year)
         log.warning(message)
-    warnings.warn(message, HolidayDataMissing, stacklevel=3)
+        warnings.warn(message, HolidayDataMissing, stacklevel=3)
 
 
 @lru_cache(maxsize=64)

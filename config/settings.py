@@ -1,0 +1,310 @@
+"""Configuration: ``duban.toml`` for the service and ``plans/*.toml``, one
+file per monitored plan document.
+
+Both are validated with typed models. Every error names the file, the line
+and the field; an invalid set of files never replaces a running
+configuration (``ConfigStore`` keeps the last good one).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from parsers.calendars import WorkdayCalendar
+from scheduler.policy import ReminderPolicy
+
+CHANNELS = ("log", "webhook", "email", "dingtalk", "wecom", "feishu")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReminderSettings(Strict):
+    before: list[int] = Field(default_factory=lambda: [7, 3, 1])
+    unit: Literal["day", "workday"] = "day"
+    at: dt.time = dt.time(9, 0)
+    overdue_cap: int = Field(default=5, ge=0, le=60)
+    shift_to_workday: bool = True
+
+    @field_validator("before")
+    @classmethod
+    def _positive(cls, value: list[int]) -> list[int]:
+        if any(n <= 0 or n > 365 for n in value):
+            raise ValueError("offsets must be between 1 and 365")
+        return sorted(set(value), reverse=True)
+
+    def policy(self, timezone: str) -> ReminderPolicy:
+        return ReminderPolicy(
+            before=tuple(self.before),
+            unit=self.unit,
+            at=self.at,
+            overdue_cap=self.overdue_cap,
+            shift_to_workday=self.shift_to_workday,
+            timezone=timezone,
+        )
+
+
+class ReminderOverrides(Strict):
+    before: list[int] | None = None
+    unit: Literal["day", "workday"] | None = None
+    at: dt.time | None = None
+    overdue_cap: int | None = Field(default=None, ge=0, le=60)
+    shift_to_workday: bool | None = None
+
+
+class SmtpSettings(Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=25, ge=1, le=65535)
+    security: Literal["none", "starttls", "ssl"] = "none"
+    username: str | None = None
+    password_env: str | None = None
+    sender: str = "duban@localhost"
+
+
+class HolidayYear(Strict):
+    holidays: list[dt.date] = Field(default_factory=list)
+    workdays: list[dt.date] = Field(default_factory=list)
+
+
+class ServiceSettings(Strict):
+    database: str = "sqlite:///var/duban.db"
+    timezone: str = "Asia/Shanghai"
+    http_bind: str = "127.0.0.1:8080"
+    plans_dir: str = "plans"
+    poll_seconds: float = Field(default=5.0, gt=0)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class DubanFile(Strict):
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    reminders: ReminderSettings = Field(default_factory=ReminderSettings)
+    holidays: dict[str, HolidayYear] = Field(default_factory=dict)
+
+    @field_validator("holidays")
+    @classmethod
+    def _years(cls, value: dict[str, HolidayYear]) -> dict[str, HolidayYear]:
+        for year, data in value.items():
+            if not re.fullmatch(r"\d{4}", year):
+                raise ValueError(f"{year!r} is not a year")
+            if any(d.year != int(year) for d in data.holidays + data.workdays):
+                raise ValueError(f"a date under holidays.{year} is not in {year}")
+        return value
+
+
+class Subscriber(Strict):
+    id: str | None = None
+    channel: Literal["log", "webhook", "email", "dingtalk", "wecom", "feishu"]
+    target: str
+    plans: list[str] = Field(default_factory=list)
+    owners: list[str] = Field(default_factory=list)
+    mode: Literal["immediate", "digest"] = "immediate"
+
+
+class PlanFile(Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    title: str | None = None
+    source: str
+    ref: dt.date | None = None
+    owners: list[str] = Field(default_factory=list)
+    subscribers: list[Subscriber] = Field(default_factory=list)
+    reminders: ReminderOverrides = Field(default_factory=ReminderOverrides)
+
+
+@dataclass(frozen=True)
+class ConfigIssue:
+    path: Path
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f" {self.field}:" if self.field else ""
+        return f"{self.path}:{self.line}:{where} {self.message}"
+
+
+class ConfigError(Exception):
+    def __init__(self, issues: list[ConfigIssue]) -> None:
+        super().__init__("\n".join(map(str, issues)))
+        self.issues = issues
+
+
+@dataclass
+class Settings:
+    root: Path
+    duban: DubanFile
+    plans: dict[str, PlanFile] = field(default_factory=dict)
+    plan_paths: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def timezone(self) -> str:
+        return self.duban.service.timezone
+
+    def policy_for(self, plan_id: str) -> ReminderPolicy:
+        base = self.duban.reminders
+        config_id = plan_id.split("/", 1)[0]
+        plan = self.plans.get(config_id)
+        if plan is None:
+            return base.policy(self.timezone)
+        merged = base.model_copy(update={k: v for k, v in plan.reminders.model_dump().items() if v is not None})
+        return merged.policy(self.timezone)
+
+    def calendar(self) -> WorkdayCalendar:
+        calendar = WorkdayCalendar()
+        for year, data in self.duban.holidays.items():
+            calendar.add_year(int(year), data.holidays, data.workdays)
+        return calendar
+
+    def source_path(self, plan: PlanFile) -> Path:
+        path = Path(plan.source)
+        return path if path.is_absolute() else (self.plan_paths[plan.id].parent / path).resolve()
+
+    def database_url(self) -> str:
+        url = self.duban.service.database
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            relative = url.removeprefix("sqlite:///")
+            if relative and relative != ":memory:":
+                return "sqlite:///" + str((self.root / relative).resolve())
+        return url
+
+
+def _line_of(text: str, loc: tuple[int | str, ...]) -> int:
+    """The line where a field sits: after the header of its table (or the
+    n-th [[array]] entry), the line assigning its key."""
+    lines = text.splitlines()
+    start, stop = 0, len(lines)
+    keys = [str(k) for k in loc]
+    table: list[str] = []
+    i = 0
+    while i < len(keys):
+        k = keys[i]
+        if i + 1 < len(keys) and keys[i + 1].isdigit():
+            n = int(keys[i + 1])
+            headers = [j for j, line in enumerate(lines) if re.match(rf"^\s*\[\[\s*{re.escape('.'.join([*table, k]))}\s*\]\]", line)]
+            if n < len(headers):
+                start = headers[n]
+                stop = next((j for j in range(start + 1, len(lines)) if lines[j].lstrip().startswith("[")), len(lines))
+                table = [*table, k]
+                i += 2
+                continue
+        header = next(
+            (j for j, line in enumerate(lines) if re.match(rf"^\s*\[\s*{re.escape('.'.join([*table, k]))}\s*\]", line)),
+            None,
+        )
+        if header is not None:
+            start = header
+            stop = next((j for j in range(start + 1, len(lines)) if lines[j].lstrip().startswith("[")), len(lines))
+            table = [*table, k]
+            i += 1
+            continue
+        for j in range(start, stop):
+            if re.match(rf"^\s*\"?{re.escape(k)}\"?\s*=", lines[j]):
+                return j + 1
+        i += 1
+    return start + 1
+
+
+def _read(path: Path) -> tuple[str, dict[str, Any]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([ConfigIssue(path, 1, "", f"cannot read: {exc}")]) from None
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise ConfigError([ConfigIssue(path, int(m.group(1)) if m else 1, "", f"TOML syntax: {exc}")]) from None
+
+
+def _validate(model: type[BaseModel], path: Path) -> Any:
+    text, data = _read(path)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        issues = []
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            name = ".".join(str(p) for p in loc)
+            message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+            issues.append(ConfigIssue(path, _line_of(text, loc), name, message))
+        raise ConfigError(issues) from None
+
+
+def load_settings(path: Path) -> Settings:
+    """Read and check ``duban.toml`` and every plan file beside it; raise
+    ``ConfigError`` listing every problem found."""
+    path = path.resolve()
+    issues: list[ConfigIssue] = []
+    try:
+        duban = _validate(DubanFile, path)
+    except ConfigError as exc:
+        issues += exc.issues
+        duban = DubanFile()
+    settings = Settings(path.parent, duban)
+    plans_dir = (path.parent / duban.service.plans_dir).resolve()
+    for plan_path in sorted(plans_dir.glob("*.toml")):
+        try:
+            plan = _validate(PlanFile, plan_path)
+        except ConfigError as exc:
+            issues += exc.issues
+            continue
+        if plan.id in settings.plans:
+            issues.append(ConfigIssue(plan_path, _line_of(plan_path.read_text(encoding="utf-8"), ("id",)), "id",
+                                      f"plan id {plan.id!r} is also used by {settings.plan_paths[plan.id]}"))
+            continue
+        settings.plans[plan.id] = plan
+        settings.plan_paths[plan.id] = plan_path
+        source = settings.source_path(plan)
+        if "://" not in plan.source and not source.exists():
+            line = _line_of(plan_path.read_text(encoding="utf-8"), ("source",))
+            issues.append(ConfigIssue(plan_path, line, "source", f"no such file: {source}"))
+    if issues:
+        raise ConfigError(issues)
+    return settings
+
+
+class ConfigStore:
+    """The running configuration; ``reload`` swaps it only for a valid one."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.current = load_settings(path)
+        self.last_error: ConfigError | None = None
+        self._stamp = self._fingerprint()
+
+    def _fingerprint(self) -> tuple[tuple[str, float], ...]:
+        files = [self.path, *sorted((self.path.parent / self.current.duban.service.plans_dir).glob("*.toml"))]
+        return tuple((str(f), f.stat().st_mtime) for f in files if f.exists())
+
+    def changed(self) -> bool:
+        return self._fingerprint() != self._stamp
+
+    def reload(self) -> bool:
+        """True when a new valid configuration replaced the running one."""
+        stamp = self._fingerprint()
+        try:
+            settings = load_settings(self.path)
+        except ConfigError as exc:
+            self.last_error = exc
+            self._stamp = stamp
+            return False
+        self.current, self.last_error, self._stamp = settings, None, stamp
+        return True

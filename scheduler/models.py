@@ -1,0 +1,135 @@
+"""Tables. The database is the truth: APScheduler jobs are derived from the
+``reminder`` rows, and nothing is sent that is not first a ``delivery`` row.
+
+    plan ─< plan_revision            every imported text of a plan
+    plan ─< task ─< milestone         keyed by a stable hash (see keys.py)
+    milestone ─< reminder ─< delivery >─ subscription
+    override (by milestone key)       an admin's corrected date or kind
+    completion (by task or milestone key and occurrence)
+    log_entry                         what the log channel delivered
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Plan(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    title: str
+    source: str
+    ref: dt.date
+    ref_rule: str
+    current_revision: int | None = None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class PlanRevision(SQLModel, table=True):
+    __tablename__ = "plan_revision"
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: str = Field(foreign_key="plan.id", index=True)
+    digest: str = Field(index=True)
+    text: str
+    imported_at: dt.datetime
+    milestones: int = 0
+
+
+class Task(SQLModel, table=True):
+    key: str = Field(primary_key=True)
+    plan_id: str = Field(foreign_key="plan.id", index=True)
+    title: str
+    section: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    owners: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))
+    active: bool = True
+
+
+class Milestone(SQLModel, table=True):
+    key: str = Field(primary_key=True)
+    plan_id: str = Field(foreign_key="plan.id", index=True)
+    task_key: str = Field(foreign_key="task.key", index=True)
+    line: int
+    quote: str
+    kind: str
+    start: dt.date | None = None
+    due: dt.date | None = None
+    rrule: str | None = None
+    offset: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))
+    phase: str | None = None
+    season: str | None = None
+    confidence: float = 0.9
+    note: str | None = None
+    lead: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    support: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    active: bool = True
+    sequence: int = 0
+    changed_at: dt.datetime
+
+
+class Subscription(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    channel: str
+    target: str
+    plans: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    owners: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    mode: str = "immediate"
+    active: bool = True
+
+
+class Reminder(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("milestone_key", "occurrence", "label"),)
+    id: int | None = Field(default=None, primary_key=True)
+    milestone_key: str = Field(foreign_key="milestone.key", index=True)
+    occurrence: dt.date
+    label: str  # "before:7d", "due", "overdue:2", "start", "end:3d"
+    event: str  # reminder.due_soon, reminder.due_today, reminder.overdue
+    fire_at: dt.datetime = Field(index=True)
+    state: str = Field(default="pending", index=True)  # pending, fired, late, skipped, cancelled
+    fired_at: dt.datetime | None = None
+
+
+class Delivery(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("reminder_id", "subscription_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    reminder_id: int = Field(foreign_key="reminder.id", index=True)
+    subscription_id: str = Field(foreign_key="subscription.id", index=True)
+    channel: str
+    state: str = Field(default="pending", index=True)  # pending, sent, dead
+    late: bool = False
+    attempts: int = 0
+    created_at: dt.datetime
+    sent_at: dt.datetime | None = None
+    error: str | None = None
+
+
+class Override(SQLModel, table=True):
+    milestone_key: str = Field(primary_key=True)
+    kind: str | None = None
+    start: dt.date | None = None
+    due: dt.date | None = None
+    rrule: str | None = None
+    reason: str | None = None
+    created_at: dt.datetime
+
+
+class Completion(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("task_key", "milestone_key", "occurrence"),)
+    id: int | None = Field(default=None, primary_key=True)
+    task_key: str | None = Field(default=None, index=True)
+    milestone_key: str | None = Field(default=None, index=True)
+    occurrence: dt.date | None = None
+    done_at: dt.datetime
+    by: str | None = None
+
+
+class LogEntry(SQLModel, table=True):
+    __tablename__ = "log_entry"
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="delivery.id", unique=True)
+    target: str
+    message: str
+    written_at: dt.datetime

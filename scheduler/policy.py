@@ -1,0 +1,125 @@
+"""Reminder policy: when to remind about a milestone.
+
+By default: 7, 3 and 1 days before each due date and on the day, at 09:00
+Asia/Shanghai, then every working day while overdue (at most 5 times). A
+reminder that falls on a non-working day moves to the previous working day.
+Ranges remind at their start and before their end; every occurrence of a
+recurring milestone gets its own reminders; ongoing, relative and
+unresolved milestones get none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrulestr
+
+from parsers.calendars import WorkdayCalendar
+
+DUE_SOON = "reminder.due_soon"
+DUE_TODAY = "reminder.due_today"
+OVERDUE = "reminder.overdue"
+
+
+@dataclass(frozen=True)
+class ReminderPolicy:
+    before: tuple[int, ...] = (7, 3, 1)
+    unit: str = "day"  # or "workday"
+    at: dt.time = dt.time(9, 0)
+    overdue_cap: int = 5
+    shift_to_workday: bool = True
+    timezone: str = "Asia/Shanghai"
+    horizon_days: int = 400
+
+
+@dataclass(frozen=True)
+class Planned:
+    occurrence: dt.date
+    label: str
+    event: str
+    fire_at: dt.datetime  # aware, UTC
+
+
+@dataclass(frozen=True)
+class Dates:
+    """The dated fields of a milestone, after any admin override."""
+
+    kind: str
+    start: dt.date | None
+    due: dt.date | None
+    rrule: str | None
+
+
+def _instant(day: dt.date, policy: ReminderPolicy) -> dt.datetime:
+    local = dt.datetime.combine(day, policy.at, tzinfo=ZoneInfo(policy.timezone))
+    return local.astimezone(dt.UTC)
+
+
+def _shift(day: dt.date, policy: ReminderPolicy, calendar: WorkdayCalendar) -> dt.date:
+    return calendar.previous_workday(day) if policy.shift_to_workday else day
+
+
+def _back(day: dt.date, n: int, policy: ReminderPolicy, calendar: WorkdayCalendar) -> dt.date:
+    return calendar.add_workdays(day, -n) if policy.unit == "workday" else day - dt.timedelta(days=n)
+
+
+def _deadline(
+    due: dt.date,
+    policy: ReminderPolicy,
+    calendar: WorkdayCalendar,
+    *,
+    before: tuple[int, ...],
+    overdue: bool,
+    occurrence: dt.date | None = None,
+) -> list[Planned]:
+    occ = occurrence or due
+    due_day = _shift(due, policy, calendar)
+    out = [Planned(occ, "due", DUE_TODAY, _instant(due_day, policy))]
+    for n in before:
+        day = _shift(_back(due, n, policy, calendar), policy, calendar)
+        if day < due_day:
+            out.append(Planned(occ, f"before:{n}", DUE_SOON, _instant(day, policy)))
+    if overdue:
+        for k in range(1, policy.overdue_cap + 1):
+            out.append(Planned(occ, f"overdue:{k}", OVERDUE, _instant(calendar.add_workdays(due, k), policy)))
+    return out
+
+
+def _period_days(rule: str) -> int:
+    freq = rule.upper().split("FREQ=", 1)[-1].split(";", 1)[0]
+    return {"DAILY": 1, "WEEKLY": 7, "MONTHLY": 28}.get(freq, 90)
+
+
+def plan_reminders(
+    dates: Dates, policy: ReminderPolicy, calendar: WorkdayCalendar, today: dt.date, anchor: dt.date
+) -> list[Planned]:
+    """Every reminder of a milestone. ``anchor`` starts recurrences (the
+    plan's reference date); ``today`` bounds how far ahead they are
+    expanded."""
+    if dates.kind == "deadline" and dates.due:
+        return _deadline(dates.due, policy, calendar, before=policy.before, overdue=True)
+    if dates.kind == "range" and dates.start and dates.due:
+        start = Planned(dates.start, "start", DUE_SOON, _instant(_shift(dates.start, policy, calendar), policy))
+        end = _deadline(dates.due, policy, calendar, before=policy.before, overdue=False, occurrence=dates.start)
+        return [start, *[p for p in end if p.fire_at > start.fire_at]]
+    if dates.kind == "start" and dates.start:
+        return [Planned(dates.start, "start", DUE_TODAY, _instant(_shift(dates.start, policy, calendar), policy))]
+    if dates.kind == "recurring" and dates.rrule:
+        period = _period_days(dates.rrule)
+        # Past occurrences need no reminder; a daily rule is expanded a month
+        # ahead, a monthly one up to the horizon (the sync job moves on).
+        first = dt.datetime.combine(dates.start or anchor, dt.time())
+        horizon = min(policy.horizon_days, period * 30)
+        until = dt.datetime.combine(today + dt.timedelta(days=horizon), dt.time())
+        since = max(first, dt.datetime.combine(today - dt.timedelta(days=period), dt.time()))
+        before = tuple(n for n in policy.before if n < period)
+        out: list[Planned] = []
+        for occurrence in rrulestr(dates.rrule, dtstart=first).between(since, until, inc=True):
+            day = occurrence.date()
+            if dates.due and day > dates.due:
+                break
+            out += _deadline(day, policy, calendar, before=before, overdue=False)
+        return out
+    return []

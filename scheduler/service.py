@@ -1,0 +1,219 @@
+"""The running service: import configured plans, keep reminder rows in
+step, and let APScheduler wake up when a reminder is due.
+
+APScheduler 3.x holds no state of its own here: its jobs live in memory and
+are rebuilt from the ``reminder`` rows (deterministic ids,
+``replace_existing``) at start and by a periodic sync. Its defaults would
+take the host's time zone and skip jobs missed by more than a second, so
+the time zone, ``misfire_grace_time`` and ``coalesce`` are set explicitly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from config.settings import ConfigStore, PlanFile, Settings
+from parsers.documents import load_document
+from parsers.errors import ParseError
+from parsers.pipeline import parse_document
+from scheduler.db import create_all, make_engine, session
+from scheduler.importer import ImportReport, import_plan
+from scheduler.models import Reminder, Subscription
+from scheduler.reminders import deliver_pending, fire_due, sync_reminders
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], dt.datetime]
+JOB_HORIZON = dt.timedelta(hours=36)
+
+_RUNNING: dict[str, Service] = {}
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def plan_ids_of(config_id: str, count: int) -> list[str]:
+    return [config_id] if count == 1 else [f"{config_id}/{k}" for k in range(1, count + 1)]
+
+
+def import_configured(
+    engine: Engine, settings: Settings, plan: PlanFile, now: dt.datetime
+) -> list[ImportReport]:
+    """Parse one configured document and store each plan in it."""
+    path = settings.source_path(plan)
+    document = load_document(path)
+    today = now.astimezone(dt.UTC).date()
+    result = parse_document(document, ref=plan.ref, imported=today, doc=plan.id, calendar=settings.calendar())
+    reports = []
+    for plan_id, parsed in zip(plan_ids_of(plan.id, len(result.plans)), result.plans, strict=True):
+        if plan.title and len(result.plans) == 1:
+            parsed.title = plan.title
+        if plan.owners:
+            wanted = set(plan.owners)
+            parsed.milestones = [
+                m for m in parsed.milestones
+                if wanted & set((m.owners or {}).get("lead", []) + (m.owners or {}).get("support", []))
+            ]
+        reports.append(import_plan(engine, plan_id, str(path), document.text, parsed, now))
+    return reports
+
+
+def store_subscriptions(engine: Engine, settings: Settings) -> None:
+    wanted: dict[str, Subscription] = {}
+    for plan in settings.plans.values():
+        for i, sub in enumerate(plan.subscribers):
+            sid = sub.id or f"{plan.id}:{i + 1}"
+            wanted[sid] = Subscription(
+                id=sid, channel=sub.channel, target=sub.target, plans=sub.plans or [plan.id], owners=sub.owners,
+                mode=sub.mode,
+            )
+    with session(engine) as s:
+        for row in s.exec(select(Subscription)).all():
+            new = wanted.pop(row.id, None)
+            if new is None:
+                row.active = False
+                continue
+            row.channel, row.target, row.plans, row.owners, row.mode = new.channel, new.target, new.plans, new.owners, new.mode
+            row.active = True
+        for new in wanted.values():
+            s.add(new)
+        s.commit()
+
+
+@dataclass
+class Service:
+    store: ConfigStore
+    clock: Clock = utc_now
+    engine: Engine = field(init=False)
+    scheduler: BackgroundScheduler | None = field(default=None, init=False)
+    lock: threading.RLock = field(default_factory=threading.RLock, init=False)
+
+    def __post_init__(self) -> None:
+        self.engine = make_engine(self.store.current.database_url())
+        create_all(self.engine)
+
+    @property
+    def settings(self) -> Settings:
+        return self.store.current
+
+    def refresh(self) -> dict[str, list[ImportReport] | str]:
+        """Import every configured plan and re-plan reminders. A plan that
+        fails to parse keeps its last imported state."""
+        now = self.clock()
+        out: dict[str, list[ImportReport] | str] = {}
+        with self.lock:
+            store_subscriptions(self.engine, self.settings)
+            for plan in self.settings.plans.values():
+                try:
+                    out[plan.id] = import_configured(self.engine, self.settings, plan, now)
+                except ParseError as exc:
+                    log.error("plan %s not imported, keeping its last good state: %s", plan.id, exc)
+                    out[plan.id] = str(exc)
+            sync_reminders(self.engine, self.settings.policy_for, self.settings.calendar(), now)
+        return out
+
+    def run_due(self) -> int:
+        """Fire whatever is due now and deliver the outbox."""
+        with self.lock:
+            now = self.clock()
+            fire_due(self.engine, now)
+            return deliver_pending(self.engine, now)
+
+    def run_digest(self) -> int:
+        with self.lock:
+            return deliver_pending(self.engine, self.clock(), digest=True)
+
+    def check_config(self) -> None:
+        if not self.store.changed():
+            return
+        if self.store.reload():
+            log.info("configuration reloaded")
+            self.refresh()
+            self.sync_jobs()
+        elif self.store.last_error is not None:
+            log.error("configuration not reloaded, the running one stays:\n%s", self.store.last_error)
+
+    # --- APScheduler ------------------------------------------------------
+
+    def start(self) -> None:
+        tz = self.settings.timezone
+        self.scheduler = BackgroundScheduler(
+            timezone=tz,
+            job_defaults={"misfire_grace_time": 24 * 3600, "coalesce": True, "max_instances": 1},
+        )
+        _RUNNING["current"] = self
+        self.refresh()
+        self.run_due()  # reminders whose instant passed while we were down: once each, late
+        self.scheduler.add_job(_sync_job, "interval", minutes=10, id="sync", replace_existing=True)
+        self.scheduler.add_job(_config_job, "interval", seconds=self.settings.duban.service.poll_seconds,
+                               id="config", replace_existing=True)
+        self.scheduler.add_job(_due_job, "interval", seconds=30, id="sweep", replace_existing=True)
+        at = self.settings.duban.reminders.at
+        self.scheduler.add_job(_digest_job, "cron", hour=at.hour, minute=at.minute, id="digest", replace_existing=True)
+        self.sync_jobs()
+        self.scheduler.start()
+
+    def sync_jobs(self) -> int:
+        """One date job per pending reminder due within the horizon."""
+        if self.scheduler is None:
+            return 0
+        now = self.clock()
+        with session(self.engine) as s:
+            rows = s.exec(
+                select(Reminder).where(Reminder.state == "pending", col(Reminder.fire_at) <= now + JOB_HORIZON)
+            ).all()
+        for r in rows:
+            self.scheduler.add_job(
+                _due_job,
+                "date",
+                run_date=r.fire_at,
+                id=f"reminder:{r.milestone_key}:{r.occurrence.isoformat()}:{r.label}",
+                replace_existing=True,
+            )
+        return len(rows)
+
+    def stop(self) -> None:
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        _RUNNING.pop("current", None)
+
+
+# Job functions are top-level and take no objects, as APScheduler requires
+# of anything it may persist; they find the running service.
+
+
+def _service() -> Service | None:
+    return _RUNNING.get("current")
+
+
+def _due_job() -> None:
+    service = _service()
+    if service is not None:
+        service.run_due()
+
+
+def _sync_job() -> None:
+    service = _service()
+    if service is not None:
+        service.refresh()
+        service.sync_jobs()
+
+
+def _config_job() -> None:
+    service = _service()
+    if service is not None:
+        service.check_config()
+
+
+def _digest_job() -> None:
+    service = _service()
+    if service is not None:
+        service.run_digest()

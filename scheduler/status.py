@@ -1,0 +1,112 @@
+"""Task status: done, on track, due soon (yellow), overdue (red)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from dateutil.rrule import rrulestr
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from scheduler.db import session
+from scheduler.models import Completion, Milestone, Override, Plan, Task
+from scheduler.reminders import effective_dates
+
+DONE, ON_TRACK, DUE_SOON, OVERDUE = "done", "on track", "due soon", "overdue"
+SOON = dt.timedelta(days=7)
+
+
+@dataclass
+class TaskStatus:
+    plan: str
+    task_key: str
+    task: str
+    owners: list[str]
+    status: str
+    next_due: dt.date | None
+    overdue_since: dt.date | None = None
+    undated: list[str] = field(default_factory=list)
+
+
+def _next_due(m: Milestone, override: Override | None, today: dt.date, anchor: dt.date) -> dt.date | None:
+    d = effective_dates(m, override)
+    if d.kind in ("deadline", "range"):
+        return d.due
+    if d.kind == "start":
+        return d.start
+    if d.kind == "recurring" and d.rrule:
+        start = dt.datetime.combine(d.start or anchor, dt.time())
+        after = rrulestr(d.rrule, dtstart=start).after(dt.datetime.combine(today, dt.time()), inc=True)
+        return after.date() if after else None
+    return None
+
+
+def task_statuses(engine: Engine, today: dt.date, owner: str | None = None) -> list[TaskStatus]:
+    out: list[TaskStatus] = []
+    with session(engine) as s:
+        plans = {p.id: p for p in s.exec(select(Plan))}
+        done_tasks = {c.task_key for c in s.exec(select(Completion)) if c.task_key}
+        done_milestones = {(c.milestone_key, c.occurrence) for c in s.exec(select(Completion)) if c.milestone_key}
+        overrides = {o.milestone_key: o for o in s.exec(select(Override))}
+        by_task: dict[str, list[Milestone]] = {}
+        for m in s.exec(select(Milestone).where(Milestone.active == True)):  # noqa: E712
+            by_task.setdefault(m.task_key, []).append(m)
+        for task in s.exec(select(Task).where(col(Task.key).in_(list(by_task)))):
+            owners = list((task.owners or {}).get("lead", []))
+            milestones = by_task[task.key]
+            everyone = set(owners) | {o for m in milestones for o in m.lead + m.support}
+            if owner and owner not in everyone:
+                continue
+            plan = plans[task.plan_id]
+            dues = []
+            overdue_since = None
+            undated = []
+            for m in milestones:
+                due = _next_due(m, overrides.get(m.key), today, plan.ref)
+                if due is None:
+                    undated.append(m.kind)
+                    continue
+                if (m.key, due) in done_milestones or (m.key, None) in done_milestones:
+                    continue
+                dues.append(due)
+                if due < today and m.kind in ("deadline", "range"):
+                    overdue_since = min(due, overdue_since or due)
+            next_due = min((d for d in dues if d >= today), default=None)
+            if task.key in done_tasks:
+                status = DONE
+            elif overdue_since is not None:
+                status = OVERDUE
+            elif next_due is not None and next_due - today <= SOON:
+                status = DUE_SOON
+            else:
+                status = ON_TRACK
+            out.append(TaskStatus(plan.title, task.key, task.title, owners, status, next_due, overdue_since, undated))
+    order = {OVERDUE: 0, DUE_SOON: 1, ON_TRACK: 2, DONE: 3}
+    return sorted(out, key=lambda t: (order[t.status], t.next_due or t.overdue_since or dt.date.max, t.plan))
+
+
+def mark_done(engine: Engine, key: str, now: dt.datetime, occurrence: dt.date | None = None, by: str | None = None) -> str:
+    """Mark a task (``t-…``) or a milestone (``m-…``, optionally one
+    occurrence) done; a unique key prefix is enough. Returns the full key."""
+    with session(engine) as s:
+        tasks = [t.key for t in s.exec(select(Task).where(col(Task.key).startswith(key)))] if key.startswith("t-") else []
+        milestones = (
+            [m.key for m in s.exec(select(Milestone).where(col(Milestone.key).startswith(key)))] if key.startswith("m-") else []
+        )
+        found = tasks + milestones
+        if len(found) != 1:
+            raise KeyError(f"{key!r} matches {len(found)} tasks or milestones; give a longer key")
+        full = found[0]
+        exists = select(Completion).where(
+            (Completion.task_key == full) if full.startswith("t-") else
+            ((Completion.milestone_key == full) & (Completion.occurrence == occurrence))
+        )
+        if s.exec(exists).first() is None:
+            s.add(Completion(
+                task_key=full if full.startswith("t-") else None,
+                milestone_key=full if full.startswith("m-") else None,
+                occurrence=occurrence, done_at=now, by=by,
+            ))
+            s.commit()
+        return full
