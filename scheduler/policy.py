@@ -4,7 +4,8 @@ By default: 7, 3 and 1 days before each due date and on the day, at 09:00
 Asia/Shanghai, then every working day while overdue (at most 5 times). A
 reminder that falls on a non-working day moves to the previous working day.
 Ranges remind at their start and before their end; every occurrence of a
-recurring milestone gets its own reminders; ongoing, relative and
+recurring milestone gets its own reminders (early ones only when they fall
+well inside the period); ongoing, relative and
 unresolved milestones get none.
 """
 
@@ -114,7 +115,9 @@ def plan_reminders(
         horizon = min(policy.horizon_days, period * 30)
         until = dt.datetime.combine(today + dt.timedelta(days=horizon), dt.time())
         since = max(first, dt.datetime.combine(today - dt.timedelta(days=period), dt.time()))
-        before = tuple(n for n in policy.before if n < period)
+        # Early reminders only where they fit well inside the period: none
+        # for a daily cadence, 1 day for a weekly one, 3 and 1 for monthly.
+        before = tuple(n for n in policy.before if n < period / 4)
         out: list[Planned] = []
         for occurrence in rrulestr(dates.rrule, dtstart=first).between(since, until, inc=True):
             day = occurrence.date()

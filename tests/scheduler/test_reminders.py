@@ -1,0 +1,162 @@
+"""Reminder rows against a real database, with a clock the test controls."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from parsers.calendars import WorkdayCalendar
+from parsers.pipeline import parse_text
+from scheduler.db import session
+from scheduler.importer import import_plan
+from scheduler.models import Delivery, LogEntry, Milestone, Override, Reminder, Subscription
+from scheduler.policy import ReminderPolicy
+from scheduler.reminders import deliver_pending, fire_due, sync_reminders
+from scheduler.status import mark_done, task_statuses
+
+SH = ZoneInfo("Asia/Shanghai")
+CAL = WorkdayCalendar()
+PLAN = """XX局2022年重点工作方案
+一、重点任务
+(一)开展排查。全面排查隐患。(牵头单位:办公室;完成时间:2022年11月30日前)
+(二)完善制度。修订管理制度。(牵头单位:法规科;完成时间:2022年12月15日前)
+(三)调度进展。每月调度一次。(牵头单位:办公室)
+"""
+
+
+def local(day: str, hour: int = 9, minute: int = 0) -> dt.datetime:
+    return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(hour, minute), tzinfo=SH).astimezone(dt.UTC)
+
+
+def policy(_: str) -> ReminderPolicy:
+    return ReminderPolicy()
+
+
+def load(engine: Engine, text: str = PLAN, now: dt.datetime | None = None) -> None:
+    now = now or local("2022-11-01")
+    [plan] = parse_text(text, imported=now.date()).plans
+    import_plan(engine, "p", "plan.txt", text, plan, now)
+    with session(engine) as s:
+        if s.get(Subscription, "ops") is None:
+            s.add(Subscription(id="ops", channel="log", target="督办室"))
+            s.add(Subscription(id="legal", channel="log", target="法规科", owners=["法规科"]))
+            s.commit()
+    sync_reminders(engine, policy, CAL, now)
+
+
+def tick(engine: Engine, now: dt.datetime) -> int:
+    fire_due(engine, now)
+    return deliver_pending(engine, now)
+
+
+def log_entries(engine: Engine) -> list[tuple[str, str]]:
+    with session(engine) as s:
+        return [(e.target, e.message) for e in s.exec(select(LogEntry).order_by(LogEntry.id))]
+
+
+def key_of(engine: Engine, quote: str) -> str:
+    with session(engine) as s:
+        return s.exec(select(Milestone.key).where(Milestone.quote == quote)).one()
+
+
+def test_reminders_fire_at_their_instants(engine: Engine) -> None:
+    load(engine)
+    assert tick(engine, local("2022-11-23", 8, 59)) == 0  # the monthly due of 10-31 was before import: skipped
+    assert tick(engine, local("2022-11-23", 9, 0)) == 1  # 7 days before 11-30, to 督办室 only
+    assert tick(engine, local("2022-11-23", 9, 0)) == 0  # never twice
+    # 3 days before (Sunday -> Friday), for the deadline and the monthly cadence.
+    assert tick(engine, local("2022-11-25", 9, 1)) == 2
+    assert tick(engine, local("2022-11-29", 9, 0)) == 2
+    # 11-30: the deadline and the monthly occurrence, both due today.
+    assert tick(engine, local("2022-11-30", 9, 0)) == 2
+    assert tick(engine, local("2022-12-08", 9, 0)) == 3  # 12-15 minus 7, to both subscribers; overdue of 11-30
+    targets = [t for t, _ in log_entries(engine)]
+    assert targets.count("法规科") == 1
+
+
+def test_one_late_reminder_after_an_outage(engine: Engine) -> None:
+    load(engine)
+    # Down from 11-20 to 11-29 10:00: before:7, before:3 and before:1 of the
+    # 11-30 deadline passed, and before:3, before:1 of the monthly cadence.
+    # Only the latest of each is sent, once, marked late.
+    assert tick(engine, local("2022-11-29", 10, 0)) == 2
+    entries = log_entries(engine)
+    assert all("(late)" in m and "[before:1]" in m and t == "督办室" for t, m in entries)
+    assert {m.split(" / ")[1].split(" due")[0] for _, m in entries} == {"2022年11月30日前", "每月"}
+    assert tick(engine, local("2022-11-29", 10, 5)) == 0
+    key = key_of(engine, "2022年11月30日前")
+    with session(engine) as s:
+        rows = s.exec(select(Reminder).where(Reminder.milestone_key == key)).all()
+    states = sorted(f"{r.label}:{r.state}" for r in rows if r.label.startswith("before"))
+    assert states == ["before:1:late", "before:3:skipped", "before:7:skipped"]
+
+
+def test_no_reminder_after_completion(engine: Engine) -> None:
+    load(engine)
+    with session(engine) as s:
+        task_key = s.exec(select(Milestone.task_key).where(Milestone.quote == "2022年11月30日前")).one()
+    mark_done(engine, task_key[:12], local("2022-11-20"))
+    report = sync_reminders(engine, policy, CAL, local("2022-11-20"))
+    assert report.cancelled >= 8
+    # 12-15 minus 7 to both targets, and the monthly due of 11-30 (late);
+    # nothing of the finished task.
+    assert tick(engine, local("2022-12-10", 9, 0)) == 3
+    assert all("2022年11月30日前" not in m for _, m in log_entries(engine))
+    statuses = {s.task: s.status for s in task_statuses(engine, dt.date(2022, 12, 10))}
+    assert statuses["开展排查"] == "done"
+    assert statuses["完善制度"] == "due soon"
+
+
+def test_completion_is_checked_when_firing(engine: Engine) -> None:
+    load(engine)
+    mark_done(engine, key_of(engine, "2022年11月30日前"), local("2022-11-22"))  # no sync afterwards
+    assert tick(engine, local("2022-11-23", 9, 0)) == 0
+
+
+def test_reimport_of_unchanged_text_changes_nothing(engine: Engine) -> None:
+    load(engine)
+    with session(engine) as s:
+        before = sorted((m.key, m.sequence) for m in s.exec(select(Milestone)))
+        reminders = len(s.exec(select(Reminder)).all())
+    [plan] = parse_text(PLAN, imported=dt.date(2022, 11, 2)).plans
+    report = import_plan(engine, "p", "plan.txt", PLAN, plan, local("2022-11-02"))
+    assert (report.added, report.changed, report.removed, report.unchanged) == (0, 0, 0, 3)
+    sync = sync_reminders(engine, policy, CAL, local("2022-11-02"))
+    assert (sync.added, sync.moved, sync.cancelled) == (0, 0, 0)
+    with session(engine) as s:
+        assert sorted((m.key, m.sequence) for m in s.exec(select(Milestone))) == before
+        assert len(s.exec(select(Reminder)).all()) == reminders
+
+
+def test_override_survives_reimport(engine: Engine) -> None:
+    load(engine)
+    key = key_of(engine, "2022年11月30日前")
+    with session(engine) as s:
+        s.add(Override(milestone_key=key, due=dt.date(2022, 12, 30), reason="延期", created_at=local("2022-11-01")))
+        s.commit()
+    sync_reminders(engine, policy, CAL, local("2022-11-02"))
+    [plan] = parse_text(PLAN, imported=dt.date(2022, 11, 3)).plans
+    import_plan(engine, "p", "plan.txt", PLAN, plan, local("2022-11-03"))
+    sync_reminders(engine, policy, CAL, local("2022-11-03"))
+    with session(engine) as s:
+        query = select(Reminder).where(Reminder.milestone_key == key, Reminder.state == "pending")
+        pending = {r.label: r.fire_at for r in s.exec(query)}
+    assert pending["due"].astimezone(SH).date() == dt.date(2022, 12, 30)
+    assert tick(engine, local("2022-11-30", 9, 0)) == 1  # only the monthly occurrence now
+
+
+def test_removed_milestone_cancels_its_reminders(engine: Engine) -> None:
+    load(engine)
+    shorter = PLAN.replace("(二)完善制度。修订管理制度。(牵头单位:法规科;完成时间:2022年12月15日前)\n", "")
+    [plan] = parse_text(shorter, imported=dt.date(2022, 11, 5)).plans
+    report = import_plan(engine, "p", "plan.txt", shorter, plan, local("2022-11-05"))
+    assert report.removed == 1
+    # The last overdue reminder of 11-30 and the monthly due of 11-30; none
+    # for the removed task.
+    assert tick(engine, local("2022-12-08", 9, 0)) == 2
+    assert all(t == "督办室" for t, _ in log_entries(engine))
+    with session(engine) as s:
+        assert all(d.channel == "log" for d in s.exec(select(Delivery)))
