@@ -198,7 +198,8 @@ def _line_of(text: str, loc: tuple[int | str, ...]) -> int:
         k = keys[i]
         if i + 1 < len(keys) and keys[i + 1].isdigit():
             n = int(keys[i + 1])
-            headers = [j for j, line in enumerate(lines) if re.match(rf"^\s*\[\[\s*{re.escape('.'.join([*table, k]))}\s*\]\]", line)]
+            name = re.escape(".".join([*table, k]))
+            headers = [j for j, line in enumerate(lines) if re.match(rf"^\s*\[\[\s*{name}\s*\]\]", line)]
             if n < len(headers):
                 start = headers[n]
                 stop = next((j for j in range(start + 1, len(lines)) if lines[j].lstrip().startswith("[")), len(lines))
@@ -267,8 +268,14 @@ def load_settings(path: Path) -> Settings:
             issues += exc.issues
             continue
         if plan.id in settings.plans:
-            issues.append(ConfigIssue(plan_path, _line_of(plan_path.read_text(encoding="utf-8"), ("id",)), "id",
-                                      f"plan id {plan.id!r} is also used by {settings.plan_paths[plan.id]}"))
+            issues.append(
+                ConfigIssue(
+                    plan_path,
+                    _line_of(plan_path.read_text(encoding="utf-8"), ("id",)),
+                    "id",
+                    f"plan id {plan.id!r} is also used by {settings.plan_paths[plan.id]}",
+                )
+            )
             continue
         settings.plans[plan.id] = plan
         settings.plan_paths[plan.id] = plan_path

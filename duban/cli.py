@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.console import Console
 from rich.table import Table
-
 from sqlalchemy.engine import Engine
 
 from config.settings import ConfigError, ConfigStore, PlanFile, Settings, load_settings
@@ -137,8 +136,6 @@ def text(path: Annotated[Path, typer.Argument(help="A plan document")]) -> None:
     sys.stdout.write(document.text if document.text.endswith("\n") else document.text + "\n")
 
 
-
-
 # --- monitored plans, reminders and the service ---------------------------
 
 plans_app = typer.Typer(no_args_is_help=True, help="Check and import the configured plans.")
@@ -180,8 +177,14 @@ def plans_import(
     settings = _settings(config)
     engine = _engine(settings)
     now = dt.datetime.now(dt.UTC)
-    configured = next((p for p in settings.plans.values() if settings.plan_paths[p.id].resolve() == path.resolve()
-                       or settings.source_path(p) == path.resolve()), None)
+    configured = next(
+        (
+            p
+            for p in settings.plans.values()
+            if settings.plan_paths[p.id].resolve() == path.resolve() or settings.source_path(p) == path.resolve()
+        ),
+        None,
+    )
     if configured is None:
         configured = PlanFile(id=path.stem, source=str(path.resolve()), ref=_parse_ref(ref))
         settings.plans[configured.id] = configured
@@ -196,11 +199,16 @@ def plans_import(
     out = Console()
     for report in reports:
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(report.by_kind.items()))
-        out.print(f"[bold]{report.plan_id}[/]: {kinds or 'no milestones'}; added {report.added}, changed "
-                  f"{report.changed}, removed {report.removed}, unchanged {report.unchanged}")
+        out.print(
+            f"[bold]{report.plan_id}[/]: {kinds or 'no milestones'}; added {report.added}, changed "
+            f"{report.changed}, removed {report.removed}, unchanged {report.unchanged}"
+        )
         for m in report.review:
-            out.print(f"  review line {m.line}: {m.quote} ({m.kind}{'; ' + m.note if m.note else ''})",
-                      markup=False, highlight=False)
+            out.print(
+                f"  review line {m.line}: {m.quote} ({m.kind}{'; ' + m.note if m.note else ''})",
+                markup=False,
+                highlight=False,
+            )
     out.print(f"reminders: {sync.added} added, {sync.moved} moved, {sync.cancelled} cancelled")
 
 
@@ -225,8 +233,14 @@ def status(
         if not all_ and row.status in ("done", "on track"):
             continue
         due = row.overdue_since if row.status == "overdue" else row.next_due
-        table.add_row(f"[{_STYLE[row.status]}]{row.status}[/]", str(due or "—"), row.task, "、".join(row.owners),
-                      row.plan, row.task_key[:10])
+        table.add_row(
+            f"[{_STYLE[row.status]}]{row.status}[/]",
+            str(due or "—"),
+            row.task,
+            "、".join(row.owners),
+            row.plan,
+            row.task_key[:10],
+        )
     Console().print(table)
 
 
@@ -267,8 +281,9 @@ def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     service.start()
-    err.print(f"duban serving {len(store.current.plans)} plan file(s); database {store.current.database_url()}",
-              markup=False)
+    err.print(
+        f"duban serving {len(store.current.plans)} plan file(s); database {store.current.database_url()}", markup=False
+    )
     try:
         stop.wait()
     finally:

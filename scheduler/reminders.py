@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from sqlalchemy import and_, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -109,8 +110,16 @@ def _sync_plan(
             row = existing.get(key)
             if row is None:
                 state = "pending" if p.fire_at > now - LATE_AFTER else "skipped"
-                s.add(Reminder(milestone_key=m.key, occurrence=p.occurrence, label=p.label, event=p.event,
-                               fire_at=p.fire_at, state=state))
+                s.add(
+                    Reminder(
+                        milestone_key=m.key,
+                        occurrence=p.occurrence,
+                        label=p.label,
+                        event=p.event,
+                        fire_at=p.fire_at,
+                        state=state,
+                    )
+                )
                 report.added += 1
             elif row.state == "pending" and _utc(row.fire_at) != p.fire_at:
                 row.fire_at = p.fire_at
@@ -157,18 +166,26 @@ def fire_due(engine: Engine, now: dt.datetime) -> list[int]:
             latest.state, latest.fired_at = ("late" if late else "fired"), now
             for sub in subscriptions:
                 if _matches(sub, milestone):
-                    s.add(Delivery(reminder_id=latest.id or 0, subscription_id=sub.id, channel=sub.channel,
-                                   late=late, created_at=now))
+                    s.add(
+                        Delivery(
+                            reminder_id=latest.id or 0,
+                            subscription_id=sub.id,
+                            channel=sub.channel,
+                            late=late,
+                            created_at=now,
+                        )
+                    )
             fired.append(latest.id or 0)
         s.commit()
     return fired
 
 
 def _is_done(s: Session, m: Milestone, occurrence: dt.date) -> bool:
-    query = select(Completion).where(
-        (Completion.task_key == m.task_key)
-        | ((Completion.milestone_key == m.key) & ((Completion.occurrence == occurrence) | col(Completion.occurrence).is_(None)))
+    this_milestone = and_(
+        col(Completion.milestone_key) == m.key,
+        or_(col(Completion.occurrence) == occurrence, col(Completion.occurrence).is_(None)),
     )
+    query = select(Completion).where(or_(col(Completion.task_key) == m.task_key, this_milestone))
     return s.exec(query).first() is not None
 
 
@@ -197,8 +214,11 @@ def deliver_pending(engine: Engine, now: dt.datetime, *, digest: bool = False) -
         for delivery, sub in s.exec(query).all():
             if (sub.mode == "digest") != digest:
                 continue
-            s.add(LogEntry(delivery_id=delivery.id or 0, target=sub.target, message=render_message(s, delivery),
-                           written_at=now))
+            s.add(
+                LogEntry(
+                    delivery_id=delivery.id or 0, target=sub.target, message=render_message(s, delivery), written_at=now
+                )
+            )
             delivery.state, delivery.sent_at, delivery.attempts = "sent", now, delivery.attempts + 1
             sent += 1
         s.commit()

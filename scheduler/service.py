@@ -44,9 +44,7 @@ def plan_ids_of(config_id: str, count: int) -> list[str]:
     return [config_id] if count == 1 else [f"{config_id}/{k}" for k in range(1, count + 1)]
 
 
-def import_configured(
-    engine: Engine, settings: Settings, plan: PlanFile, now: dt.datetime
-) -> list[ImportReport]:
+def import_configured(engine: Engine, settings: Settings, plan: PlanFile, now: dt.datetime) -> list[ImportReport]:
     """Parse one configured document and store each plan in it."""
     path = settings.source_path(plan)
     document = load_document(path)
@@ -59,7 +57,8 @@ def import_configured(
         if plan.owners:
             wanted = set(plan.owners)
             parsed.milestones = [
-                m for m in parsed.milestones
+                m
+                for m in parsed.milestones
                 if wanted & set((m.owners or {}).get("lead", []) + (m.owners or {}).get("support", []))
             ]
         reports.append(import_plan(engine, plan_id, str(path), document.text, parsed, now))
@@ -72,7 +71,11 @@ def store_subscriptions(engine: Engine, settings: Settings) -> None:
         for i, sub in enumerate(plan.subscribers):
             sid = sub.id or f"{plan.id}:{i + 1}"
             wanted[sid] = Subscription(
-                id=sid, channel=sub.channel, target=sub.target, plans=sub.plans or [plan.id], owners=sub.owners,
+                id=sid,
+                channel=sub.channel,
+                target=sub.target,
+                plans=sub.plans or [plan.id],
+                owners=sub.owners,
                 mode=sub.mode,
             )
     with session(engine) as s:
@@ -81,7 +84,8 @@ def store_subscriptions(engine: Engine, settings: Settings) -> None:
             if new is None:
                 row.active = False
                 continue
-            row.channel, row.target, row.plans, row.owners, row.mode = new.channel, new.target, new.plans, new.owners, new.mode
+            row.channel, row.target, row.mode = new.channel, new.target, new.mode
+            row.plans, row.owners = new.plans, new.owners
             row.active = True
         for new in wanted.values():
             s.add(new)
@@ -153,8 +157,13 @@ class Service:
         self.refresh()
         self.run_due()  # reminders whose instant passed while we were down: once each, late
         self.scheduler.add_job(_sync_job, "interval", minutes=10, id="sync", replace_existing=True)
-        self.scheduler.add_job(_config_job, "interval", seconds=self.settings.duban.service.poll_seconds,
-                               id="config", replace_existing=True)
+        self.scheduler.add_job(
+            _config_job,
+            "interval",
+            seconds=self.settings.duban.service.poll_seconds,
+            id="config",
+            replace_existing=True,
+        )
         self.scheduler.add_job(_due_job, "interval", seconds=30, id="sweep", replace_existing=True)
         at = self.settings.duban.reminders.at
         self.scheduler.add_job(_digest_job, "cron", hour=at.hour, minute=at.minute, id="digest", replace_existing=True)

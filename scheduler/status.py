@@ -86,27 +86,35 @@ def task_statuses(engine: Engine, today: dt.date, owner: str | None = None) -> l
     return sorted(out, key=lambda t: (order[t.status], t.next_due or t.overdue_since or dt.date.max, t.plan))
 
 
-def mark_done(engine: Engine, key: str, now: dt.datetime, occurrence: dt.date | None = None, by: str | None = None) -> str:
+def mark_done(
+    engine: Engine, key: str, now: dt.datetime, occurrence: dt.date | None = None, by: str | None = None
+) -> str:
     """Mark a task (``t-…``) or a milestone (``m-…``, optionally one
     occurrence) done; a unique key prefix is enough. Returns the full key."""
     with session(engine) as s:
-        tasks = [t.key for t in s.exec(select(Task).where(col(Task.key).startswith(key)))] if key.startswith("t-") else []
-        milestones = (
-            [m.key for m in s.exec(select(Milestone).where(col(Milestone.key).startswith(key)))] if key.startswith("m-") else []
-        )
-        found = tasks + milestones
+        found: list[str] = []
+        if key.startswith("t-"):
+            found = [t.key for t in s.exec(select(Task).where(col(Task.key).startswith(key)))]
+        elif key.startswith("m-"):
+            found = [m.key for m in s.exec(select(Milestone).where(col(Milestone.key).startswith(key)))]
         if len(found) != 1:
             raise KeyError(f"{key!r} matches {len(found)} tasks or milestones; give a longer key")
         full = found[0]
-        exists = select(Completion).where(
-            (Completion.task_key == full) if full.startswith("t-") else
-            ((Completion.milestone_key == full) & (Completion.occurrence == occurrence))
-        )
+        if full.startswith("t-"):
+            exists = select(Completion).where(col(Completion.task_key) == full)
+        else:
+            exists = select(Completion).where(
+                col(Completion.milestone_key) == full, col(Completion.occurrence) == occurrence
+            )
         if s.exec(exists).first() is None:
-            s.add(Completion(
-                task_key=full if full.startswith("t-") else None,
-                milestone_key=full if full.startswith("m-") else None,
-                occurrence=occurrence, done_at=now, by=by,
-            ))
+            s.add(
+                Completion(
+                    task_key=full if full.startswith("t-") else None,
+                    milestone_key=full if full.startswith("m-") else None,
+                    occurrence=occurrence,
+                    done_at=now,
+                    by=by,
+                )
+            )
             s.commit()
         return full

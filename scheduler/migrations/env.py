@@ -7,7 +7,9 @@ from alembic import context
 from scheduler.db import make_engine, metadata
 
 config = context.config
-engine = config.attributes.get("engine") or make_engine(config.get_main_option("sqlalchemy.url") or "sqlite:///duban.db")
+engine = config.attributes.get("engine") or make_engine(
+    config.get_main_option("sqlalchemy.url") or "sqlite:///duban.db"
+)
 
 with engine.connect() as connection:
     context.configure(

@@ -160,6 +160,7 @@ def test_big5_traditional_plan(tmp_path: Path) -> None:
 
 def test_owner_names_keep_full_width_brackets(tmp_path: Path) -> None:
     path = tmp_path / "plan.txt"
-    path.write_text("XX市2022年工作方案\n一、任务\n1.推进改造。(牵头单位：各县（市、区）政府；完成时间：2022年6月底前)\n", encoding="utf-8")
+    task = "1.推进改造。(牵头单位：各县（市、区）政府；完成时间：2022年6月底前)"
+    path.write_text(f"XX市2022年工作方案\n一、任务\n{task}\n", encoding="utf-8")
     [m] = parse_path(path, imported=IMPORTED).milestones
     assert m.owners == {"lead": ["各县（市、区）政府"], "support": []}

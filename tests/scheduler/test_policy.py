@@ -60,8 +60,10 @@ def test_overdue_reminders_count_working_days() -> None:
 def test_offsets_in_working_days_and_no_shift() -> None:
     policy = ReminderPolicy(before=(2,), unit="workday", overdue_cap=0, shift_to_workday=False, at=dt.time(8, 30))
     got = labels(Dates("deadline", None, dt.date(2022, 10, 10), None), policy)
-    assert got == {"2022-10-10:before:2": at("2022-10-08", 8) + dt.timedelta(minutes=30),
-                   "2022-10-10:due": at("2022-10-10", 8) + dt.timedelta(minutes=30)}
+    assert got == {
+        "2022-10-10:before:2": at("2022-10-08", 8) + dt.timedelta(minutes=30),
+        "2022-10-10:due": at("2022-10-10", 8) + dt.timedelta(minutes=30),
+    }
 
 
 def test_a_due_date_on_a_day_off_moves_back() -> None:

@@ -1,0 +1,114 @@
+"""``duban serve`` killed with SIGKILL while reminders are due, then
+restarted: every reminder reaches the log channel exactly once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlmodel import select
+
+from scheduler.db import make_engine, session
+from scheduler.models import Delivery, LogEntry, Reminder
+
+SH = ZoneInfo("Asia/Shanghai")
+TASKS = 3
+
+
+def _write_config(root: Path, database_url: str, start: dt.datetime) -> list[dt.datetime]:
+    (root / "plans").mkdir()
+    (root / "duban.toml").write_text(
+        f'[service]\ndatabase = "{database_url}"\npoll_seconds = 1\n\n'
+        "[reminders]\nbefore = []\noverdue_cap = 0\nshift_to_workday = false\n",
+        encoding="utf-8",
+    )
+    instants = []
+    for k, offset in enumerate((6, 14, 22), start=1):
+        instant = (start + dt.timedelta(seconds=offset)).astimezone(SH).replace(microsecond=0)
+        instants.append(instant)
+        day = instant.date()
+        lines = [f"XX局{day.year}年第{k}批工作方案", "一、任务"]
+        due = f"{day.month}月{day.day}日前"
+        lines += [f"{i}.完成第{i}项。(牵头单位:办公室;完成时间:{due})" for i in range(1, TASKS + 1)]
+        (root / "plans" / f"batch{k}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (root / "plans" / f"batch{k}.toml").write_text(
+            f'id = "batch{k}"\nsource = "batch{k}.txt"\nref = {day.year}-01-01\n\n'
+            f"[reminders]\nat = {instant.time().isoformat()}\n\n"
+            '[[subscribers]]\nchannel = "log"\ntarget = "办公室"\n',
+            encoding="utf-8",
+        )
+    return instants
+
+
+def _serve(config: Path, log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("DUBAN_DATABASE_URL", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "duban.cli", "serve", "--config", str(config)],
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+
+
+def _wait_for(predicate: object, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_sigkill_and_restart_deliver_each_reminder_once(tmp_path: Path, database_url: str) -> None:
+    start = dt.datetime.now(dt.UTC)
+    instants = _write_config(tmp_path, database_url, start)
+    engine = make_engine(database_url)
+
+    def sent() -> int:
+        try:
+            with session(engine) as s:
+                return len(s.exec(select(LogEntry)).all())
+        except Exception:  # the schema may not exist yet
+            return 0
+
+    log = tmp_path / "serve.log"
+    first = _serve(tmp_path / "duban.toml", log)
+    try:
+        assert _wait_for(lambda: sent() >= TASKS, 30), log.read_text(errors="replace")
+        # The second batch is due in a few seconds: kill before it fires,
+        # and stay down past its instant.
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert sent() == TASKS
+    down_until = instants[1] + dt.timedelta(seconds=2)
+    time.sleep(max(0.0, (down_until - dt.datetime.now(dt.UTC)).total_seconds()))
+
+    second = _serve(tmp_path / "duban.toml", log)
+    try:
+        assert _wait_for(lambda: sent() >= 3 * TASKS, 40), log.read_text(errors="replace")
+        time.sleep(2)  # anything extra would show up now
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(10)
+
+    with session(engine) as s:
+        entries = s.exec(select(LogEntry)).all()
+        deliveries = s.exec(select(Delivery)).all()
+        reminders = s.exec(select(Reminder)).all()
+    assert len(entries) == 3 * TASKS
+    assert len({e.delivery_id for e in entries}) == len(entries)
+    fired = [r.id for r in reminders if r.state in ("fired", "late")]
+    assert Counter(d.reminder_id for d in deliveries) == Counter(fired)
+    assert sorted(r.state for r in reminders) == ["fired"] * (3 * TASKS)
+    engine.dispose()
