@@ -24,7 +24,7 @@ from parsers.pipeline import ParseResult, parse_document
 from scheduler.db import create_all, database_url, make_engine
 from scheduler.reminders import sync_reminders
 from scheduler.service import Service, import_configured
-from scheduler.status import mark_done, task_statuses
+from scheduler.status import mark_done, task_statuses, upcoming_reminders
 
 TZ = ZoneInfo("Asia/Shanghai")
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Deadlines and reminders for Chinese work plans.")
@@ -262,6 +262,16 @@ def done(
     err.print(f"done: {full}; {sync.cancelled} pending reminder(s) cancelled", markup=False)
 
 
+def _print_upcoming(engine: Engine, timezone: str, limit: int = 12) -> None:
+    now = dt.datetime.now(dt.UTC)
+    table = Table(title="next reminders", expand=True)
+    for column in ("when", "event", "milestone", "plan"):
+        table.add_column(column, overflow="fold")
+    for when, event, quote, plan in upcoming_reminders(engine, now, limit):
+        table.add_row(when.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M"), event, quote, plan)
+    Console(stderr=True).print(table)
+
+
 @app.command()
 def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
     """Run the scheduler until stopped."""
@@ -270,6 +280,8 @@ def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
     import threading
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in ("apscheduler", "alembic"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     try:
         store = ConfigStore(config)
     except ConfigError as exc:
@@ -284,6 +296,7 @@ def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
     err.print(
         f"duban serving {len(store.current.plans)} plan file(s); database {store.current.database_url()}", markup=False
     )
+    _print_upcoming(service.engine, store.current.timezone)
     try:
         stop.wait()
     finally:

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from scheduler.db import session
-from scheduler.models import Completion, Milestone, Override, Plan, Task
+from scheduler.models import Completion, Milestone, Override, Plan, Reminder, Task
 from scheduler.reminders import effective_dates
 
 DONE, ON_TRACK, DUE_SOON, OVERDUE = "done", "on track", "due soon", "overdue"
@@ -84,6 +84,19 @@ def task_statuses(engine: Engine, today: dt.date, owner: str | None = None) -> l
             out.append(TaskStatus(plan.title, task.key, task.title, owners, status, next_due, overdue_since, undated))
     order = {OVERDUE: 0, DUE_SOON: 1, ON_TRACK: 2, DONE: 3}
     return sorted(out, key=lambda t: (order[t.status], t.next_due or t.overdue_since or dt.date.max, t.plan))
+
+
+def upcoming_reminders(engine: Engine, now: dt.datetime, limit: int) -> list[tuple[dt.datetime, str, str, str]]:
+    """The next pending reminders: (instant, event, quote, plan title)."""
+    with session(engine) as s:
+        rows = s.exec(
+            select(Reminder, Milestone, Plan)
+            .where(Reminder.state == "pending", col(Reminder.fire_at) >= now)
+            .where(Reminder.milestone_key == Milestone.key, Milestone.plan_id == Plan.id)
+            .order_by(col(Reminder.fire_at))
+            .limit(limit)
+        ).all()
+    return [(r.fire_at, r.event, m.quote, p.title) for r, m, p in rows]
 
 
 def mark_done(

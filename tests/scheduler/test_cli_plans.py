@@ -1,0 +1,80 @@
+"""``duban plans check|import``, ``status`` and ``done`` as a user runs them."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PLAN = """XX局2022年重点工作方案
+一、重点任务
+(一)开展排查。全面排查隐患。(牵头单位:办公室;完成时间:2022年11月30日前)
+(二)完善制度。修订管理制度。(牵头单位:法规科;完成时间:2099年12月15日前)
+(三)利用农闲季节开展宣讲。(牵头单位:宣传科)
+"""
+
+
+def duban(config: Path, *args: str, database_url: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DUBAN_DATABASE_URL": database_url}
+    return subprocess.run(
+        [sys.executable, "-m", "duban.cli", *args, "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    (tmp_path / "plans").mkdir()
+    (tmp_path / "duban.toml").write_text('[service]\ndatabase = "sqlite:///unused.db"\n', encoding="utf-8")
+    (tmp_path / "plans" / "office.txt").write_text(PLAN, encoding="utf-8")
+    (tmp_path / "plans" / "office.toml").write_text(
+        'id = "office"\nsource = "office.txt"\n\n[[subscribers]]\nchannel = "log"\ntarget = "办公室"\n',
+        encoding="utf-8",
+    )
+    return tmp_path / "duban.toml"
+
+
+def test_check_lists_every_error(config: Path, database_url: str) -> None:
+    plan = config.parent / "plans" / "office.toml"
+    plan.write_text(plan.read_text(encoding="utf-8").replace('channel = "log"', 'channel = "fax"\nextra = 1'))
+    done = duban(config, "plans", "check", database_url=database_url)
+    assert done.returncode == 1
+    assert f"{plan}:5: subscribers.0.channel:" in done.stderr
+    assert f"{plan}:6: subscribers.0.extra: unknown key" in done.stderr
+    assert "2 configuration error(s)" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_import_status_done(config: Path, database_url: str) -> None:
+    assert duban(config, "plans", "check", database_url=database_url).returncode == 0
+    imported = duban(config, "plans", "import", str(config.parent / "plans" / "office.toml"), database_url=database_url)
+    assert imported.returncode == 0, imported.stderr
+    assert "office: deadline 2, unresolved 1; added 3" in imported.stdout
+    assert "review line 5: 农闲季节 (unresolved" in imported.stdout
+    again = duban(config, "plans", "import", str(config.parent / "plans" / "office.toml"), database_url=database_url)
+    assert "added 0, changed 0, removed 0, unchanged 3" in again.stdout
+    assert "reminders: 0 added, 0 moved, 0 cancelled" in again.stdout
+
+    status = duban(config, "status", "--all", database_url=database_url)
+    assert status.returncode == 0, status.stderr
+    assert re.search(r"overdue .*2022-11-30 .*开展排查", status.stdout)
+    key = re.search(r"开展排查.*?(t-[0-9a-f]{8})", status.stdout)
+    assert key, status.stdout
+
+    marked = duban(config, "done", key.group(1), database_url=database_url)
+    assert marked.returncode == 0, marked.stderr
+    status = duban(config, "status", "--all", database_url=database_url)
+    assert re.search(r"done .*开展排查", status.stdout)
+    by_owner = duban(config, "status", "--all", "--owner", "法规科", database_url=database_url)
+    assert "完善制度" in by_owner.stdout and "开展排查" not in by_owner.stdout
+
+    unknown = duban(config, "done", "t-ffffffff", database_url=database_url)
+    assert unknown.returncode == 1 and "matches 0" in unknown.stderr
