@@ -47,11 +47,13 @@ class WorkdayCalendar:
     extra_holidays: set[dt.date] = field(default_factory=set)
     extra_workdays: set[dt.date] = field(default_factory=set)
     covered_years: set[int] = field(default_factory=set)
+    _previous: dict[dt.date, dt.date] = field(default_factory=dict, repr=False)
 
     def add_year(self, year: int, holidays: Iterable[dt.date], workdays: Iterable[dt.date]) -> None:
         self.extra_holidays.update(holidays)
         self.extra_workdays.update(workdays)
         self.covered_years.add(year)
+        self._previous.clear()
 
     def is_workday(self, day: dt.date) -> bool:
         if day in self.extra_workdays:
@@ -60,11 +62,11 @@ class WorkdayCalendar:
             return False
         if day.year in self.covered_years:
             return day.weekday() < 5
-        try:
-            return bool(chinese_calendar.is_workday(day))
-        except NotImplementedError:
+        official = _official_workday(day)
+        if official is None:
             _warn_missing(day.year)
             return day.weekday() < 5
+        return official
 
     def add_workdays(self, start: dt.date, n: int) -> dt.date:
         """The n-th working day after ``start`` (n >= 0; 0 = start itself if
@@ -83,9 +85,13 @@ class WorkdayCalendar:
         return day
 
     def previous_workday(self, day: dt.date) -> dt.date:
-        while not self.is_workday(day):
-            day -= dt.timedelta(days=1)
-        return day
+        start = day
+        found = self._previous.get(start)
+        if found is None:
+            while not self.is_workday(day):
+                day -= dt.timedelta(days=1)
+            found = self._previous[start] = day
+        return found
 
     def holiday_window(self, name: str, year: int) -> tuple[dt.date, dt.date] | None:
         """First and last day off of an official holiday in ``year``,
@@ -109,6 +115,15 @@ class WorkdayCalendar:
             return not self.is_workday(day)
         except NotImplementedError:
             return False
+
+
+@lru_cache(maxsize=1 << 16)
+def _official_workday(day: dt.date) -> bool | None:
+    """The official calendar's answer, or None for a year it lacks."""
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:
+        return None
 
 
 _LOGGED_MISSING: set[int] = set()

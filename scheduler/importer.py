@@ -8,15 +8,17 @@ import datetime as dt
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
+from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from parsers.milestones import Milestone as Parsed
 from parsers.pipeline import PlanResult
 from scheduler.db import session
 from scheduler.keys import milestone_keys, task_key
-from scheduler.models import Milestone, Plan, PlanRevision, Reminder, Task
+from scheduler.models import Milestone, Plan, PlanRevision, Reminder, Task, table
 
 _FIELDS = ("line", "quote", "kind", "start", "due", "rrule", "offset", "phase", "season", "confidence", "note")
 
@@ -41,87 +43,156 @@ def _values(m: Parsed) -> dict[str, object]:
     return values
 
 
+@dataclass(frozen=True)
+class PlanImport:
+    plan_id: str
+    source: str
+    text: str
+    result: PlanResult
+
+
 def import_plan(
     engine: Engine, plan_id: str, source: str, text: str, result: PlanResult, now: dt.datetime
 ) -> ImportReport:
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    keys = milestone_keys(plan_id, result.milestones)
-    report = ImportReport(plan_id, None)
-    with session(engine) as s:
-        plan = s.get(Plan, plan_id)
-        if plan is None:
-            plan = Plan(
-                id=plan_id,
-                title=result.title,
-                source=source,
-                ref=result.reference.date,
-                ref_rule=result.reference.rule,
-                created_at=now,
-                updated_at=now,
-            )
-            s.add(plan)
-        else:
-            plan.title, plan.source = result.title, source
-            plan.ref, plan.ref_rule = result.reference.date, result.reference.rule
-            plan.updated_at = now
-        s.flush()
-        revision = s.exec(
-            select(PlanRevision).where(PlanRevision.plan_id == plan_id, PlanRevision.digest == digest)
-        ).first()
-        if revision is None:
-            revision = PlanRevision(
-                plan_id=plan_id, digest=digest, text=text, imported_at=now, milestones=len(result.milestones)
-            )
-            s.add(revision)
-            s.flush()
-        plan.current_revision = revision.id
-        report.revision = revision.id
+    return import_plans(engine, [PlanImport(plan_id, source, text, result)], now)[0]
 
-        tasks = {t.key: t for t in s.exec(select(Task).where(Task.plan_id == plan_id))}
+
+def import_plans(engine: Engine, items: list[PlanImport], now: dt.datetime) -> list[ImportReport]:
+    """Import several plans (a compendium) in one transaction. New rows go
+    in as bulk inserts and existing ones are read with one query per table:
+    building ORM objects one by one costs more than the database work."""
+    ids = [i.plan_id for i in items]
+    digests = {i.plan_id: hashlib.sha256(i.text.encode("utf-8")).hexdigest() for i in items}
+    reports = {i.plan_id: ImportReport(i.plan_id, None) for i in items}
+    with session(engine) as s:
+        plans = {p.id: p for p in s.exec(select(Plan).where(col(Plan.id).in_(ids)))}
+        new_plans = []
+        for i in items:
+            ref, rule = i.result.reference.date, i.result.reference.rule
+            plan = plans.get(i.plan_id)
+            if plan is None:
+                new_plans.append(
+                    {
+                        "id": i.plan_id,
+                        "title": i.result.title,
+                        "source": i.source,
+                        "ref": ref,
+                        "ref_rule": rule,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+            else:
+                plan.title, plan.source, plan.ref, plan.ref_rule, plan.updated_at = (
+                    i.result.title,
+                    i.source,
+                    ref,
+                    rule,
+                    now,
+                )
+        if new_plans:
+            s.execute(insert(table(Plan)), new_plans)
+        revisions = {
+            plan_id: rid
+            for plan_id, digest, rid in s.exec(
+                select(PlanRevision.plan_id, PlanRevision.digest, PlanRevision.id).where(
+                    col(PlanRevision.plan_id).in_(ids)
+                )
+            )
+            if digests[plan_id] == digest
+        }
+        new_revisions = [
+            {
+                "plan_id": i.plan_id,
+                "digest": digests[i.plan_id],
+                "text": i.text,
+                "imported_at": now,
+                "milestones": len(i.result.milestones),
+            }
+            for i in items
+            if i.plan_id not in revisions
+        ]
+        if new_revisions:
+            for rid, plan_id in s.execute(
+                insert(PlanRevision).returning(col(PlanRevision.id), col(PlanRevision.plan_id)), new_revisions
+            ):
+                revisions[plan_id] = rid
+        s.execute(update(Plan), [{"id": pid, "current_revision": revisions[pid]} for pid in ids])
+        for pid, report in reports.items():
+            report.revision = revisions[pid]
+
+        tasks = {t.key: t for t in s.exec(select(Task).where(col(Task.plan_id).in_(ids)))}
+        existing = {m.key: m for m in s.exec(select(Milestone).where(col(Milestone.plan_id).in_(ids)))}
+        new_tasks: dict[str, dict[str, Any]] = {}
         seen_tasks: set[str] = set()
-        for parsed in result.milestones:
-            tkey = task_key(plan_id, parsed.section, parsed.task)
-            task = tasks.get(tkey)
-            if task is None:
-                task = Task(key=tkey, plan_id=plan_id, title=parsed.task or parsed.quote, section=parsed.section)
-                tasks[tkey] = task
-                s.add(task)
-            seen_tasks.add(tkey)
-            if parsed.owners and parsed.owners.get("lead"):
-                task.owners = parsed.owners
+        new_milestones: list[dict[str, Any]] = []
+        for i in items:
+            report = reports[i.plan_id]
+            keys = milestone_keys(i.plan_id, i.result.milestones)
+            for key, parsed in zip(keys, i.result.milestones, strict=True):
+                tkey = task_key(i.plan_id, parsed.section, parsed.task)
+                seen_tasks.add(tkey)
+                owners = parsed.owners if parsed.owners and parsed.owners.get("lead") else None
+                task = tasks.get(tkey)
+                if task is not None:
+                    if owners:
+                        task.owners = owners
+                else:
+                    entry = new_tasks.setdefault(
+                        tkey,
+                        {
+                            "key": tkey,
+                            "plan_id": i.plan_id,
+                            "title": parsed.task or parsed.quote,
+                            "section": parsed.section,
+                            "owners": None,
+                            "active": True,
+                        },
+                    )
+                    if owners:
+                        entry["owners"] = owners
+                report.by_kind[parsed.kind] += 1
+                if parsed.kind == "unresolved" or parsed.confidence < 0.7:
+                    report.review.append(parsed)
+                values = _values(parsed)
+                row = existing.pop(key, None)
+                if row is None:
+                    new_milestones.append(
+                        {
+                            "key": key,
+                            "plan_id": i.plan_id,
+                            "task_key": tkey,
+                            "changed_at": now,
+                            "active": True,
+                            "sequence": 0,
+                            **values,
+                        }
+                    )
+                    report.added += 1
+                elif any(getattr(row, f) != v for f, v in values.items()) or not row.active:
+                    for f, v in values.items():
+                        setattr(row, f, v)
+                    row.active, row.sequence, row.changed_at = True, row.sequence + 1, now
+                    report.changed += 1
+                else:
+                    report.unchanged += 1
         for tkey, task in tasks.items():
             task.active = tkey in seen_tasks
-        s.flush()
-        existing = {m.key: m for m in s.exec(select(Milestone).where(Milestone.plan_id == plan_id))}
-        for key, parsed in zip(keys, result.milestones, strict=True):
-            tkey = task_key(plan_id, parsed.section, parsed.task)
-            report.by_kind[parsed.kind] += 1
-            if parsed.kind == "unresolved" or parsed.confidence < 0.7:
-                report.review.append(parsed)
-            values = _values(parsed)
-            row = existing.pop(key, None)
-            if row is None:
-                s.add(Milestone(key=key, plan_id=plan_id, task_key=tkey, changed_at=now, **values))  # type: ignore[arg-type]
-                report.added += 1
-                continue
-            if any(getattr(row, f) != v for f, v in values.items()) or not row.active:
-                for f, v in values.items():
-                    setattr(row, f, v)
-                row.active = True
-                row.sequence += 1
-                row.changed_at = now
-                report.changed += 1
-            else:
-                report.unchanged += 1
+        if new_tasks:
+            s.execute(insert(table(Task)), list(new_tasks.values()))
+        if new_milestones:
+            s.execute(insert(table(Milestone)), new_milestones)
+        removed = []
         for row in existing.values():
             if row.active:
-                row.active = False
-                row.sequence += 1
-                row.changed_at = now
-                report.removed += 1
-                for reminder in s.exec(
-                    select(Reminder).where(Reminder.milestone_key == row.key, Reminder.state == "pending")
-                ):
-                    reminder.state = "cancelled"
+                row.active, row.sequence, row.changed_at = False, row.sequence + 1, now
+                reports[row.plan_id].removed += 1
+                removed.append(row.key)
+        if removed:
+            s.execute(
+                update(Reminder)
+                .where(col(Reminder.milestone_key).in_(removed), col(Reminder.state) == "pending")
+                .values(state="cancelled")
+            )
         s.commit()
-    return report
+    return [reports[pid] for pid in ids]

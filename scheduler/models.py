@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -133,3 +133,9 @@ class LogEntry(SQLModel, table=True):
     target: str
     message: str
     written_at: dt.datetime
+
+
+def table(model: type[SQLModel]) -> Table:
+    """The Core table of a model, for bulk inserts that skip the ORM."""
+    found: Table = model.__table__  # type: ignore[attr-defined]
+    return found

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule, rrulestr
 
 from parsers.calendars import WorkdayCalendar
 
@@ -53,9 +54,13 @@ class Dates:
     rrule: str | None
 
 
+@lru_cache(maxsize=1 << 16)
+def _instant_at(day: dt.date, at: dt.time, zone: str) -> dt.datetime:
+    return dt.datetime.combine(day, at, tzinfo=ZoneInfo(zone)).astimezone(dt.UTC)
+
+
 def _instant(day: dt.date, policy: ReminderPolicy) -> dt.datetime:
-    local = dt.datetime.combine(day, policy.at, tzinfo=ZoneInfo(policy.timezone))
-    return local.astimezone(dt.UTC)
+    return _instant_at(day, policy.at, policy.timezone)
 
 
 def _shift(day: dt.date, policy: ReminderPolicy, calendar: WorkdayCalendar) -> dt.date:
@@ -88,6 +93,13 @@ def _deadline(
     return out
 
 
+@lru_cache(maxsize=4096)
+def _rule(text: str, start: dt.datetime) -> rrule:
+    parsed = rrulestr(text, dtstart=start)
+    assert isinstance(parsed, rrule)
+    return parsed
+
+
 def _period_days(rule: str) -> int:
     freq = rule.upper().split("FREQ=", 1)[-1].split(";", 1)[0]
     return {"DAILY": 1, "WEEKLY": 7, "MONTHLY": 28}.get(freq, 90)
@@ -115,11 +127,15 @@ def plan_reminders(
         horizon = min(policy.horizon_days, period * 30)
         until = dt.datetime.combine(today + dt.timedelta(days=horizon), dt.time())
         since = max(first, dt.datetime.combine(today - dt.timedelta(days=period), dt.time()))
+        if "INTERVAL=" not in dates.rrule.upper():
+            # Without an interval the days do not depend on where the rule
+            # starts: start near today instead of walking from the anchor.
+            first = since
         # Early reminders only where they fit well inside the period: none
         # for a daily cadence, 1 day for a weekly one, 3 and 1 for monthly.
         before = tuple(n for n in policy.before if n < period / 4)
         out: list[Planned] = []
-        for occurrence in rrulestr(dates.rrule, dtstart=first).between(since, until, inc=True):
+        for occurrence in _rule(dates.rrule, first).between(since, until, inc=True):
             day = occurrence.date()
             if dates.due and day > dates.due:
                 break

@@ -5,7 +5,7 @@ Every step is a transaction whose effect is idempotent, so a process killed
 at any point and started again sends each reminder exactly once:
 
 - ``sync_reminders`` upserts rows keyed by (milestone, occurrence, label);
-  a row whose instant passed before it was first planned is ``skipped``.
+  an instant already past when first planned gets no row at all.
 - ``fire_due`` turns due ``pending`` reminders into ``delivery`` rows, one
   per matching subscription; after downtime only the latest missed
   reminder of each occurrence fires, marked late, the others are skipped.
@@ -20,13 +20,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_
+from sqlalchemy import insert, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from parsers.calendars import WorkdayCalendar
 from scheduler.db import session
-from scheduler.models import Completion, Delivery, LogEntry, Milestone, Override, Plan, Reminder, Subscription
+from scheduler.models import Completion, Delivery, LogEntry, Milestone, Override, Plan, Reminder, Subscription, table
 from scheduler.policy import Dates, ReminderPolicy, plan_reminders
 
 LATE_AFTER = dt.timedelta(minutes=5)
@@ -62,75 +63,106 @@ def sync_reminders(
     plan_ids: Iterable[str] | None = None,
 ) -> SyncReport:
     """Make the reminder rows match the milestones, overrides and
-    completions; ``policy_of`` gives each plan's policy."""
+    completions; ``policy_of`` gives each plan's policy. Plans are taken in
+    chunks, each read with one query per table."""
     report = SyncReport()
     today = now.astimezone(dt.UTC).date()
     with session(engine) as s:
         query = select(Plan)
         if plan_ids is not None:
             query = query.where(col(Plan.id).in_(list(plan_ids)))
-        for plan in s.exec(query).all():
-            _sync_plan(s, plan, policy_of(plan.id), calendar, now, today, report)
-        s.commit()
+        plans = list(s.exec(query).all())
+        overrides = {o.milestone_key: o for o in s.exec(select(Override))}
+        completions = s.exec(select(Completion)).all()
+        done_tasks = {c.task_key for c in completions if c.task_key}
+        done = {(c.milestone_key, c.occurrence) for c in completions if c.milestone_key}
+        for k in range(0, len(plans), SYNC_CHUNK):
+            chunk = plans[k : k + SYNC_CHUNK]
+            _sync_chunk(s, chunk, policy_of, calendar, now, today, overrides, done_tasks, done, report)
+            s.commit()
     return report
 
 
-def _sync_plan(
+SYNC_CHUNK = 500
+_Existing = tuple[int, str, str, dt.datetime]  # id, state, event, fire_at
+
+
+def _sync_chunk(
     s: Session,
-    plan: Plan,
-    policy: ReminderPolicy,
+    plans: list[Plan],
+    policy_of: Callable[[str], ReminderPolicy],
     calendar: WorkdayCalendar,
     now: dt.datetime,
     today: dt.date,
+    overrides: dict[str, Override],
+    done_tasks: set[str],
+    done: set[tuple[str, dt.date | None]],
     report: SyncReport,
 ) -> None:
-    milestones = s.exec(select(Milestone).where(Milestone.plan_id == plan.id)).all()
-    keys = [m.key for m in milestones]
-    overrides = {o.milestone_key: o for o in s.exec(select(Override).where(col(Override.milestone_key).in_(keys)))}
-    done_tasks = {
-        c.task_key for c in s.exec(select(Completion).where(col(Completion.task_key).is_not(None))) if c.task_key
-    }
-    done_occurrences = {
-        (c.milestone_key, c.occurrence)
-        for c in s.exec(select(Completion).where(col(Completion.milestone_key).in_(keys)))
-    }
-    existing: dict[tuple[str, dt.date, str], Reminder] = {
-        (r.milestone_key, r.occurrence, r.label): r
-        for r in s.exec(select(Reminder).where(col(Reminder.milestone_key).in_(keys)))
+    by_id = {p.id: p for p in plans}
+    milestones = s.exec(select(Milestone).where(col(Milestone.plan_id).in_(list(by_id)))).all()
+    existing: dict[tuple[str, dt.date, str], _Existing] = {
+        (mkey, occ, label): (rid, state, event, fire_at)
+        for rid, mkey, occ, label, state, event, fire_at in s.execute(
+            sa_select(
+                col(Reminder.id),
+                col(Reminder.milestone_key),
+                col(Reminder.occurrence),
+                col(Reminder.label),
+                col(Reminder.state),
+                col(Reminder.event),
+                col(Reminder.fire_at),
+            )
+            .join(Milestone, col(Milestone.key) == col(Reminder.milestone_key))
+            .where(col(Milestone.plan_id).in_(list(by_id)))
+        )
+        if rid is not None
     }
     wanted: set[tuple[str, dt.date, str]] = set()
+    new_rows: list[dict[str, object]] = []
+    changes: list[dict[str, object]] = []
+    policies = {pid: policy_of(pid) for pid in by_id}
     for m in milestones:
         if not m.active or m.task_key in done_tasks:
             continue
-        for p in plan_reminders(effective_dates(m, overrides.get(m.key)), policy, calendar, today, plan.ref):
-            if (m.key, p.occurrence) in done_occurrences or (m.key, None) in done_occurrences:
+        plan = by_id[m.plan_id]
+        for p in plan_reminders(
+            effective_dates(m, overrides.get(m.key)), policies[m.plan_id], calendar, today, plan.ref
+        ):
+            if (m.key, p.occurrence) in done or (m.key, None) in done:
                 continue
             key = (m.key, p.occurrence, p.label)
             wanted.add(key)
             row = existing.get(key)
             if row is None:
-                state = "pending" if p.fire_at > now - LATE_AFTER else "skipped"
-                s.add(
-                    Reminder(
-                        milestone_key=m.key,
-                        occurrence=p.occurrence,
-                        label=p.label,
-                        event=p.event,
-                        fire_at=p.fire_at,
-                        state=state,
-                    )
+                if p.fire_at <= now - LATE_AFTER:
+                    continue  # already past when first planned: nothing to send
+                new_rows.append(
+                    {
+                        "milestone_key": m.key,
+                        "occurrence": p.occurrence,
+                        "label": p.label,
+                        "event": p.event,
+                        "fire_at": p.fire_at,
+                        "state": "pending",
+                    }
                 )
-                report.added += 1
-            elif row.state == "pending" and _utc(row.fire_at) != p.fire_at:
-                row.fire_at = p.fire_at
+                continue
+            rid, state, _, fire_at = row
+            if state == "pending" and _utc(fire_at) != p.fire_at:
+                changes.append({"id": rid, "fire_at": p.fire_at})
                 report.moved += 1
-            elif row.state == "cancelled" and p.fire_at > now:
-                row.state, row.fire_at = "pending", p.fire_at
+            elif state == "cancelled" and p.fire_at > now:
+                changes.append({"id": rid, "fire_at": p.fire_at, "state": "pending"})
                 report.moved += 1
-    for key, row in existing.items():
-        if key not in wanted and row.state == "pending":
-            row.state = "cancelled"
-            report.cancelled += 1
+    cancelled = [row[0] for key, row in existing.items() if key not in wanted and row[1] == "pending"]
+    report.cancelled += len(cancelled)
+    changes += [{"id": rid, "state": "cancelled"} for rid in cancelled]
+    if changes:
+        s.execute(update(Reminder), changes)
+    if new_rows:
+        s.execute(insert(table(Reminder)), new_rows)
+        report.added += len(new_rows)
 
 
 def _matches(sub: Subscription, m: Milestone) -> bool:
@@ -153,40 +185,47 @@ def fire_due(engine: Engine, now: dt.datetime) -> list[int]:
         for r in due:
             groups[(r.milestone_key, r.occurrence)].append(r)
         subscriptions = s.exec(select(Subscription).where(Subscription.active == True)).all()  # noqa: E712
+        keys = list({k for k, _ in groups})
+        milestones = {m.key: m for m in s.exec(select(Milestone).where(col(Milestone.key).in_(keys)))}
+        completions = s.exec(select(Completion)).all()
+        done_tasks = {c.task_key for c in completions if c.task_key}
+        done = {(c.milestone_key, c.occurrence) for c in completions if c.milestone_key}
+        deliveries: list[dict[str, object]] = []
         for (mkey, occurrence), rows in groups.items():
             *missed, latest = rows
             for r in missed:
                 r.state, r.fired_at = "skipped", now
-            milestone = s.get(Milestone, mkey)
-            done = milestone is None or _is_done(s, milestone, occurrence)
-            if done or milestone is None or not milestone.active:
+            milestone = milestones.get(mkey)
+            if (
+                milestone is None
+                or not milestone.active
+                or milestone.task_key in done_tasks
+                or (mkey, occurrence) in done
+                or (mkey, None) in done
+            ):
                 latest.state, latest.fired_at = "skipped", now
                 continue
             late = now - _utc(latest.fire_at) > LATE_AFTER
             latest.state, latest.fired_at = ("late" if late else "fired"), now
-            for sub in subscriptions:
-                if _matches(sub, milestone):
-                    s.add(
-                        Delivery(
-                            reminder_id=latest.id or 0,
-                            subscription_id=sub.id,
-                            channel=sub.channel,
-                            late=late,
-                            created_at=now,
-                        )
-                    )
+            deliveries += [
+                {
+                    "reminder_id": latest.id,
+                    "subscription_id": sub.id,
+                    "channel": sub.channel,
+                    "state": "pending",
+                    "late": late,
+                    "attempts": 0,
+                    "created_at": now,
+                }
+                for sub in subscriptions
+                if _matches(sub, milestone)
+            ]
             fired.append(latest.id or 0)
+        s.flush()
+        if deliveries:
+            s.execute(insert(table(Delivery)), deliveries)
         s.commit()
     return fired
-
-
-def _is_done(s: Session, m: Milestone, occurrence: dt.date) -> bool:
-    this_milestone = and_(
-        col(Completion.milestone_key) == m.key,
-        or_(col(Completion.occurrence) == occurrence, col(Completion.occurrence).is_(None)),
-    )
-    query = select(Completion).where(or_(col(Completion.task_key) == m.task_key, this_milestone))
-    return s.exec(query).first() is not None
 
 
 def render_message(s: Session, delivery: Delivery) -> str:

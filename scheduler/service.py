@@ -191,7 +191,7 @@ class Service:
 
     def stop(self) -> None:
         if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            self.scheduler.shutdown(wait=True)
         _RUNNING.pop("current", None)
 
 
