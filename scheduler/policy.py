@@ -6,7 +6,8 @@ reminder that falls on a non-working day moves to the previous working day.
 Ranges remind at their start and before their end; every occurrence of a
 recurring milestone gets its own reminders (early ones only when they fall
 well inside the period); ongoing, relative and
-unresolved milestones get none.
+unresolved milestones get none. Rows are planned up to ``horizon_days``
+ahead; the periodic sync plans later ones as days pass.
 """
 
 from __future__ import annotations
@@ -108,9 +109,24 @@ def _period_days(rule: str) -> int:
 def plan_reminders(
     dates: Dates, policy: ReminderPolicy, calendar: WorkdayCalendar, today: dt.date, anchor: dt.date
 ) -> list[Planned]:
-    """Every reminder of a milestone. ``anchor`` starts recurrences (the
-    plan's reference date); ``today`` bounds how far ahead they are
-    expanded."""
+    """The reminders of a milestone from shortly before ``today`` up to the
+    planning horizon (the periodic sync plans further ones as days pass).
+    ``anchor`` starts recurrences (the plan's reference date)."""
+    if dates.kind == "recurring":
+        return _recurring(dates, policy, calendar, today, anchor)
+    first_day = dates.start or dates.due
+    last_day = dates.due or dates.start
+    if first_day is None or last_day is None:
+        return []
+    horizon = today + dt.timedelta(days=policy.horizon_days)
+    lead = dt.timedelta(days=max(policy.before, default=0) * 2 + 30)
+    tail = dt.timedelta(days=policy.overdue_cap * 2 + 30)
+    if first_day - lead > horizon or last_day + tail < today:
+        return []
+    return [p for p in _dated(dates, policy, calendar) if p.fire_at.date() <= horizon]
+
+
+def _dated(dates: Dates, policy: ReminderPolicy, calendar: WorkdayCalendar) -> list[Planned]:
     if dates.kind == "deadline" and dates.due:
         return _deadline(dates.due, policy, calendar, before=policy.before, overdue=True)
     if dates.kind == "range" and dates.start and dates.due:
@@ -119,7 +135,13 @@ def plan_reminders(
         return [start, *[p for p in end if p.fire_at > start.fire_at]]
     if dates.kind == "start" and dates.start:
         return [Planned(dates.start, "start", DUE_TODAY, _instant(_shift(dates.start, policy, calendar), policy))]
-    if dates.kind == "recurring" and dates.rrule:
+    return []
+
+
+def _recurring(
+    dates: Dates, policy: ReminderPolicy, calendar: WorkdayCalendar, today: dt.date, anchor: dt.date
+) -> list[Planned]:
+    if dates.rrule:
         period = _period_days(dates.rrule)
         # Past occurrences need no reminder; a daily rule is expanded a month
         # ahead, a monthly one up to the horizon (the sync job moves on).

@@ -160,3 +160,18 @@ def test_removed_milestone_cancels_its_reminders(engine: Engine) -> None:
     assert all(t == "督办室" for t, _ in log_entries(engine))
     with session(engine) as s:
         assert all(d.channel == "log" for d in s.exec(select(Delivery)))
+
+
+def test_reminders_beyond_the_horizon_are_planned_as_days_pass(engine: Engine) -> None:
+    text = PLAN.replace("2022年12月15日前", "2024年6月28日前")
+    load(engine, text)
+    key = key_of(engine, "2024年6月28日前")
+
+    def rows() -> int:
+        with session(engine) as s:
+            return len(s.exec(select(Reminder).where(Reminder.milestone_key == key)).all())
+
+    assert rows() == 0  # more than 400 days ahead
+    sync_reminders(engine, policy, CAL, local("2023-06-01"))
+    assert rows() == 9  # 3 before, on the day, 5 overdue
+    assert tick(engine, local("2024-06-21", 9, 0)) >= 2  # 7 days before, both subscribers
