@@ -1,7 +1,6 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-SEED := ../shared/data/seed-work-plans-2022.txt
 
 .PHONY: run test check bench clean
 
@@ -12,7 +11,8 @@ $(BIN)/duban: pyproject.toml
 	touch $@
 
 run: $(BIN)/duban
-	$(BIN)/duban parse $(SEED)
+	$(BIN)/duban plans check
+	$(BIN)/duban serve
 
 test: $(BIN)/duban
 	$(BIN)/pytest -q
@@ -25,6 +25,7 @@ check: $(BIN)/duban
 bench: $(BIN)/duban
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/parse.py
+	$(BIN)/python bench/schedule.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
