@@ -10,15 +10,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from parsers.milestones import Milestone as Parsed
 from parsers.pipeline import PlanResult
 from scheduler.db import session
 from scheduler.keys import milestone_keys, task_key
-from scheduler.models import Milestone, Plan, PlanRevision, Reminder, Task, table
+from scheduler.models import Milestone, MilestoneOwner, Plan, PlanRevision, Reminder, Task, table
 
 _FIELDS = ("line", "quote", "kind", "start", "due", "rrule", "offset", "phase", "season", "confidence", "note")
 
@@ -123,9 +123,11 @@ def import_plans(engine: Engine, items: list[PlanImport], now: dt.datetime) -> l
 
         tasks = {t.key: t for t in s.exec(select(Task).where(col(Task.plan_id).in_(ids)))}
         existing = {m.key: m for m in s.exec(select(Milestone).where(col(Milestone.plan_id).in_(ids)))}
+        existing_rows = dict(existing)
         new_tasks: dict[str, dict[str, Any]] = {}
         seen_tasks: set[str] = set()
         new_milestones: list[dict[str, Any]] = []
+        owners_changed: list[str] = []
         for i in items:
             report = reports[i.plan_id]
             keys = milestone_keys(i.plan_id, i.result.milestones)
@@ -170,6 +172,8 @@ def import_plans(engine: Engine, items: list[PlanImport], now: dt.datetime) -> l
                     )
                     report.added += 1
                 elif any(getattr(row, f) != v for f, v in values.items()) or not row.active:
+                    if row.lead != values["lead"] or row.support != values["support"]:
+                        owners_changed.append(key)
                     for f, v in values.items():
                         setattr(row, f, v)
                     row.active, row.sequence, row.changed_at = True, row.sequence + 1, now
@@ -182,6 +186,7 @@ def import_plans(engine: Engine, items: list[PlanImport], now: dt.datetime) -> l
             s.execute(insert(table(Task)), list(new_tasks.values()))
         if new_milestones:
             s.execute(insert(table(Milestone)), new_milestones)
+        _store_owners(s, new_milestones, [existing_rows[k] for k in owners_changed])
         removed = []
         for row in existing.values():
             if row.active:
@@ -196,3 +201,17 @@ def import_plans(engine: Engine, items: list[PlanImport], now: dt.datetime) -> l
             )
         s.commit()
     return [reports[pid] for pid in ids]
+
+
+def _store_owners(s: Session, new: list[dict[str, Any]], changed: list[Milestone]) -> None:
+    if changed:
+        s.execute(delete(MilestoneOwner).where(col(MilestoneOwner.milestone_key).in_([m.key for m in changed])))
+    rows = [
+        {"milestone_key": key, "unit": unit, "role": role}
+        for key, lead, support in [(m["key"], m["lead"], m["support"]) for m in new]
+        + [(m.key, m.lead, m.support) for m in changed]
+        for role, units in (("lead", lead), ("support", support))
+        for unit in dict.fromkeys(units)
+    ]
+    if rows:
+        s.execute(insert(table(MilestoneOwner)), rows)

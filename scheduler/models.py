@@ -6,6 +6,7 @@
     milestone ─< reminder ─< delivery >─ subscription
     override (by milestone key)       an admin's corrected date or kind
     completion (by task or milestone key and occurrence)
+    milestone_owner                   the units of each milestone, by role
     log_entry                         what the log channel delivered
 """
 
@@ -126,10 +127,27 @@ class Completion(SQLModel, table=True):
     by: str | None = None
 
 
-class LogEntry(SQLModel, table=True):
-    __tablename__ = "log_entry"
+class MilestoneOwner(SQLModel, table=True):
+    """One row per unit named on a milestone, for lookups by unit."""
+
+    __tablename__ = "milestone_owner"
+    __table_args__ = (UniqueConstraint("milestone_key", "unit", "role"),)
     id: int | None = Field(default=None, primary_key=True)
-    delivery_id: int = Field(foreign_key="delivery.id", unique=True)
+    milestone_key: str = Field(foreign_key="milestone.key", index=True)
+    unit: str = Field(index=True)
+    role: str  # lead, support
+
+
+class LogEntry(SQLModel, table=True):
+    """What the log channel delivered: one reminder delivery, or one daily
+    digest of a subscriber."""
+
+    __tablename__ = "log_entry"
+    __table_args__ = (UniqueConstraint("subscription_id", "digest_day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int | None = Field(default=None, foreign_key="delivery.id", unique=True)
+    subscription_id: str | None = Field(default=None, foreign_key="subscription.id", index=True)
+    digest_day: dt.date | None = None
     target: str
     message: str
     written_at: dt.datetime

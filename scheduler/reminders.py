@@ -242,17 +242,15 @@ def render_message(s: Session, delivery: Delivery) -> str:
     )
 
 
-def deliver_pending(engine: Engine, now: dt.datetime, *, digest: bool = False) -> int:
-    """Send the outbox through the log channel; returns deliveries sent.
-    Digest subscriptions are held until the daily digest run."""
+def deliver_pending(engine: Engine, now: dt.datetime) -> int:
+    """Send the outbox of immediate subscribers through the log channel;
+    returns deliveries sent. Digest subscribers wait for ``send_digests``."""
     sent = 0
     with session(engine) as s:
         query = select(Delivery, Subscription).where(
-            Delivery.state == "pending", Delivery.subscription_id == Subscription.id
+            Delivery.state == "pending", Delivery.subscription_id == Subscription.id, Subscription.mode == "immediate"
         )
         for delivery, sub in s.exec(query).all():
-            if (sub.mode == "digest") != digest:
-                continue
             s.add(
                 LogEntry(
                     delivery_id=delivery.id or 0, target=sub.target, message=render_message(s, delivery), written_at=now
@@ -262,3 +260,36 @@ def deliver_pending(engine: Engine, now: dt.datetime, *, digest: bool = False) -
             sent += 1
         s.commit()
     return sent
+
+
+def send_digests(engine: Engine, now: dt.datetime, day: dt.date) -> int:
+    """One message per digest subscriber and day: its pending reminders,
+    then the ongoing and unresolved milestones of the plans it follows
+    (those get no reminders of their own). Returns digests written; a
+    subscriber's digest for ``day`` is written at most once."""
+    written = 0
+    with session(engine) as s:
+        subs = s.exec(select(Subscription).where(Subscription.active == True, Subscription.mode == "digest")).all()  # noqa: E712
+        undated = s.exec(
+            select(Milestone).where(Milestone.active == True, col(Milestone.kind).in_(["ongoing", "unresolved"]))  # noqa: E712
+        ).all()
+        for sub in subs:
+            done = s.exec(
+                select(LogEntry).where(LogEntry.subscription_id == sub.id, LogEntry.digest_day == day)
+            ).first()
+            if done is not None:
+                continue
+            pending = s.exec(
+                select(Delivery).where(Delivery.subscription_id == sub.id, Delivery.state == "pending")
+            ).all()
+            lines = [render_message(s, d) for d in pending]
+            lines += [f"{m.kind}: {m.quote} (line {m.line}, plan {m.plan_id})" for m in undated if _matches(sub, m)]
+            if not lines:
+                continue
+            message = f"digest {day} for {sub.target}:\n" + "\n".join(lines)
+            s.add(LogEntry(subscription_id=sub.id, digest_day=day, target=sub.target, message=message, written_at=now))
+            for d in pending:
+                d.state, d.sent_at, d.attempts = "sent", now, d.attempts + 1
+            written += 1
+        s.commit()
+    return written

@@ -15,6 +15,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
@@ -27,7 +28,7 @@ from parsers.pipeline import parse_document
 from scheduler.db import create_all, make_engine, session
 from scheduler.importer import ImportReport, import_plan
 from scheduler.models import Reminder, Subscription
-from scheduler.reminders import deliver_pending, fire_due, sync_reminders
+from scheduler.reminders import deliver_pending, fire_due, send_digests, sync_reminders
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
@@ -133,7 +134,8 @@ class Service:
 
     def run_digest(self) -> int:
         with self.lock:
-            return deliver_pending(self.engine, self.clock(), digest=True)
+            now = self.clock()
+            return send_digests(self.engine, now, now.astimezone(ZoneInfo(self.settings.timezone)).date())
 
     def check_config(self) -> None:
         if not self.store.changed():

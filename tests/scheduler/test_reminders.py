@@ -12,9 +12,9 @@ from parsers.calendars import WorkdayCalendar
 from parsers.pipeline import parse_text
 from scheduler.db import session
 from scheduler.importer import import_plan
-from scheduler.models import Delivery, LogEntry, Milestone, Override, Reminder, Subscription
+from scheduler.models import Delivery, LogEntry, Milestone, MilestoneOwner, Override, Reminder, Subscription
 from scheduler.policy import ReminderPolicy
-from scheduler.reminders import deliver_pending, fire_due, sync_reminders
+from scheduler.reminders import deliver_pending, fire_due, send_digests, sync_reminders
 from scheduler.status import mark_done, task_statuses
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -175,3 +175,33 @@ def test_reminders_beyond_the_horizon_are_planned_as_days_pass(engine: Engine) -
     sync_reminders(engine, policy, CAL, local("2023-06-01"))
     assert rows() == 9  # 3 before, on the day, 5 overdue
     assert tick(engine, local("2024-06-21", 9, 0)) >= 2  # 7 days before, both subscribers
+
+
+def test_daily_digest_lists_reminders_and_undated_work(engine: Engine) -> None:
+    load(engine, PLAN + "(四)开展宣讲。抓住农闲季节开展宣讲。(牵头单位:宣传科)\n")
+    with session(engine) as s:
+        s.add(Subscription(id="daily", channel="log", target="分管领导", mode="digest"))
+        s.commit()
+    assert tick(engine, local("2022-11-23", 9, 0)) == 1  # the immediate subscriber only
+    assert send_digests(engine, local("2022-11-23", 9, 0), dt.date(2022, 11, 23)) == 1
+    assert send_digests(engine, local("2022-11-23", 9, 5), dt.date(2022, 11, 23)) == 0  # once a day
+    with session(engine) as s:
+        [digest] = s.exec(select(LogEntry).where(LogEntry.subscription_id == "daily")).all()
+        pending = s.exec(select(Delivery).where(Delivery.subscription_id == "daily", Delivery.state == "pending"))
+        assert pending.all() == []
+    assert "2022年11月30日前" in digest.message and "[before:7]" in digest.message
+    assert "unresolved: 农闲季节" in digest.message
+
+
+def test_owner_rows_follow_the_milestones(engine: Engine) -> None:
+    load(engine)
+    key = key_of(engine, "2022年12月15日前")
+    with session(engine) as s:
+        rows = s.exec(select(MilestoneOwner).where(MilestoneOwner.unit == "法规科")).all()
+    assert [(r.milestone_key, r.role) for r in rows] == [(key, "lead")]
+    changed = PLAN.replace("(牵头单位:法规科;", "(牵头单位:法规科、办公室;")
+    [plan] = parse_text(changed, imported=dt.date(2022, 11, 2)).plans
+    import_plan(engine, "p", "plan.txt", changed, plan, local("2022-11-02"))
+    with session(engine) as s:
+        units = sorted(r.unit for r in s.exec(select(MilestoneOwner).where(MilestoneOwner.milestone_key == key)))
+    assert units == ["办公室", "法规科"]
