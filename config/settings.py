@@ -67,6 +67,14 @@ class SmtpSettings(Strict):
     username: str | None = None
     password_env: str | None = None
     sender: str = "duban@localhost"
+    sender_name: str = "督办提醒"
+    verify: bool = True
+
+
+class DeliverySettings(Strict):
+    allow_private: list[str] = Field(default_factory=list)  # hosts or addresses allowed despite being non-public
+    concurrency_per_endpoint: int = Field(default=4, ge=1, le=64)
+    base_url: str = "http://127.0.0.1:8080"
 
 
 class HolidayYear(Strict):
@@ -96,6 +104,7 @@ class ServiceSettings(Strict):
 class DubanFile(Strict):
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
     holidays: dict[str, HolidayYear] = Field(default_factory=dict)
 
@@ -117,6 +126,9 @@ class Subscriber(Strict):
     plans: list[str] = Field(default_factory=list)
     owners: list[str] = Field(default_factory=list)
     mode: Literal["immediate", "digest"] = "immediate"
+    secret: str | None = None  # prefer secret_env: the name of an environment variable
+    secret_env: str | None = None
+    at_mobiles: list[str] = Field(default_factory=list)
 
 
 class PlanFile(Strict):

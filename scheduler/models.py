@@ -102,6 +102,7 @@ class Delivery(SQLModel, table=True):
     state: str = Field(default="pending", index=True)  # pending, sent, dead
     late: bool = False
     attempts: int = 0
+    next_attempt_at: dt.datetime | None = Field(default=None, index=True)
     created_at: dt.datetime
     sent_at: dt.datetime | None = None
     error: str | None = None

@@ -243,12 +243,15 @@ def render_message(s: Session, delivery: Delivery) -> str:
 
 
 def deliver_pending(engine: Engine, now: dt.datetime) -> int:
-    """Send the outbox of immediate subscribers through the log channel;
-    returns deliveries sent. Digest subscribers wait for ``send_digests``."""
+    """Deliver the log channel's outbox (immediate subscribers); returns
+    deliveries written. The other channels go through ``scheduler.outbox``."""
     sent = 0
     with session(engine) as s:
         query = select(Delivery, Subscription).where(
-            Delivery.state == "pending", Delivery.subscription_id == Subscription.id, Subscription.mode == "immediate"
+            Delivery.state == "pending",
+            Delivery.channel == "log",
+            Delivery.subscription_id == Subscription.id,
+            Subscription.mode == "immediate",
         )
         for delivery, sub in s.exec(query).all():
             s.add(
@@ -269,7 +272,13 @@ def send_digests(engine: Engine, now: dt.datetime, day: dt.date) -> int:
     subscriber's digest for ``day`` is written at most once."""
     written = 0
     with session(engine) as s:
-        subs = s.exec(select(Subscription).where(Subscription.active == True, Subscription.mode == "digest")).all()  # noqa: E712
+        subs = s.exec(
+            select(Subscription).where(
+                Subscription.active == True,  # noqa: E712
+                Subscription.mode == "digest",
+                Subscription.channel == "log",
+            )
+        ).all()
         undated = s.exec(
             select(Milestone).where(Milestone.active == True, col(Milestone.kind).in_(["ongoing", "unresolved"]))  # noqa: E712
         ).all()

@@ -10,8 +10,10 @@ the time zone, ``misfire_grace_time`` and ``coalesce`` are set explicitly.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,12 +24,16 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from config.settings import ConfigStore, PlanFile, Settings
+from notifiers.base import Target
+from notifiers.email import SmtpServer
+from notifiers.registry import notifiers
 from parsers.documents import load_document
 from parsers.errors import ParseError
 from parsers.pipeline import parse_document
 from scheduler.db import create_all, make_engine, session
 from scheduler.importer import ImportReport, import_plan
 from scheduler.models import Reminder, Subscription
+from scheduler.outbox import OutboxWorker, Sender
 from scheduler.reminders import deliver_pending, fire_due, send_digests, sync_reminders
 
 log = logging.getLogger(__name__)
@@ -66,6 +72,33 @@ def import_configured(engine: Engine, settings: Settings, plan: PlanFile, now: d
     return reports
 
 
+def subscriber_targets(settings: Settings) -> Callable[[Subscription], Target | None]:
+    """Addresses and secrets come from the configuration at send time;
+    secrets are never stored in the database."""
+    by_id: dict[str, Target] = {}
+    for plan in settings.plans.values():
+        for i, sub in enumerate(plan.subscribers):
+            secret = os.environ.get(sub.secret_env) if sub.secret_env else sub.secret
+            by_id[sub.id or f"{plan.id}:{i + 1}"] = Target(sub.target, secret, {"at_mobiles": sub.at_mobiles})
+    return lambda subscription: by_id.get(subscription.id)
+
+
+def make_sender(settings: Settings) -> Sender:
+    smtp = settings.duban.smtp
+    server = SmtpServer(
+        host=smtp.host,
+        port=smtp.port,
+        security=smtp.security,
+        username=smtp.username,
+        password=os.environ.get(smtp.password_env) if smtp.password_env else None,
+        sender=smtp.sender,
+        sender_name=smtp.sender_name,
+        verify=smtp.verify,
+    )
+    delivery = settings.duban.delivery
+    return Sender(notifiers(server, delivery.allow_private), delivery.concurrency_per_endpoint)
+
+
 def store_subscriptions(engine: Engine, settings: Settings) -> None:
     wanted: dict[str, Subscription] = {}
     for plan in settings.plans.values():
@@ -100,6 +133,9 @@ class Service:
     engine: Engine = field(init=False)
     scheduler: BackgroundScheduler | None = field(default=None, init=False)
     lock: threading.RLock = field(default_factory=threading.RLock, init=False)
+    outbox_stop: asyncio.Event | None = field(default=None, init=False)
+    outbox_thread: threading.Thread | None = field(default=None, init=False)
+    outbox_loop: asyncio.AbstractEventLoop | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.engine = make_engine(self.store.current.database_url())
@@ -171,6 +207,32 @@ class Service:
         self.scheduler.add_job(_digest_job, "cron", hour=at.hour, minute=at.minute, id="digest", replace_existing=True)
         self.sync_jobs()
         self.scheduler.start()
+        self._start_outbox()
+
+    def _start_outbox(self) -> None:
+        settings = self.settings
+        worker = OutboxWorker(
+            self.engine,
+            make_sender(settings),
+            subscriber_targets(settings),
+            settings.calendar(),
+            settings.duban.delivery.base_url,
+            self.clock,
+        )
+        ready = threading.Event()
+
+        def run() -> None:
+            async def main() -> None:
+                self.outbox_loop = asyncio.get_running_loop()
+                self.outbox_stop = asyncio.Event()
+                ready.set()
+                await worker.serve(self.outbox_stop)
+
+            asyncio.run(main())
+
+        self.outbox_thread = threading.Thread(target=run, name="duban-outbox", daemon=True)
+        self.outbox_thread.start()
+        ready.wait(5)
 
     def sync_jobs(self) -> int:
         """One date job per pending reminder due within the horizon."""
@@ -194,6 +256,10 @@ class Service:
     def stop(self) -> None:
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=True)
+        if self.outbox_loop is not None and self.outbox_stop is not None:
+            self.outbox_loop.call_soon_threadsafe(self.outbox_stop.set)
+        if self.outbox_thread is not None:
+            self.outbox_thread.join(20)
         _RUNNING.pop("current", None)
 
 

@@ -1,0 +1,59 @@
+"""What every channel receives and the protocol it implements."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import httpx
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One reminder for one subscriber: everything a message shows."""
+
+    delivery_id: int
+    milestone_key: str
+    event: str  # reminder.due_soon, reminder.due_today, reminder.overdue, milestone.changed
+    plan: str
+    plan_id: str
+    section: list[str]
+    task: str
+    owners: dict[str, list[str]]
+    quote: str
+    line: int
+    kind: str
+    due: dt.date | None
+    start: dt.date | None
+    occurrence: dt.date
+    workdays_left: int | None
+    status: str
+    late: bool = False
+    links: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def message_id(self) -> str:
+        """The same on every retry of a delivery: receivers drop duplicates."""
+        return f"msg_duban_{self.delivery_id}"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a subscriber wants it: a URL or an address, and its secret."""
+
+    address: str
+    secret: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+class Notifier(Protocol):
+    channel: str
+
+    def endpoint(self, target: Target) -> str:
+        """The key that rate limits and concurrency are counted by."""
+        ...
+
+    async def send(self, client: httpx.AsyncClient, target: Target, note: Notification) -> None:
+        """Deliver or raise ``DeliveryError``."""
+        ...

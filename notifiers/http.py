@@ -1,0 +1,104 @@
+"""HTTP plumbing shared by the web channels: target safety, secrets kept out
+of messages, and errors mapped to retryable or permanent."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import re
+import socket
+from collections.abc import Collection
+
+import httpx
+
+from notifiers.errors import DeliveryError, UnsafeTarget
+
+TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+_SECRET_QUERY = re.compile(r"([?&][^=&#]+=)[^&#]*")
+_HOOK_PATH = re.compile(r"(/hook/)[^/?#]+")
+
+
+def redact(url: str) -> str:
+    """A URL fit for logs: query values and hook tokens replaced."""
+    return _HOOK_PATH.sub(r"\1***", _SECRET_QUERY.sub(r"\1***", url))
+
+
+async def check_target(url: str, allowed: Collection[str]) -> None:
+    """Refuse targets that resolve to loopback, private, link-local or other
+    non-public addresses, unless the host or address is explicitly allowed."""
+    parsed = httpx.URL(url)
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise UnsafeTarget(f"{redact(url)}: not an http(s) URL")
+    host = parsed.host
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    if host in allowed:
+        return
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise DeliveryError(f"{redact(url)}: cannot resolve {host}: {exc.strerror or exc}", permanent=False) from None
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if str(address) in allowed:
+            continue
+        if not address.is_global or address.is_multicast:
+            raise UnsafeTarget(f"{redact(url)}: {host} resolves to the non-public address {address}")
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        import datetime as dt
+
+        return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+
+
+async def post(
+    client: httpx.AsyncClient, url: str, *, content: bytes, headers: dict[str, str], allowed: Collection[str]
+) -> httpx.Response:
+    await check_target(url, allowed)
+    try:
+        return await client.post(url, content=content, headers=headers, timeout=TIMEOUT)
+    except httpx.TimeoutException:
+        raise DeliveryError(f"{redact(url)}: timed out", permanent=False) from None
+    except httpx.TransportError as exc:
+        raise DeliveryError(f"{redact(url)}: connection failed ({type(exc).__name__})", permanent=False) from None
+
+
+def raise_for_status(url: str, response: httpx.Response) -> None:
+    """2xx passes; 408, 429 and 5xx are retryable; everything else is not."""
+    code = response.status_code
+    if 200 <= code < 300:
+        return
+    message = f"{redact(url)}: HTTP {code}"
+    if code in (408, 429) or code >= 500:
+        raise DeliveryError(message, permanent=False, retry_after=retry_after(response))
+    raise DeliveryError(message + (" (endpoint gone)" if code == 410 else ""), permanent=True)
+
+
+def robot_reply(url: str, response: httpx.Response, code_field: str, retryable: Collection[int]) -> None:
+    """Chat robots answer HTTP 200 on failure: success is a zero code."""
+    raise_for_status(url, response)
+    try:
+        body = response.json()
+    except ValueError:
+        raise DeliveryError(f"{redact(url)}: reply is not JSON", permanent=False) from None
+    code = body.get(code_field, body.get("StatusCode"))
+    if code == 0:
+        return
+    text = body.get("errmsg") or body.get("msg") or body.get("StatusMessage") or ""
+    if code in retryable:
+        raise DeliveryError(
+            f"{redact(url)}: rate limited ({code_field} {code} {text})", permanent=False, retry_after=60
+        )
+    raise DeliveryError(f"{redact(url)}: refused ({code_field} {code} {text})", permanent=True)

@@ -1,0 +1,45 @@
+"""The words of a reminder, shared by the chat robots and email."""
+
+from __future__ import annotations
+
+from notifiers.base import Notification
+
+TITLES = {
+    "reminder.due_soon": "即将到期",
+    "reminder.due_today": "今日到期",
+    "reminder.overdue": "已逾期",
+    "milestone.changed": "时间变更",
+}
+
+
+def title(note: Notification) -> str:
+    label = TITLES.get(note.event, "提醒")
+    return f"【{label}】{note.task}" + ("（补发）" if note.late else "")
+
+
+def owners_line(note: Notification) -> str:
+    lead = "、".join(note.owners.get("lead", []))
+    support = "、".join(note.owners.get("support", []))
+    return lead + (f"；配合：{support}" if support else "")
+
+
+def when(note: Notification) -> str:
+    if note.kind == "range" and note.start and note.due:
+        return f"{note.start} 至 {note.due}"
+    return str(note.due or note.occurrence)
+
+
+def markdown(note: Notification, *, heading: bool = True) -> str:
+    lines = [f"### {title(note)}"] if heading else []
+    lines += [
+        f"- 方案：{note.plan}",
+        f"- 任务：{note.task}",
+        f"- 时限：{when(note)}（原文第{note.line}行：{note.quote}）",
+    ]
+    if note.workdays_left is not None:
+        lines.append(f"- 剩余工作日：{note.workdays_left}")
+    if owners_line(note):
+        lines.append(f"- 责任单位：{owners_line(note)}")
+    if "admin" in note.links:
+        lines.append(f"- [查看详情]({note.links['admin']})")
+    return "\n".join(lines)

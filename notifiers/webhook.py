@@ -1,0 +1,92 @@
+"""Signed webhooks (Standard Webhooks v1).
+
+Payload, version 1 (``Content-Type: application/json``)::
+
+    {"type": "reminder.due_soon" | "reminder.due_today" | "reminder.overdue" | "milestone.changed",
+     "version": 1, "id": "msg_duban_…", "timestamp": "2022-11-23T01:00:00+00:00",
+     "data": {"plan": {"id", "title"}, "section": [...], "task": "…",
+              "owners": {"lead": [...], "support": [...]},
+              "milestone": {"quote", "line", "kind", "start", "due", "occurrence"},
+              "due": "YYYY-MM-DD", "working_days_left": 3, "status": "due soon",
+              "late": false, "links": {"feed": "…", "admin": "…"}}}
+
+Headers ``webhook-id`` (the same on every retry of a delivery),
+``webhook-timestamp`` and ``webhook-signature`` (``v1,<base64>``) per the
+Standard Webhooks specification; the secret is the endpoint's ``whsec_…``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Collection
+from typing import Any
+
+import httpx
+from standardwebhooks import Webhook
+
+from notifiers.base import Notification, Target
+from notifiers.errors import DeliveryError
+from notifiers.http import post, raise_for_status
+
+VERSION = 1
+
+
+def payload(note: Notification, now: dt.datetime) -> dict[str, Any]:
+    def day(value: dt.date | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "type": note.event,
+        "version": VERSION,
+        "id": note.message_id,
+        "timestamp": now.isoformat(),
+        "data": {
+            "plan": {"id": note.plan_id, "title": note.plan},
+            "section": note.section,
+            "task": note.task,
+            "owners": note.owners,
+            "milestone": {
+                "quote": note.quote,
+                "line": note.line,
+                "kind": note.kind,
+                "start": day(note.start),
+                "due": day(note.due),
+                "occurrence": day(note.occurrence),
+            },
+            "due": day(note.due or note.occurrence),
+            "working_days_left": note.workdays_left,
+            "status": note.status,
+            "late": note.late,
+            "links": note.links,
+        },
+    }
+
+
+class WebhookNotifier:
+    channel = "webhook"
+
+    def __init__(self, allowed: Collection[str] = ()) -> None:
+        self.allowed = allowed
+
+    def endpoint(self, target: Target) -> str:
+        url = httpx.URL(target.address)
+        return f"{url.scheme}://{url.host}:{url.port or ''}{url.path}"
+
+    async def send(self, client: httpx.AsyncClient, target: Target, note: Notification) -> None:
+        if not target.secret or not target.secret.startswith("whsec_"):
+            raise DeliveryError("webhook subscriber has no whsec_ secret", permanent=True)
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        body = json.dumps(payload(note, now), ensure_ascii=False, separators=(",", ":"))
+        signature = Webhook(target.secret).sign(note.message_id, now, body)
+        headers = {
+            "content-type": "application/json",
+            "user-agent": "duban-webhooks/1",
+            "webhook-id": note.message_id,
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": signature,
+        }
+        response = await post(
+            client, target.address, content=body.encode("utf-8"), headers=headers, allowed=self.allowed
+        )
+        raise_for_status(target.address, response)

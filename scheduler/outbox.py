@@ -1,0 +1,327 @@
+"""The outbox worker: send pending deliveries through their channels.
+
+Each delivery is its own asyncio task, under a concurrency limit and a rate
+limit per endpoint, over one pooled HTTP client: a slow or dead endpoint
+holds only its own slots. Results are written as they come (in small
+batches), so one slow reply never holds up the record of the others.
+
+Retries: timeouts, connection errors, 5xx, 408, 429 and robot rate-limit
+codes are retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h (about a
+day), each with ±20 % jitter, or after the server's ``Retry-After`` when it
+is longer; anything else fails at once. A delivery out of tries is ``dead``:
+``duban deliveries`` lists it and ``duban deliveries retry`` sends it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import random
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import httpx
+from sqlalchemy import or_, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from notifiers.base import Notification, Notifier, Target
+from notifiers.errors import DeliveryError
+from notifiers.ratelimit import SlidingWindow
+from notifiers.registry import RATE_LIMITS
+from parsers.calendars import WorkdayCalendar
+from scheduler.db import session
+from scheduler.models import Delivery, Milestone, Plan, Reminder, Subscription, Task
+
+log = logging.getLogger(__name__)
+RETRY_DELAYS = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+JITTER = 0.2
+
+
+def next_delay(attempts: int, error: DeliveryError, rng: random.Random) -> float | None:
+    """Seconds until the next try after ``attempts`` tries, or None: dead."""
+    if error.permanent or attempts >= MAX_ATTEMPTS:
+        return None
+    delay = RETRY_DELAYS[attempts - 1] * (1 + rng.uniform(-JITTER, JITTER))
+    return max(delay, error.retry_after or 0.0)
+
+
+@dataclass
+class Job:
+    delivery_id: int
+    attempts: int
+    channel: str
+    target: Target
+    note: Notification
+
+
+@dataclass
+class Outcome:
+    delivery_id: int
+    attempts: int
+    error: DeliveryError | None
+
+
+def _status(due: dt.date | None, today: dt.date) -> str:
+    if due is None:
+        return "on track"
+    if due < today:
+        return "overdue"
+    return "due soon" if (due - today).days <= 7 else "on track"
+
+
+def load_jobs(
+    engine: Engine,
+    now: dt.datetime,
+    targets: Callable[[Subscription], Target | None],
+    calendar: WorkdayCalendar,
+    base_url: str,
+    limit: int = 5000,
+    exclude: set[int] | None = None,
+) -> list[Job]:
+    """Pending deliveries of immediate subscribers on real channels, due now."""
+    today = now.date()
+    jobs: list[Job] = []
+    with session(engine) as s:
+        rows = s.execute(
+            sa_select(Delivery, Reminder, Milestone, Plan, Task, Subscription)
+            .where(col(Delivery.state) == "pending", col(Delivery.channel) != "log")
+            .where(col(Subscription.mode) == "immediate")
+            .where(or_(col(Delivery.next_attempt_at).is_(None), col(Delivery.next_attempt_at) <= now))
+            .where(col(Delivery.reminder_id) == col(Reminder.id), col(Reminder.milestone_key) == col(Milestone.key))
+            .where(col(Milestone.plan_id) == col(Plan.id), col(Milestone.task_key) == col(Task.key))
+            .where(col(Delivery.subscription_id) == col(Subscription.id))
+            .order_by(col(Delivery.id))
+            .limit(limit)
+        ).all()
+    for delivery, reminder, m, plan, task, sub in rows:
+        if delivery.id is None or (exclude and delivery.id in exclude):
+            continue
+        target = targets(sub)
+        if target is None:
+            continue
+        due = m.due if m.kind in ("deadline", "range") else reminder.occurrence
+        left = None
+        if due is not None and due >= today:
+            left = sum(1 for k in range((due - today).days) if calendar.is_workday(today + dt.timedelta(days=k + 1)))
+        note = Notification(
+            delivery_id=delivery.id,
+            milestone_key=m.key,
+            event=reminder.event,
+            plan=plan.title,
+            plan_id=plan.id,
+            section=task.section,
+            task=task.title,
+            owners={"lead": m.lead, "support": m.support},
+            quote=m.quote,
+            line=m.line,
+            kind=m.kind,
+            due=m.due,
+            start=m.start,
+            occurrence=reminder.occurrence,
+            workdays_left=left,
+            status=_status(due, today),
+            late=delivery.late,
+            links={"feed": f"{base_url}/feeds/plans/{plan.id}.ics", "admin": f"{base_url}/plans/{plan.id}"},
+        )
+        jobs.append(Job(delivery.id, delivery.attempts, sub.channel, target, note))
+    return jobs
+
+
+def record(engine: Engine, outcomes: list[Outcome], now: dt.datetime, rng: random.Random) -> None:
+    """Write results: sent, retry later, or dead."""
+    changes = []
+    for o in outcomes:
+        attempts = o.attempts + 1
+        if o.error is None:
+            changes.append(
+                {
+                    "id": o.delivery_id,
+                    "state": "sent",
+                    "sent_at": now,
+                    "attempts": attempts,
+                    "next_attempt_at": None,
+                    "error": None,
+                }
+            )
+            continue
+        delay = next_delay(attempts, o.error, rng)
+        if delay is None:
+            changes.append(
+                {
+                    "id": o.delivery_id,
+                    "state": "dead",
+                    "attempts": attempts,
+                    "next_attempt_at": None,
+                    "error": str(o.error),
+                }
+            )
+            log.warning("delivery %s dead after %s tries: %s", o.delivery_id, attempts, o.error)
+        else:
+            changes.append(
+                {
+                    "id": o.delivery_id,
+                    "attempts": attempts,
+                    "error": str(o.error),
+                    "next_attempt_at": now + dt.timedelta(seconds=delay),
+                }
+            )
+    if changes:
+        with session(engine) as s:
+            s.execute(update(Delivery), changes)
+            s.commit()
+
+
+@dataclass
+class Sender:
+    """Sends jobs concurrently with per-endpoint limits over pooled connections."""
+
+    notifiers: Mapping[str, Notifier]
+    concurrency: int = 4
+    windows: dict[str, SlidingWindow] = field(default_factory=dict)
+    slots: dict[str, asyncio.Semaphore] = field(default_factory=dict)
+
+    async def one(self, client: httpx.AsyncClient, job: Job) -> Outcome:
+        notifier = self.notifiers.get(job.channel)
+        if notifier is None:
+            return Outcome(
+                job.delivery_id, job.attempts, DeliveryError(f"unknown channel {job.channel}", permanent=True)
+            )
+        endpoint = f"{job.channel}:{notifier.endpoint(job.target)}"
+        slot = self.slots.setdefault(endpoint, asyncio.Semaphore(self.concurrency))
+        window = None
+        if job.channel in RATE_LIMITS:
+            window = self.windows.setdefault(endpoint, SlidingWindow(RATE_LIMITS[job.channel]))
+        async with slot:
+            if window is not None:
+                await window.acquire()
+            try:
+                await notifier.send(client, job.target, job.note)
+            except DeliveryError as exc:
+                return Outcome(job.delivery_id, job.attempts, exc)
+            except Exception as exc:  # a bug in a channel must not stop the others
+                log.exception("channel %s failed", job.channel)
+                return Outcome(job.delivery_id, job.attempts, DeliveryError(type(exc).__name__, permanent=False))
+        return Outcome(job.delivery_id, job.attempts, None)
+
+    async def run(
+        self, jobs: list[Job], on_done: Callable[[list[Outcome]], None], flush_every: float = 0.05
+    ) -> list[Outcome]:
+        """Send every job; ``on_done`` receives results in small batches as
+        they complete."""
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+        done: list[Outcome] = []
+        batch: list[Outcome] = []
+        async with httpx.AsyncClient(limits=limits, follow_redirects=False) as client:
+            tasks = [asyncio.create_task(self.one(client, job)) for job in jobs]
+            pending: set[asyncio.Task[Outcome]] = set(tasks)
+            while pending:
+                finished, pending = await asyncio.wait(pending, timeout=flush_every)
+                batch += [t.result() for t in finished]
+                if batch:
+                    on_done(batch)
+                    done += batch
+                    batch = []
+        return done
+
+
+def deliver_outbox(
+    engine: Engine,
+    now_fn: Callable[[], dt.datetime],
+    sender: Sender,
+    targets: Callable[[Subscription], Target | None],
+    calendar: WorkdayCalendar,
+    base_url: str,
+    rng: random.Random | None = None,
+) -> list[Outcome]:
+    """One pass: send every due delivery and record each result."""
+    rng = rng or random.Random()
+    jobs = load_jobs(engine, now_fn(), targets, calendar, base_url)
+    if not jobs:
+        return []
+    return asyncio.run(sender.run(jobs, lambda batch: record(engine, batch, now_fn(), rng)))
+
+
+def dead_deliveries(engine: Engine) -> list[Delivery]:
+    with session(engine) as s:
+        return list(s.exec(select(Delivery).where(Delivery.state == "dead").order_by(col(Delivery.id))).all())
+
+
+def retry_by_hand(engine: Engine, ids: list[int] | None, now: dt.datetime) -> int:
+    """Put dead deliveries (all, or these ids) back in the outbox for a new
+    round of tries."""
+    with session(engine) as s:
+        query = select(Delivery).where(Delivery.state == "dead")
+        if ids is not None:
+            query = query.where(col(Delivery.id).in_(ids))
+        rows = s.exec(query).all()
+        for row in rows:
+            row.state, row.attempts, row.next_attempt_at = "pending", 0, now
+        s.commit()
+        return len(rows)
+
+
+def counts_by_state(engine: Engine) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    with session(engine) as s:
+        for d in s.exec(select(Delivery)).all():
+            out[d.channel][d.state] = out[d.channel].get(d.state, 0) + 1
+    return dict(out)
+
+
+@dataclass
+class OutboxWorker:
+    """Runs for the life of the service: polls the outbox and sends each due
+    delivery in its own task, so a new delivery never waits for a slow one."""
+
+    engine: Engine
+    sender: Sender
+    targets: Callable[[Subscription], Target | None]
+    calendar: WorkdayCalendar
+    base_url: str
+    now_fn: Callable[[], dt.datetime]
+    poll: float = 0.5
+    rng: random.Random = field(default_factory=random.Random)
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        inflight: set[int] = set()
+        results: list[Outcome] = []
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+        async with httpx.AsyncClient(limits=limits, follow_redirects=False) as client:
+
+            async def send(job: Job) -> None:
+                results.append(await self.sender.one(client, job))
+
+            tasks: set[asyncio.Task[None]] = set()
+            while not stop.is_set() or tasks:
+                if results:
+                    batch, results[:] = list(results), []
+                    await asyncio.to_thread(record, self.engine, batch, self.now_fn(), self.rng)
+                    inflight.difference_update(o.delivery_id for o in batch)
+                if not stop.is_set():
+                    jobs = await asyncio.to_thread(
+                        load_jobs,
+                        self.engine,
+                        self.now_fn(),
+                        self.targets,
+                        self.calendar,
+                        self.base_url,
+                        5000,
+                        set(inflight),
+                    )
+                    for job in jobs:
+                        inflight.add(job.delivery_id)
+                        task = asyncio.create_task(send(job))
+                        tasks.add(task)
+                        task.add_done_callback(tasks.discard)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=self.poll if not tasks else 0.05)
+                if stop.is_set() and tasks:
+                    await asyncio.wait(tasks, timeout=self.poll)
+            if results:
+                await asyncio.to_thread(record, self.engine, list(results), self.now_fn(), self.rng)
