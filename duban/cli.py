@@ -22,8 +22,9 @@ from parsers.errors import ParseError
 from parsers.milestones import Milestone
 from parsers.pipeline import ParseResult, parse_document
 from scheduler.db import create_all, database_url, make_engine
+from scheduler.outbox import counts_by_state, deliver_outbox, deliveries_in, retry_by_hand
 from scheduler.reminders import sync_reminders
-from scheduler.service import Service, import_configured
+from scheduler.service import Service, import_configured, make_sender, store_subscriptions, subscriber_targets
 from scheduler.status import mark_done, task_statuses, upcoming_reminders
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -191,6 +192,7 @@ def plans_import(
         settings.plan_paths[configured.id] = path.resolve()
     elif ref:
         configured = configured.model_copy(update={"ref": _parse_ref(ref)})
+    store_subscriptions(engine, settings)
     try:
         reports = import_configured(engine, settings, configured, now)
     except ParseError as exc:
@@ -260,6 +262,60 @@ def done(
         raise _fail(str(exc.args[0]), 1) from None
     sync = sync_reminders(engine, settings.policy_for, settings.calendar(), now)
     err.print(f"done: {full}; {sync.cancelled} pending reminder(s) cancelled", markup=False)
+
+
+deliveries_app = typer.Typer(no_args_is_help=True, help="The outbox: failed deliveries and retries by hand.")
+app.add_typer(deliveries_app, name="deliveries")
+
+
+@deliveries_app.command("list")
+def deliveries_list(
+    config: ConfigOption = DEFAULT_CONFIG,
+    state: Annotated[str, typer.Option(help="pending, sent or dead")] = "dead",
+) -> None:
+    """Deliveries in a state (dead by default), with their last error."""
+    engine = _engine(_settings(config))
+    table = Table(title=f"{state} deliveries", expand=True)
+    for column in ("id", "channel", "subscriber", "attempts", "next try", "error"):
+        table.add_column(column, overflow="fold")
+    for d in deliveries_in(engine, state):
+        table.add_row(
+            str(d.id), d.channel, d.subscription_id, str(d.attempts), str(d.next_attempt_at or "—"), d.error or ""
+        )
+    Console().print(table)
+    err.print(f"by channel: {counts_by_state(engine)}", markup=False, highlight=False)
+
+
+@deliveries_app.command("retry")
+def deliveries_retry(
+    ids: Annotated[list[int] | None, typer.Argument(help="Delivery ids; all dead deliveries when omitted")] = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Put dead deliveries back in the outbox for a new round of tries."""
+    engine = _engine(_settings(config))
+    count = retry_by_hand(engine, ids or None, dt.datetime.now(dt.UTC))
+    if ids and count != len(ids):
+        raise _fail(f"{len(ids) - count} of the given deliveries are not dead (or do not exist)", 1)
+    err.print(f"{count} delivery(ies) back in the outbox", markup=False)
+
+
+@deliveries_app.command("send")
+def deliveries_send(config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Send what is due in the outbox now, once, and report."""
+    settings = _settings(config)
+    engine = _engine(settings)
+    outcomes = deliver_outbox(
+        engine,
+        lambda: dt.datetime.now(dt.UTC),
+        make_sender(settings),
+        subscriber_targets(settings),
+        settings.calendar(),
+        settings.duban.delivery.base_url,
+    )
+    failed = [o for o in outcomes if o.error is not None]
+    err.print(f"{len(outcomes) - len(failed)} sent, {len(failed)} failed", markup=False)
+    for o in failed:
+        err.print(f"  delivery {o.delivery_id}: {o.error}", markup=False, highlight=False)
 
 
 def _print_upcoming(engine: Engine, timezone: str, limit: int = 12) -> None:

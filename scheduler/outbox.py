@@ -30,6 +30,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from notifiers.base import Notification, Notifier, Target
+from notifiers.email import EmailNotifier
 from notifiers.errors import DeliveryError
 from notifiers.ratelimit import SlidingWindow
 from notifiers.registry import RATE_LIMITS
@@ -83,15 +84,17 @@ def load_jobs(
     base_url: str,
     limit: int = 5000,
     exclude: set[int] | None = None,
+    mode: str = "immediate",
 ) -> list[Job]:
-    """Pending deliveries of immediate subscribers on real channels, due now."""
+    """Pending deliveries on real channels, due now, of subscribers in
+    ``mode`` (immediate, or digest for the daily digest run)."""
     today = now.date()
     jobs: list[Job] = []
     with session(engine) as s:
         rows = s.execute(
             sa_select(Delivery, Reminder, Milestone, Plan, Task, Subscription)
             .where(col(Delivery.state) == "pending", col(Delivery.channel) != "log")
-            .where(col(Subscription.mode) == "immediate")
+            .where(col(Subscription.mode) == mode)
             .where(or_(col(Delivery.next_attempt_at).is_(None), col(Delivery.next_attempt_at) <= now))
             .where(col(Delivery.reminder_id) == col(Reminder.id), col(Reminder.milestone_key) == col(Milestone.key))
             .where(col(Milestone.plan_id) == col(Plan.id), col(Milestone.task_key) == col(Task.key))
@@ -179,14 +182,29 @@ def record(engine: Engine, outcomes: list[Outcome], now: dt.datetime, rng: rando
 
 @dataclass
 class Sender:
-    """Sends jobs concurrently with per-endpoint limits over pooled connections."""
+    """Sends jobs concurrently with per-endpoint limits. Each endpoint has its
+    own small connection pool (kept alive between messages): a slow endpoint
+    holds only its own connections, and pools stay cheap to search."""
 
     notifiers: Mapping[str, Notifier]
     concurrency: int = 4
     windows: dict[str, SlidingWindow] = field(default_factory=dict)
     slots: dict[str, asyncio.Semaphore] = field(default_factory=dict)
+    clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
 
-    async def one(self, client: httpx.AsyncClient, job: Job) -> Outcome:
+    def client_for(self, endpoint: str) -> httpx.AsyncClient:
+        client = self.clients.get(endpoint)
+        if client is None:
+            limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
+            client = self.clients[endpoint] = httpx.AsyncClient(limits=limits, follow_redirects=False)
+        return client
+
+    async def close(self) -> None:
+        clients, self.clients = list(self.clients.values()), {}
+        for client in clients:
+            await client.aclose()
+
+    async def one(self, job: Job) -> Outcome:
         notifier = self.notifiers.get(job.channel)
         if notifier is None:
             return Outcome(
@@ -201,7 +219,7 @@ class Sender:
             if window is not None:
                 await window.acquire()
             try:
-                await notifier.send(client, job.target, job.note)
+                await notifier.send(self.client_for(endpoint), job.target, job.note)
             except DeliveryError as exc:
                 return Outcome(job.delivery_id, job.attempts, exc)
             except Exception as exc:  # a bug in a channel must not stop the others
@@ -214,19 +232,22 @@ class Sender:
     ) -> list[Outcome]:
         """Send every job; ``on_done`` receives results in small batches as
         they complete."""
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
         done: list[Outcome] = []
-        batch: list[Outcome] = []
-        async with httpx.AsyncClient(limits=limits, follow_redirects=False) as client:
-            tasks = [asyncio.create_task(self.one(client, job)) for job in jobs]
-            pending: set[asyncio.Task[Outcome]] = set(tasks)
-            while pending:
-                finished, pending = await asyncio.wait(pending, timeout=flush_every)
-                batch += [t.result() for t in finished]
-                if batch:
+        results: list[Outcome] = []
+
+        async def send(job: Job) -> None:
+            results.append(await self.one(job))
+
+        tasks = [asyncio.create_task(send(job)) for job in jobs]
+        try:
+            while len(done) < len(tasks):
+                await asyncio.sleep(flush_every)
+                if results:
+                    batch, results[:] = list(results), []
                     on_done(batch)
                     done += batch
-                    batch = []
+        finally:
+            await self.close()
         return done
 
 
@@ -247,9 +268,9 @@ def deliver_outbox(
     return asyncio.run(sender.run(jobs, lambda batch: record(engine, batch, now_fn(), rng)))
 
 
-def dead_deliveries(engine: Engine) -> list[Delivery]:
+def deliveries_in(engine: Engine, state: str) -> list[Delivery]:
     with session(engine) as s:
-        return list(s.exec(select(Delivery).where(Delivery.state == "dead").order_by(col(Delivery.id))).all())
+        return list(s.exec(select(Delivery).where(Delivery.state == state).order_by(col(Delivery.id))).all())
 
 
 def retry_by_hand(engine: Engine, ids: list[int] | None, now: dt.datetime) -> int:
@@ -291,13 +312,12 @@ class OutboxWorker:
     async def serve(self, stop: asyncio.Event) -> None:
         inflight: set[int] = set()
         results: list[Outcome] = []
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
-        async with httpx.AsyncClient(limits=limits, follow_redirects=False) as client:
 
-            async def send(job: Job) -> None:
-                results.append(await self.sender.one(client, job))
+        async def send(job: Job) -> None:
+            results.append(await self.sender.one(job))
 
-            tasks: set[asyncio.Task[None]] = set()
+        tasks: set[asyncio.Task[None]] = set()
+        try:
             while not stop.is_set() or tasks:
                 if results:
                     batch, results[:] = list(results), []
@@ -325,3 +345,40 @@ class OutboxWorker:
                     await asyncio.wait(tasks, timeout=self.poll)
             if results:
                 await asyncio.to_thread(record, self.engine, list(results), self.now_fn(), self.rng)
+        finally:
+            await self.sender.close()
+
+
+def send_email_digests(
+    engine: Engine,
+    now: dt.datetime,
+    day: dt.date,
+    email: EmailNotifier,
+    targets: Callable[[Subscription], Target | None],
+    calendar: WorkdayCalendar,
+    base_url: str,
+) -> int:
+    """One mail per email digest subscriber: its pending reminders grouped
+    by owner, then the ongoing and unresolved work it follows."""
+    jobs = load_jobs(engine, now, targets, calendar, base_url, mode="digest")
+    by_target: dict[str, list[Job]] = defaultdict(list)
+    for job in jobs:
+        if job.channel == "email":
+            by_target[job.target.address].append(job)
+    with session(engine) as s:
+        undated = s.exec(
+            select(Milestone).where(Milestone.active == True, col(Milestone.kind).in_(["ongoing", "unresolved"]))  # noqa: E712
+        ).all()
+    sent = 0
+    rng = random.Random()
+    for address, group in by_target.items():
+        items = [f"{m.kind}: {m.quote}（{m.plan_id} 第{m.line}行）" for m in undated]
+        try:
+            asyncio.run(email.send_digest(group[0].target, day, [j.note for j in group], items))
+        except DeliveryError as exc:
+            record(engine, [Outcome(j.delivery_id, j.attempts, exc) for j in group], now, rng)
+            log.warning("digest to %s not sent: %s", address, exc)
+            continue
+        record(engine, [Outcome(j.delivery_id, j.attempts, None) for j in group], now, rng)
+        sent += 1
+    return sent

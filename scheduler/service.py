@@ -25,7 +25,7 @@ from sqlmodel import col, select
 
 from config.settings import ConfigStore, PlanFile, Settings
 from notifiers.base import Target
-from notifiers.email import SmtpServer
+from notifiers.email import EmailNotifier, SmtpServer
 from notifiers.registry import notifiers
 from parsers.documents import load_document
 from parsers.errors import ParseError
@@ -33,7 +33,7 @@ from parsers.pipeline import parse_document
 from scheduler.db import create_all, make_engine, session
 from scheduler.importer import ImportReport, import_plan
 from scheduler.models import Reminder, Subscription
-from scheduler.outbox import OutboxWorker, Sender
+from scheduler.outbox import OutboxWorker, Sender, send_email_digests
 from scheduler.reminders import deliver_pending, fire_due, send_digests, sync_reminders
 
 log = logging.getLogger(__name__)
@@ -171,7 +171,20 @@ class Service:
     def run_digest(self) -> int:
         with self.lock:
             now = self.clock()
-            return send_digests(self.engine, now, now.astimezone(ZoneInfo(self.settings.timezone)).date())
+            day = now.astimezone(ZoneInfo(self.settings.timezone)).date()
+            sent = send_digests(self.engine, now, day)
+            email = make_sender(self.settings).notifiers.get("email")
+            if isinstance(email, EmailNotifier):
+                sent += send_email_digests(
+                    self.engine,
+                    now,
+                    day,
+                    email,
+                    subscriber_targets(self.settings),
+                    self.settings.calendar(),
+                    self.settings.duban.delivery.base_url,
+                )
+            return sent
 
     def check_config(self) -> None:
         if not self.store.changed():

@@ -121,7 +121,7 @@ def test_robot_limits_hold_across_a_burst(monkeypatch: pytest.MonkeyPatch) -> No
         sender = Sender({"dingtalk": DingTalkNotifier(ALLOW)})
         jobs = [Job(i, 0, "dingtalk", target, NOTE) for i in range(6)]
         start = time.monotonic()
-        outcomes = asyncio.run(sender.run(jobs, lambda batch: None))
+        outcomes = asyncio.run(sender.run(jobs, lambda batch: None, flush_every=0.01))
         elapsed = time.monotonic() - start
     assert all(o.error is None for o in outcomes) and len(recorder.requests) == 6
     assert elapsed >= 1.0
