@@ -164,3 +164,38 @@ def test_a_slow_endpoint_gets_a_timeout_not_a_hang(engine: Engine, monkeypatch: 
     d = delivery(engine)
     assert d.state == "pending" and d.attempts == 1
     assert d.error is not None and re.search(r"timed out", d.error)
+
+
+def test_the_service_worker_sends_while_a_slow_endpoint_waits(engine: Engine) -> None:
+    import asyncio
+    import threading
+    import time
+
+    from scheduler.outbox import OutboxWorker
+
+    fast, slow = Recorder(), Recorder()
+    with webhook_receiver(SECRET, fast) as fast_url, webhook_receiver(SECRET, slow, delay=3.0) as slow_url:
+        prepare(engine, "webhook", fast_url)
+        with session(engine) as s:
+            s.add(Subscription(id="slow", channel="webhook", target=slow_url))
+            s.commit()
+        assert fire_due(engine, local("2022-11-30"))  # the due-day reminder reaches both subscribers
+        sender = Sender(notifiers(SmtpServer("127.0.0.1", 1), allowed={"127.0.0.1"}))
+        clock = Clock(local("2022-11-30"))
+        worker = OutboxWorker(
+            engine, sender, lambda s: Target(s.target, SECRET), CAL, "http://duban.test", clock, poll=0.1
+        )
+        loop = asyncio.new_event_loop()
+        stop = asyncio.Event()
+        thread = threading.Thread(target=lambda: loop.run_until_complete(worker.serve(stop)))
+        started = time.monotonic()
+        thread.start()
+        while len(fast.requests) < 2 and time.monotonic() - started < 10:
+            time.sleep(0.05)
+        fast_after = time.monotonic() - started
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(20)
+    assert fast_after < 2.0  # not held up by the 3 s endpoint
+    with session(engine) as s:
+        states = sorted((d.subscription_id, d.state) for d in s.exec(select(Delivery)))
+    assert states == [("slow", "sent"), ("sub", "sent"), ("sub", "sent")]
