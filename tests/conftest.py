@@ -3,6 +3,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,3 +68,15 @@ def engine(database_url: str) -> Iterator[Engine]:
     create_all(engine)
     yield engine
     engine.dispose()
+
+
+def run_duban(config: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``duban ARGS --config CONFIG`` as a user runs it, with extra environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "duban.cli", *args, "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, **env},
+    )

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from sqlmodel import select
 
 from scheduler.db import make_engine, session
 from scheduler.models import Delivery, Reminder
+from tests.conftest import run_duban
 from tests.notifiers.servers import Recorder, webhook_receiver
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -23,15 +22,7 @@ PLAN = (
 
 
 def duban(config: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DUBAN_DATABASE_URL": database_url, "HOOK_SECRET": SECRET}
-    return subprocess.run(
-        [sys.executable, "-m", "duban.cli", *args, "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=env,
-    )
+    return run_duban(config, *args, env={"DUBAN_DATABASE_URL": database_url, "HOOK_SECRET": SECRET})
 
 
 def write_config(root: Path, url: str) -> Path:

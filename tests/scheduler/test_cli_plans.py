@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import run_duban
 
 PLAN = """XX局2022年重点工作方案
 一、重点任务
@@ -19,15 +19,7 @@ PLAN = """XX局2022年重点工作方案
 
 
 def duban(config: Path, *args: str, database_url: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DUBAN_DATABASE_URL": database_url}
-    return subprocess.run(
-        [sys.executable, "-m", "duban.cli", *args, "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=env,
-    )
+    return run_duban(config, *args, env={"DUBAN_DATABASE_URL": database_url})
 
 
 @pytest.fixture
