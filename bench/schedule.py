@@ -102,7 +102,8 @@ def outbox_delay(root: Path, url: str, count: int = 1000) -> float:
         encoding="utf-8",
     )
     (root / "duban.toml").write_text(
-        f'[service]\ndatabase = "{url}"\n\n[reminders]\nbefore = []\noverdue_cap = 0\nshift_to_workday = false\n'
+        f'[service]\ndatabase = "{url}"\nhttp = false\n\n'
+        "[reminders]\nbefore = []\noverdue_cap = 0\nshift_to_workday = false\n"
         f"at = {local.time().isoformat()}\n",
         encoding="utf-8",
     )

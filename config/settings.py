@@ -88,6 +88,8 @@ class ServiceSettings(Strict):
     http_bind: str = "127.0.0.1:8080"
     plans_dir: str = "plans"
     poll_seconds: float = Field(default=5.0, gt=0)
+    admin_token_env: str = "DUBAN_ADMIN_TOKEN"  # the variable holding the API's admin token
+    http: bool = True  # serve feeds and the API in the same process as the scheduler
 
     @field_validator("timezone")
     @classmethod

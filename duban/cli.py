@@ -8,20 +8,24 @@ import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.engine import Engine
+from sqlmodel import col, select
 
 from config.settings import ConfigError, ConfigStore, PlanFile, Settings, load_settings
+from duban.web import feed_links, new_token
 from notifiers.ical import calendar_of
 from parsers.documents import load_document
 from parsers.errors import ParseError
 from parsers.milestones import Milestone
 from parsers.pipeline import ParseResult, parse_document
-from scheduler.db import create_all, database_url, make_engine
+from scheduler.db import create_all, database_url, make_engine, session
+from scheduler.models import FeedToken, MilestoneOwner, Plan, Subscription
 from scheduler.outbox import counts_by_state, deliver_outbox, deliveries_in, retry_by_hand
 from scheduler.reminders import sync_reminders
 from scheduler.service import Service, import_configured, make_sender, store_subscriptions, subscriber_targets
@@ -318,13 +322,70 @@ def deliveries_send(config: ConfigOption = DEFAULT_CONFIG) -> None:
         err.print(f"  delivery {o.delivery_id}: {o.error}", markup=False, highlight=False)
 
 
+feeds_app = typer.Typer(no_args_is_help=False, invoke_without_command=True, help="Calendar feeds and their links.")
+app.add_typer(feeds_app, name="feeds")
+
+
+@feeds_app.callback()
+def feeds_list(ctx: typer.Context, config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Every feed as https:// and webcal:// links."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = _settings(config)
+    engine = _engine(settings)
+    base = settings.duban.delivery.base_url
+    table = Table(title="calendar feeds", expand=True)
+    for column in ("feed", "https", "webcal"):
+        table.add_column(column, overflow="fold")
+    links = [("全部事项", "/feeds/all.ics")]
+    with session(engine) as s:
+        links += [(p.title, f"/feeds/plans/{quote(p.id)}.ics") for p in s.exec(select(Plan).order_by(col(Plan.id)))]
+        units = sorted({o.unit for o in s.exec(select(MilestoneOwner))})
+        links += [(unit, f"/feeds/owners/{quote(unit)}.ics") for unit in units]
+        tokens = s.exec(select(FeedToken).where(col(FeedToken.revoked_at).is_(None))).all()
+        links += [(f"personal: {t.subscription_id}", f"/feeds/personal/{t.token}.ics") for t in tokens]
+    for name, path in links:
+        urls = feed_links(base, path)
+        table.add_row(name, urls["https"], urls["webcal"])
+    Console().print(table)
+
+
+@feeds_app.command("token")
+def feeds_token(
+    subscriber: Annotated[str, typer.Argument(help="A subscriber id (plan:n or its id)")],
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Make a personal feed for a subscriber behind a new unguessable token."""
+    engine = _engine(_settings(config))
+    with session(engine) as s:
+        if s.get(Subscription, subscriber) is None:
+            raise _fail(f"no subscriber {subscriber!r} (run duban plans import first)", 1)
+        token = FeedToken(token=new_token(), subscription_id=subscriber, created_at=dt.datetime.now(dt.UTC))
+        s.add(token)
+        s.commit()
+        Console().print(token.token, markup=False, highlight=False)
+
+
+@feeds_app.command("revoke")
+def feeds_revoke(token: Annotated[str, typer.Argument()], config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Revoke a personal feed token: its URL answers 404 from now on."""
+    engine = _engine(_settings(config))
+    with session(engine) as s:
+        row = s.get(FeedToken, token)
+        if row is None:
+            raise _fail("no such token", 1)
+        row.revoked_at = dt.datetime.now(dt.UTC)
+        s.commit()
+    err.print("revoked", markup=False)
+
+
 def _print_upcoming(engine: Engine, timezone: str, limit: int = 12) -> None:
     now = dt.datetime.now(dt.UTC)
     table = Table(title="next reminders", expand=True)
     for column in ("when", "event", "milestone", "plan"):
         table.add_column(column, overflow="fold")
-    for when, event, quote, plan in upcoming_reminders(engine, now, limit):
-        table.add_row(when.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M"), event, quote, plan)
+    for when, event, phrase, plan in upcoming_reminders(engine, now, limit):
+        table.add_row(when.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M"), event, phrase, plan)
     Console(stderr=True).print(table)
 
 

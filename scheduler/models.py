@@ -154,6 +154,16 @@ class LogEntry(SQLModel, table=True):
     written_at: dt.datetime
 
 
+class FeedToken(SQLModel, table=True):
+    """An unguessable, revocable token for a subscriber's personal feed."""
+
+    __tablename__ = "feed_token"
+    token: str = Field(primary_key=True)
+    subscription_id: str = Field(foreign_key="subscription.id", index=True)
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+
+
 def table(model: type[SQLModel]) -> Table:
     """The Core table of a model, for bulk inserts that skip the ORM."""
     found: Table = model.__table__  # type: ignore[attr-defined]

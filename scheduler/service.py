@@ -17,6 +17,7 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -136,6 +137,8 @@ class Service:
     outbox_stop: asyncio.Event | None = field(default=None, init=False)
     outbox_thread: threading.Thread | None = field(default=None, init=False)
     outbox_loop: asyncio.AbstractEventLoop | None = field(default=None, init=False)
+    http: Any = field(default=None, init=False)
+    http_thread: threading.Thread | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.engine = make_engine(self.store.current.database_url())
@@ -221,6 +224,27 @@ class Service:
         self.sync_jobs()
         self.scheduler.start()
         self._start_outbox()
+        if self.settings.duban.service.http:
+            self._start_http()
+
+    def _start_http(self) -> None:
+        import uvicorn
+
+        from duban.web import create_app
+
+        settings = self.settings
+        host, _, port = settings.duban.service.http_bind.rpartition(":")
+        app = create_app(
+            self.engine,
+            lambda: self.settings.policy_for(""),
+            settings.duban.delivery.base_url,
+            os.environ.get(settings.duban.service.admin_token_env),
+            lambda: self.clock().astimezone(ZoneInfo(self.settings.timezone)).date(),
+        )
+        config = uvicorn.Config(app, host=host or "127.0.0.1", port=int(port), log_level="warning", lifespan="off")
+        self.http = uvicorn.Server(config)
+        self.http_thread = threading.Thread(target=self.http.run, name="duban-http", daemon=True)
+        self.http_thread.start()
 
     def _start_outbox(self) -> None:
         settings = self.settings
@@ -273,6 +297,10 @@ class Service:
             self.outbox_loop.call_soon_threadsafe(self.outbox_stop.set)
         if self.outbox_thread is not None:
             self.outbox_thread.join(20)
+        if self.http is not None:
+            self.http.should_exit = True
+        if self.http_thread is not None:
+            self.http_thread.join(10)
         _RUNNING.pop("current", None)
 
 

@@ -25,7 +25,7 @@ TASKS = 3
 def _write_config(root: Path, database_url: str, start: dt.datetime) -> list[dt.datetime]:
     (root / "plans").mkdir()
     (root / "duban.toml").write_text(
-        f'[service]\ndatabase = "{database_url}"\npoll_seconds = 1\n\n'
+        f'[service]\ndatabase = "{database_url}"\npoll_seconds = 1\nhttp_bind = "127.0.0.1:0"\n\n'
         "[reminders]\nbefore = []\noverdue_cap = 0\nshift_to_workday = false\n",
         encoding="utf-8",
     )

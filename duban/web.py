@@ -1,0 +1,300 @@
+"""The HTTP app: calendar feeds, the read/write API, health and metrics.
+
+Feeds answer with ``ETag`` and ``Last-Modified`` and ``304`` to conditional
+requests; responses are gzipped. API writes need the admin token
+(``Authorization: Bearer …``, from the variable named by
+``[service] admin_token_env``). OpenAPI at ``/docs``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import secrets
+from collections.abc import Callable
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import HTMLResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
+from pydantic import BaseModel
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from scheduler.db import session
+from scheduler.feeds import FeedCache, FeedSpec
+from scheduler.models import Delivery, FeedToken, Milestone, Override, Plan, Subscription
+from scheduler.policy import ReminderPolicy
+from scheduler.status import mark_done, task_statuses
+
+ICS = "text/calendar; charset=utf-8"
+
+
+class OverrideIn(BaseModel):
+    kind: str | None = None
+    start: dt.date | None = None
+    due: dt.date | None = None
+    rrule: str | None = None
+    reason: str | None = None
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.feed_requests = Counter("duban_feed_requests", "Feed requests", ["feed", "status"], registry=self.registry)
+        self.reminders = Counter("duban_reminders_fired", "Reminders fired", registry=self.registry)
+        self.deliveries = Counter(
+            "duban_deliveries", "Deliveries by channel and outcome", ["channel", "outcome"], registry=self.registry
+        )
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def feed_links(base_url: str, path: str) -> dict[str, str]:
+    https = base_url.rstrip("/") + path
+    webcal = "webcal://" + https.split("://", 1)[1]
+    return {"https": https, "webcal": webcal}
+
+
+def create_app(
+    engine: Engine,
+    policy: Callable[[], ReminderPolicy],
+    base_url: str,
+    admin_token: str | None,
+    today: Callable[[], dt.date],
+    metrics: Metrics | None = None,
+) -> FastAPI:
+    app = FastAPI(title="duban", description="Deadlines and reminders for Chinese work plans.", version="1")
+    app.add_middleware(GZipMiddleware, minimum_size=500)
+    cache = FeedCache(engine, policy, base_url)
+    metrics = metrics or Metrics()
+    app.state.cache = cache
+    app.state.metrics = metrics
+
+    def admin(authorization: Annotated[str | None, Header()] = None) -> None:
+        expected = f"Bearer {admin_token}" if admin_token else None
+        if expected is None or authorization is None or not secrets.compare_digest(authorization, expected):
+            raise HTTPException(401, "admin token required", headers={"WWW-Authenticate": "Bearer"})
+
+    def feed(request: Request, spec: FeedSpec, label: str) -> Response:
+        rendered = cache.get(spec, dt.datetime.now(dt.UTC))
+        headers = {
+            "ETag": rendered.etag,
+            "Last-Modified": format_datetime(rendered.last_modified, usegmt=True),
+            "Cache-Control": "max-age=300",
+        }
+        match = request.headers.get("if-none-match")
+        since = request.headers.get("if-modified-since")
+        not_modified = match is not None and rendered.etag in [t.strip() for t in match.split(",")]
+        if match is None and since:
+            try:
+                not_modified = rendered.last_modified <= parsedate_to_datetime(since)
+            except (TypeError, ValueError):
+                not_modified = False
+        status = 304 if not_modified else 200
+        metrics.feed_requests.labels(label, str(status)).inc()
+        if not_modified:
+            return Response(status_code=304, headers=headers)
+        return Response(rendered.body, media_type=ICS, headers=headers)
+
+    @app.get("/feeds/all.ics", tags=["feeds"])
+    def all_feed(request: Request) -> Response:
+        return feed(request, FeedSpec("all", name="督办：全部事项"), "all")
+
+    @app.get("/feeds/plans/{plan_id:path}.ics", tags=["feeds"])
+    def plan_feed(request: Request, plan_id: str) -> Response:
+        with session(engine) as s:
+            plan = s.get(Plan, plan_id)
+            known = plan is not None or s.exec(select(Plan).where(col(Plan.id).startswith(plan_id + "/"))).first()
+        if not known:
+            raise HTTPException(404, "no such plan")
+        return feed(request, FeedSpec("plan", plan_id, f"督办：{plan.title if plan else plan_id}"), "plan")
+
+    @app.get("/feeds/owners/{unit}.ics", tags=["feeds"])
+    def owner_feed(request: Request, unit: str) -> Response:
+        return feed(request, FeedSpec("owner", unit, f"督办：{unit}"), "owner")
+
+    @app.get("/feeds/personal/{token}.ics", tags=["feeds"])
+    def personal_feed(request: Request, token: str) -> Response:
+        with session(engine) as s:
+            row = s.get(FeedToken, token)
+            if row is None or row.revoked_at is not None:
+                raise HTTPException(404, "no such feed")
+            sub = s.get(Subscription, row.subscription_id)
+        name = f"督办：{sub.target}" if sub else "督办"
+        return feed(request, FeedSpec("subscriber", row.subscription_id, name), "personal")
+
+    @app.get("/api/plans", tags=["read"])
+    def plans() -> list[dict[str, Any]]:
+        with session(engine) as s:
+            rows = s.exec(select(Plan).order_by(col(Plan.id))).all()
+        return [
+            {
+                "id": p.id,
+                "title": p.title,
+                "ref": p.ref,
+                "ref_rule": p.ref_rule,
+                "feed": feed_links(base_url, f"/feeds/plans/{quote(p.id)}.ics"),
+            }
+            for p in rows
+        ]
+
+    @app.get("/api/tasks", tags=["read"])
+    def tasks(owner: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+        rows = task_statuses(engine, today(), owner)
+        return [
+            {
+                "key": t.task_key,
+                "task": t.task,
+                "plan": t.plan,
+                "owners": t.owners,
+                "status": t.status,
+                "next_due": t.next_due,
+                "overdue_since": t.overdue_since,
+            }
+            for t in rows
+            if status is None or t.status == status
+        ]
+
+    @app.get("/api/milestones", tags=["read"])
+    def milestones(
+        owner: str | None = None,
+        kind: str | None = None,
+        due_from: Annotated[dt.date | None, Query()] = None,
+        due_to: Annotated[dt.date | None, Query()] = None,
+        status: str | None = None,
+    ) -> list[dict[str, Any]]:
+        statuses = {t.task_key: t.status for t in task_statuses(engine, today(), None)}
+        with session(engine) as s:
+            query = select(Milestone).where(Milestone.active == True)  # noqa: E712
+            if kind:
+                query = query.where(Milestone.kind == kind)
+            if due_from:
+                query = query.where(col(Milestone.due) >= due_from)
+            if due_to:
+                query = query.where(col(Milestone.due) <= due_to)
+            rows = s.exec(query.order_by(col(Milestone.due))).all()
+        return [
+            {
+                "key": m.key,
+                "plan_id": m.plan_id,
+                "task_key": m.task_key,
+                "line": m.line,
+                "quote": m.quote,
+                "kind": m.kind,
+                "start": m.start,
+                "due": m.due,
+                "rrule": m.rrule,
+                "offset": m.offset,
+                "owners": {"lead": m.lead, "support": m.support},
+                "status": statuses.get(m.task_key),
+            }
+            for m in rows
+            if (owner is None or owner in m.lead + m.support) and (status is None or statuses.get(m.task_key) == status)
+        ]
+
+    @app.get("/api/deliveries", tags=["read"])
+    def deliveries(state: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        with session(engine) as s:
+            query = select(Delivery).order_by(col(Delivery.id).desc()).limit(limit)
+            if state:
+                query = query.where(Delivery.state == state)
+            rows = s.exec(query).all()
+        return [
+            {
+                "id": d.id,
+                "channel": d.channel,
+                "subscription": d.subscription_id,
+                "state": d.state,
+                "attempts": d.attempts,
+                "late": d.late,
+                "error": d.error,
+                "sent_at": d.sent_at,
+            }
+            for d in rows
+        ]
+
+    @app.post("/api/tasks/{key}/done", tags=["write"], dependencies=[Depends(admin)])
+    def task_done(key: str) -> dict[str, str]:
+        try:
+            return {"done": mark_done(engine, key, dt.datetime.now(dt.UTC), by="api")}
+        except KeyError as exc:
+            raise HTTPException(404, str(exc.args[0])) from None
+
+    @app.put("/api/milestones/{key}/override", tags=["write"], dependencies=[Depends(admin)])
+    def override(key: str, body: OverrideIn) -> dict[str, Any]:
+        with session(engine) as s:
+            m = s.get(Milestone, key)
+            if m is None:
+                raise HTTPException(404, "no such milestone")
+            row = s.get(Override, key) or Override(milestone_key=key, created_at=dt.datetime.now(dt.UTC))
+            for name, value in body.model_dump().items():
+                setattr(row, name, value)
+            row.created_at = dt.datetime.now(dt.UTC)
+            m.sequence += 1
+            m.changed_at = row.created_at
+            s.add(row)
+            s.commit()
+            return {"key": key, "sequence": m.sequence}
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        with session(engine) as s:
+            s.exec(select(Plan.id).limit(1)).all()
+        return {"status": "ok"}
+
+    @app.get("/metrics", tags=["ops"])
+    def prometheus() -> PlainTextResponse:
+        return PlainTextResponse(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/plans/{plan_id:path}", response_class=HTMLResponse, tags=["pages"])
+    def plan_page(plan_id: str) -> str:
+        with session(engine) as s:
+            plan = s.get(Plan, plan_id)
+            if plan is None:
+                raise HTTPException(404, "no such plan")
+            rows = s.exec(
+                select(Milestone)
+                .where(Milestone.plan_id == plan_id, Milestone.active == True)  # noqa: E712
+                .order_by(col(Milestone.line))
+            ).all()
+        statuses = {t.task_key: t.status for t in task_statuses(engine, today(), None)}
+        links = feed_links(base_url, f"/feeds/plans/{quote(plan_id)}.ics")
+        cells = "".join(
+            f"<tr><td>{m.line}</td><td>{html.escape(m.quote)}</td><td>{m.kind}</td><td>{m.start or ''}</td>"
+            f"<td>{m.due or m.rrule or ''}</td><td>{html.escape('、'.join(m.lead))}</td>"
+            f"<td>{statuses.get(m.task_key, '')}</td></tr>"
+            for m in rows
+        )
+        return (
+            f'<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><title>{html.escape(plan.title)}</title>'
+            f"</head><body><h1>{html.escape(plan.title)}</h1><p>参照日期 {plan.ref}（{plan.ref_rule}）；日历订阅："
+            f'<a href="{links["webcal"]}">webcal</a> <a href="{links["https"]}">https</a></p>'
+            "<table><tr><th>行</th><th>原文</th><th>类型</th><th>开始</th><th>截止</th><th>牵头</th><th>状态</th></tr>"
+            f"{cells}</table></body></html>"
+        )
+
+    @app.get("/", response_class=HTMLResponse, tags=["pages"])
+    def index() -> str:
+        with session(engine) as s:
+            rows = s.exec(select(Plan).order_by(col(Plan.id))).all()
+        items = []
+        for p in rows:
+            links = feed_links(base_url, f"/feeds/plans/{quote(p.id)}.ics")
+            items.append(
+                f'<li>{html.escape(p.title)} <a href="{links["webcal"]}">webcal</a> '
+                f'<a href="{links["https"]}">https</a></li>'
+            )
+        everything = feed_links(base_url, "/feeds/all.ics")
+        return (
+            '<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><title>督办</title></head><body>'
+            f'<h1>督办日历订阅</h1><p>全部事项：<a href="{everything["webcal"]}">webcal</a> '
+            f'<a href="{everything["https"]}">https</a></p><ul>{"".join(items)}</ul></body></html>'
+        )
+
+    return app
