@@ -141,7 +141,7 @@ def _milestone_query(spec: FeedSpec, s: Session, now: dt.datetime) -> list[Miles
         if sub.owners:
             keys = select(MilestoneOwner.milestone_key).where(col(MilestoneOwner.unit).in_(sub.owners))
             query = query.where(col(Milestone.key).in_(keys))
-    return list(s.exec(query.order_by(col(Milestone.plan_id), col(Milestone.line))).all())
+    return list(s.exec(query.order_by(col(Milestone.plan_id), col(Milestone.line), col(Milestone.key))).all())
 
 
 def data_stamp(engine: Engine) -> tuple[object, ...]:

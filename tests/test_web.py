@@ -1,0 +1,140 @@
+"""The HTTP app on a real uvicorn server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+from icalendar import Calendar
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from duban.web import create_app, new_token
+from parsers.pipeline import parse_text
+from scheduler.db import session
+from scheduler.importer import import_plan
+from scheduler.models import FeedToken, Milestone, Subscription
+from scheduler.policy import ReminderPolicy
+
+TOKEN = "admin-7c1f"
+PLAN = """XX局2022年重点工作方案
+一、重点任务
+(一)开展排查。全面排查隐患。(牵头单位:办公室;完成时间:2022年11月30日前)
+(二)完善制度。修订管理制度,每季度报送进展。(牵头单位:法规科;完成时间:2022年12月15日前)
+"""
+NOW = dt.datetime(2022, 11, 20, 1, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def server(engine: Engine) -> Iterator[str]:
+    [plan] = parse_text(PLAN, imported=dt.date(2022, 1, 1)).plans
+    import_plan(engine, "office", "plan.txt", PLAN, plan, NOW)
+    with session(engine) as s:
+        s.add(Subscription(id="office:1", channel="log", target="办公室", plans=["office"]))
+        s.commit()
+    app = create_app(engine, ReminderPolicy, "https://duban.example", TOKEN, lambda: dt.date(2022, 11, 20))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+def test_feed_then_304_with_the_same_etag(server: str) -> None:
+    with httpx.Client(base_url=server) as client:
+        first = client.get("/feeds/all.ics")
+        assert first.status_code == 200
+        assert first.headers["content-type"] == "text/calendar; charset=utf-8"
+        assert first.headers["content-encoding"] == "gzip"
+        etag, modified = first.headers["etag"], first.headers["last-modified"]
+        again = client.get("/feeds/all.ics", headers={"If-None-Match": etag})
+        assert again.status_code == 304 and again.headers["etag"] == etag and again.content == b""
+        since = client.get("/feeds/all.ics", headers={"If-Modified-Since": modified})
+        assert since.status_code == 304
+        assert len(Calendar.from_ical(first.content).walk("VEVENT")) == 3
+        assert client.get("/feeds/plans/office.ics").status_code == 200
+        assert client.get("/feeds/plans/nope.ics").status_code == 404
+        owner = client.get("/feeds/owners/法规科.ics")
+        assert sorted(str(e["summary"]) for e in Calendar.from_ical(owner.content).walk("VEVENT")) == [
+            "【例行】完善制度（法规科）",
+            "【截止】完善制度（法规科）",
+        ]
+
+
+def test_a_change_changes_the_etag_and_bumps_sequence(server: str, engine: Engine) -> None:
+    with session(engine) as s:
+        key = s.exec(select(Milestone.key).where(Milestone.quote == "2022年11月30日前")).one()
+    with httpx.Client(base_url=server) as client:
+        before = client.get("/feeds/all.ics")
+        denied = client.put(f"/api/milestones/{key}/override", json={"due": "2022-12-05"})
+        assert denied.status_code == 401
+        wrong = client.put(
+            f"/api/milestones/{key}/override", json={"due": "2022-12-05"}, headers={"Authorization": "Bearer nope"}
+        )
+        assert wrong.status_code == 401
+        ok = client.put(
+            f"/api/milestones/{key}/override",
+            json={"due": "2022-12-05", "reason": "延期"},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+        assert ok.status_code == 200 and ok.json()["sequence"] == 1
+        after = client.get("/feeds/all.ics", headers={"If-None-Match": before.headers["etag"]})
+        assert after.status_code == 200 and after.headers["etag"] != before.headers["etag"]
+        [event] = [e for e in Calendar.from_ical(after.content).walk("VEVENT") if str(e["uid"]) == f"{key}@duban"]
+        assert event["sequence"] == 1 and event.decoded("dtstart") == dt.date(2022, 12, 5)
+        assert client.post(f"/api/tasks/{'t-nope'}/done").status_code == 401
+        done = client.post(f"/api/tasks/{event_task(engine, key)}/done", headers={"Authorization": f"Bearer {TOKEN}"})
+        assert done.status_code == 200
+        tasks = {t["task"]: t["status"] for t in client.get("/api/tasks").json()}
+        assert tasks["开展排查"] == "done"
+
+
+def event_task(engine: Engine, key: str) -> str:
+    with session(engine) as s:
+        return s.exec(select(Milestone.task_key).where(Milestone.key == key)).one()
+
+
+def test_personal_feed_and_revocation(server: str, engine: Engine) -> None:
+    token = new_token()
+    with session(engine) as s:
+        s.add(FeedToken(token=token, subscription_id="office:1", created_at=NOW))
+        s.commit()
+    with httpx.Client(base_url=server) as client:
+        feed = client.get(f"/feeds/personal/{token}.ics")
+        assert feed.status_code == 200 and "X-WR-CALNAME:督办：办公室" in feed.text
+        with session(engine) as s:
+            row = s.get(FeedToken, token)
+            assert row is not None
+            row.revoked_at = NOW
+            s.commit()
+        assert client.get(f"/feeds/personal/{token}.ics").status_code == 404
+        assert client.get("/feeds/personal/guess.ics").status_code == 404
+
+
+def test_api_health_metrics_docs(server: str) -> None:
+    with httpx.Client(base_url=server) as client:
+        assert client.get("/healthz").json() == {"status": "ok"}
+        client.get("/feeds/all.ics")
+        metrics = client.get("/metrics").text
+        assert 'duban_feed_requests_total{feed="all",status="200"}' in metrics
+        assert client.get("/docs").status_code == 200
+        assert "/api/milestones" in client.get("/openapi.json").json()["paths"]
+        plans = client.get("/api/plans").json()
+        assert plans[0]["feed"]["webcal"] == "webcal://duban.example/feeds/plans/office.ics"
+        due = client.get("/api/milestones", params={"owner": "法规科", "due_from": "2022-12-01"}).json()
+        assert [m["quote"] for m in due] == ["2022年12月15日前"]
+        assert "督办日历订阅" in client.get("/").text
+        assert client.get("/plans/office").status_code == 200
