@@ -14,7 +14,10 @@ run: $(BIN)/duban
 	$(BIN)/duban plans check
 	$(BIN)/duban serve
 
-test: $(BIN)/duban
+tests/js/node_modules: tests/js/package-lock.json
+	npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
+
+test: $(BIN)/duban tests/js/node_modules
 	$(BIN)/pytest -q
 
 check: $(BIN)/duban
@@ -26,6 +29,8 @@ bench: $(BIN)/duban
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/parse.py
 	$(BIN)/python bench/schedule.py
+	$(BIN)/python bench/deliver.py
+	$(BIN)/python bench/feeds.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
@@ -81,8 +82,10 @@ def create_app(
         if expected is None or authorization is None or not secrets.compare_digest(authorization, expected):
             raise HTTPException(401, "admin token required", headers={"WWW-Authenticate": "Bearer"})
 
-    def feed(request: Request, spec: FeedSpec, label: str) -> Response:
-        rendered = cache.get(spec, dt.datetime.now(dt.UTC))
+    async def feed(request: Request, spec: FeedSpec, label: str) -> Response:
+        rendered = cache.fresh(spec)
+        if rendered is None:
+            rendered = await run_in_threadpool(cache.get, spec, dt.datetime.now(dt.UTC))
         headers = {
             "ETag": rendered.etag,
             "Last-Modified": format_datetime(rendered.last_modified, usegmt=True),
@@ -103,31 +106,40 @@ def create_app(
         return Response(rendered.body, media_type=ICS, headers=headers)
 
     @app.get("/feeds/all.ics", tags=["feeds"])
-    def all_feed(request: Request) -> Response:
-        return feed(request, FeedSpec("all", name="督办：全部事项"), "all")
+    async def all_feed(request: Request) -> Response:
+        return await feed(request, FeedSpec("all", name="督办：全部事项"), "all")
 
     @app.get("/feeds/plans/{plan_id:path}.ics", tags=["feeds"])
-    def plan_feed(request: Request, plan_id: str) -> Response:
-        with session(engine) as s:
-            plan = s.get(Plan, plan_id)
-            known = plan is not None or s.exec(select(Plan).where(col(Plan.id).startswith(plan_id + "/"))).first()
+    async def plan_feed(request: Request, plan_id: str) -> Response:
+        def lookup() -> tuple[bool, str]:
+            with session(engine) as s:
+                plan = s.get(Plan, plan_id)
+                inside = s.exec(select(Plan).where(col(Plan.id).startswith(plan_id + "/"))).first()
+            return plan is not None or inside is not None, plan.title if plan else plan_id
+
+        known, title = await run_in_threadpool(lookup)
         if not known:
             raise HTTPException(404, "no such plan")
-        return feed(request, FeedSpec("plan", plan_id, f"督办：{plan.title if plan else plan_id}"), "plan")
+        return await feed(request, FeedSpec("plan", plan_id, f"督办：{title}"), "plan")
 
     @app.get("/feeds/owners/{unit}.ics", tags=["feeds"])
-    def owner_feed(request: Request, unit: str) -> Response:
-        return feed(request, FeedSpec("owner", unit, f"督办：{unit}"), "owner")
+    async def owner_feed(request: Request, unit: str) -> Response:
+        return await feed(request, FeedSpec("owner", unit, f"督办：{unit}"), "owner")
 
     @app.get("/feeds/personal/{token}.ics", tags=["feeds"])
-    def personal_feed(request: Request, token: str) -> Response:
-        with session(engine) as s:
-            row = s.get(FeedToken, token)
-            if row is None or row.revoked_at is not None:
-                raise HTTPException(404, "no such feed")
-            sub = s.get(Subscription, row.subscription_id)
-        name = f"督办：{sub.target}" if sub else "督办"
-        return feed(request, FeedSpec("subscriber", row.subscription_id, name), "personal")
+    async def personal_feed(request: Request, token: str) -> Response:
+        def lookup() -> tuple[str, str] | None:
+            with session(engine) as s:
+                row = s.get(FeedToken, token)
+                if row is None or row.revoked_at is not None:
+                    return None
+                sub = s.get(Subscription, row.subscription_id)
+                return row.subscription_id, f"督办：{sub.target}" if sub else "督办"
+
+        found = await run_in_threadpool(lookup)
+        if found is None:
+            raise HTTPException(404, "no such feed")
+        return await feed(request, FeedSpec("subscriber", found[0], found[1]), "personal")
 
     @app.get("/api/plans", tags=["read"])
     def plans() -> list[dict[str, Any]]:
@@ -225,6 +237,8 @@ def create_app(
             return {"done": mark_done(engine, key, dt.datetime.now(dt.UTC), by="api")}
         except KeyError as exc:
             raise HTTPException(404, str(exc.args[0])) from None
+        finally:
+            cache.invalidate()
 
     @app.put("/api/milestones/{key}/override", tags=["write"], dependencies=[Depends(admin)])
     def override(key: str, body: OverrideIn) -> dict[str, Any]:
@@ -240,6 +254,7 @@ def create_app(
             m.changed_at = row.created_at
             s.add(row)
             s.commit()
+            cache.invalidate()
             return {"key": key, "sequence": m.sequence}
 
     @app.get("/healthz", tags=["ops"])

@@ -1,0 +1,143 @@
+"""Feed benchmark on a 10,000-event feed.
+
+Prints, in one run: the cold render time, the time of a conditional
+request answered 304, and requests per second for 304s from a load
+generator in another process on loopback (bounded: a fixed number of
+requests). The baseline beside them is a full 200 response of the same
+feed, which is what every poll would cost without ETags.
+Targets: cold under 300 ms, 304 under 5 ms, at least 500 requests/s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import multiprocessing
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+import uvicorn  # noqa: E402
+
+from duban.web import create_app  # noqa: E402
+from parsers.pipeline import PlanResult, parse_path  # noqa: E402
+from scheduler.db import create_all, make_engine  # noqa: E402
+from scheduler.feeds import FeedSpec, render  # noqa: E402
+from scheduler.importer import PlanImport, import_plans  # noqa: E402
+from scheduler.policy import ReminderPolicy  # noqa: E402
+
+SEED = ROOT / "tests" / "fixtures" / "seed-work-plans-2022.txt"
+NOW = dt.datetime(2026, 11, 29, 1, 0, tzinfo=dt.UTC)
+REQUESTS = 4000
+CONCURRENCY = 16
+
+
+def _load(url: str, target: int) -> int:
+    import copy
+
+    plans: list[PlanResult] = parse_path(SEED, imported=dt.date(2022, 1, 1), doc="seed").plans
+    engine = make_engine(url)
+    create_all(engine)
+    count, years, batch = 0, 0, []
+    while count < target:
+        for i, plan in enumerate(plans):
+            shifted = copy.copy(plan)
+            shifted.milestones = []
+            for m in plan.milestones:
+                if m.kind not in ("deadline", "range", "start", "recurring") or count >= target:
+                    continue
+                m2 = copy.copy(m)
+                m2.start = m.start.replace(year=m.start.year + years, day=min(m.start.day, 28)) if m.start else None
+                m2.due = m.due.replace(year=m.due.year + years, day=min(m.due.day, 28)) if m.due else None
+                shifted.milestones.append(m2)
+                count += 1
+            batch.append(PlanImport(f"y{years}/{i}", "seed", "", shifted))
+        import_plans(engine, batch, NOW)
+        batch, years = [], years + 1
+    engine.dispose()
+    return count
+
+
+def _load_generator(url: str, etag: str, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    async def main() -> tuple[float, int]:
+        done = 0
+        statuses: dict[int, int] = {}
+        async with httpx.AsyncClient(limits=httpx.Limits(max_connections=CONCURRENCY)) as client:
+
+            async def worker() -> None:
+                nonlocal done
+                while done < REQUESTS:
+                    done += 1
+                    r = await client.get(url, headers={"If-None-Match": etag})
+                    statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+
+            start = time.perf_counter()
+            await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+            return time.perf_counter() - start, statuses.get(304, 0)
+
+    out.put(asyncio.run(main()))
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/feeds.db"
+        events = _load(url, 10_000)
+        engine = make_engine(url)
+        cold = []
+        for _ in range(3):
+            start = time.perf_counter()
+            rendered = render(engine, FeedSpec("all"), ReminderPolicy(), "https://duban.example", NOW)
+            cold.append(time.perf_counter() - start)
+        app = create_app(engine, ReminderPolicy, "https://duban.example", None, lambda: NOW.date())
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        while not server.started:
+            time.sleep(0.05)
+        feed = f"http://127.0.0.1:{port}/feeds/all.ics"
+        with httpx.Client(timeout=120) as client:
+            first = client.get(feed)
+            etag = first.headers["etag"]
+            full, conditional = [], []
+            for _ in range(20):
+                start = time.perf_counter()
+                client.get(feed)
+                full.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                r = client.get(feed, headers={"If-None-Match": etag})
+                conditional.append(time.perf_counter() - start)
+                assert r.status_code == 304
+        queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
+        generator = multiprocessing.Process(target=_load_generator, args=(feed, etag, queue))
+        generator.start()
+        seconds, not_modified = queue.get(timeout=300)
+        generator.join(10)
+        server.should_exit = True
+        thread.join(10)
+        engine.dispose()
+    print(f"feed of {rendered.events:,} events ({len(rendered.body) / 1e6:.1f} MB) from {events:,} milestones")
+    print(f"cold render: {min(cold) * 1000:.0f} ms (best of 3; target < 300 ms)")
+    print(f"full 200 response (baseline, median of 20): {statistics.median(full) * 1000:.1f} ms")
+    print(
+        f"conditional request answered 304 (median of 20): {statistics.median(conditional) * 1000:.2f} ms "
+        "(target < 5 ms)"
+    )
+    print(
+        f"304s from a load generator ({CONCURRENCY} connections, {REQUESTS} requests): "
+        f"{not_modified / seconds:,.0f} requests/s (target >= 500)"
+    )
+
+
+if __name__ == "__main__":
+    main()
