@@ -36,6 +36,7 @@ from parsers.vocabulary import (
     SOLAR_HOLIDAY_EVE,
     TARGET_VERBS,
     UNRESOLVED,
+    WEEKDAYS,
     YEAR_PART_DUE,
 )
 
@@ -170,6 +171,7 @@ _YEARLY_MONTH = re.compile(
 )
 _MONTHLY_DAY = re.compile(r"每月(?:的)?(?:(?P<d>\d{1,2})[日号]|(?P<p>上旬|中旬|下旬|底|末|初))(?:前|之前|以前)?")
 _EVERY_N = re.compile(r"每(?:隔)?(?P<n>\d+)(?P<u>天|日|周|个星期|个月|年)")
+_WEEKLY_DAY = re.compile(r"每(?:周|星期)(?P<d>[一二三四五六日天])")
 _CADENCE_WORDS = re.compile("|".join(sorted(map(re.escape, CADENCES), key=len, reverse=True)))
 _COUNT = re.compile(r"(?:不少于|至少|不低于)?(\d+)次")
 
@@ -233,6 +235,10 @@ def _every_n(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     return _recurring(m, rule)
 
 
+def _weekly_day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    return _recurring(m, f"FREQ=WEEKLY;BYDAY={WEEKDAYS[m.group('d')]}")
+
+
 def _cadence(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     word = m.group(0)
     if word == "每年" and m.string[m.end() : m.end() + 1] in ("度", "\u5e74"):
@@ -284,7 +290,7 @@ _START = re.compile(
     + _YEAR.format(g="y1")
     + r"(?P<m1>\d{1,2})月(?:(?P<d1>\d{1,2})[日号]|(?P<p>底|末|初|上旬|中旬|下旬))?(?:起|开始)(?!的)"
 )
-_FROM_NOW = re.compile(r"(?:从|自)?即日起")
+_FROM_NOW = re.compile(r"(?:从|自)?即日起|(?:从|自)(?:本方案|本通知|本办法)?(?:印发|发布|公布)之日起")
 
 
 def _range_expr(m: re.Match[str], begin: dt.date, due: dt.date, year_given: bool, note: str = "") -> TimeExpr:
@@ -397,9 +403,7 @@ def _named_period(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     if m.group("name") not in ctx.event_names:
         return None
     if ctx.period is None:
-        return TimeExpr(
-            m.start(), m.end(), "unresolved", note="the plan names this period but gives no dates", priority=30
-        )
+        return None  # the title's own period ("“十四五”期间"): not a milestone
     if m.group("w") == "期间":
         return _range_expr(m, ctx.period[0], ctx.period[1], True, "the period the plan defines")
     note = "on the arrival of the period the plan defines: by its first day"
@@ -449,7 +453,9 @@ def _from_now(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 _BY = r"(?P<by>前|之前|以前|前完成)?"
 _DAY = re.compile(_YEAR.format(g="y") + r"(?P<m>\d{1,2})月(?P<d>\d{1,2})[日号](?P<on>当天|当日)?" + _BY)
-_MONTH_PART = re.compile(_YEAR.format(g="y") + r"(?P<m>\d{1,2})月(?P<p>上旬|中旬|下旬|初|底|末|中(?![央国华心]))" + _BY)
+_MONTH_PART = re.compile(
+    _YEAR.format(g="y") + r"(?P<m>\d{1,2})月(?P<p>上中旬|中下旬|上旬|中旬|下旬|初|底|末|中(?![央国华心]))" + _BY
+)
 _MONTH_BEFORE = re.compile(_YEAR.format(g="y") + r"(?P<m>\d{1,2})月(?:前|之前|以前)")
 _MONTH_ALONE = re.compile(_YEAR.format(g="y") + r"(?P<m>\d{1,2})月份?(?![\d日号份])")
 _YEAR_PART = re.compile(
@@ -602,6 +608,7 @@ RULES: list[tuple[int, re.Pattern[str], Handler]] = [
     (20, _YEARLY_MONTH, _yearly_month),
     (20, _MONTHLY_DAY, _monthly_day),
     (20, _EVERY_N, _every_n),
+    (20, _WEEKLY_DAY, _weekly_day),
     (22, _CADENCE_WORDS, _cadence),
     (25, _FROM_NOW_UNTIL, _from_now_until),
     (28, _SEASON_DEFINED, _season_defined),
@@ -640,6 +647,7 @@ RULE_NEEDS: dict[re.Pattern[str], tuple[str, ...]] = {
     _YEARLY_MONTH: ("每年",),
     _MONTHLY_DAY: ("每月",),
     _EVERY_N: ("每",),
+    _WEEKLY_DAY: ("每周", "每星期"),
     _CADENCE_WORDS: ("每", "月", "季", "旬", "全天候", "年度"),
     _FROM_NOW_UNTIL: ("即日", "之日"),
     _SEASON_DEFINED: ("(",),
@@ -652,7 +660,7 @@ RULE_NEEDS: dict[re.Pattern[str], tuple[str, ...]] = {
     _NAMED_PERIOD: ("“",),
     _THIS_SEASON: ("今",),
     _START: ("起", "开始"),
-    _FROM_NOW: ("即日",),
+    _FROM_NOW: ("即日", "之日起"),
     _DAY: ("月",),
     _MONTH_PART: ("月",),
     _MONTH_BEFORE: ("月",),

@@ -32,6 +32,8 @@ HALF_YEAR_END: dict[str, tuple[int, int]] = {"上半年": (6, 30), "下半年": 
 
 # 旬 and month-part words: due day within the month (-1 = last day).
 MONTH_PART_DUE: dict[str, int] = {
+    "上中旬": 20,
+    "中下旬": -1,
     "上旬": 10,
     "初": 10,
     "中旬": 20,
@@ -88,6 +90,18 @@ HOLIDAY_WINDOW_NAMES: dict[str, str] = {
     "清明节": "Tomb-sweeping Day",
 }
 
+# 每周一 .. 每周日: the RRULE weekday.
+WEEKDAYS: dict[str, str] = {
+    "一": "MO",
+    "二": "TU",
+    "三": "WE",
+    "四": "TH",
+    "五": "FR",
+    "六": "SA",
+    "日": "SU",
+    "天": "SU",
+}
+
 # Cadence words with no number: the RRULE each one means.
 CADENCES: dict[str, str] = {
     "每天": "FREQ=DAILY",
@@ -99,6 +113,8 @@ CADENCES: dict[str, str] = {
     "旬报告": "FREQ=MONTHLY;BYMONTHDAY=10,20,-1",
     "旬报": "FREQ=MONTHLY;BYMONTHDAY=10,20,-1",
     "每旬": "FREQ=MONTHLY;BYMONTHDAY=10,20,-1",
+    "每半月": "FREQ=MONTHLY;BYMONTHDAY=15,-1",
+    "半月报": "FREQ=MONTHLY;BYMONTHDAY=15,-1",
     "每月": "FREQ=MONTHLY;BYMONTHDAY=-1",
     "月月": "FREQ=MONTHLY;BYMONTHDAY=-1",
     "月清": "FREQ=MONTHLY;BYMONTHDAY=-1",

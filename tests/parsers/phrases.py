@@ -33,6 +33,8 @@ ABSOLUTE: list[Row] = [
     ("5月中旬完成检查。", "5月中旬", "deadline 2022-05-20"),
     ("5月中完成检查。", "5月中", "deadline 2022-05-20"),
     ("9月下旬完成评估。", "9月下旬", "deadline 2022-09-30"),
+    ("10月中下旬完成验收。", "10月中下旬", "deadline 2022-10-31"),
+    ("5月上中旬完成摸底。", "5月上中旬", "deadline 2022-05-20"),
     ("2月下旬开展督查。", "2月下旬", "deadline 2022-02-28"),
     ("年初制定计划。", "年初", "deadline 2022-01-31"),
     ("上半年完成试点。", "上半年", "deadline 2022-06-30"),
@@ -133,6 +135,7 @@ STARTS: list[Row] = [
     ("3月2日至两会结束,开展专项整治。", "3月2日至两会结束", "start 2022-03-02"),
     ("开发区决定从即日起开展大检查。", "从即日起", "start 2022-01-01"),
     ("即日起,全面排查。", "即日起", "start 2022-01-01"),
+    ("本方案自印发之日起施行。", "自印发之日起", "start 2022-01-01"),
     ("自2022年12月起实行月报制度。", "自2022年12月起", "start 2022-12-01"),
 ]
 
@@ -195,6 +198,9 @@ RECURRING: list[Row] = [
     ("每2个月通报一次。", "每2个月", "recurring FREQ=MONTHLY;INTERVAL=2;BYMONTHDAY=-1"),
     ("每月中旬前报送。", "每月中旬前", "recurring FREQ=MONTHLY;BYMONTHDAY=20"),
     ("每星期开展巡查。", "每星期", "recurring FREQ=WEEKLY"),
+    ("每周五下班前报送周报。", "每周五", "recurring FREQ=WEEKLY;BYDAY=FR"),
+    ("每星期一召开例会。", "每星期一", "recurring FREQ=WEEKLY;BYDAY=MO"),
+    ("每半月通报一次进展。", "每半月", "recurring FREQ=MONTHLY;BYMONTHDAY=15,-1"),
 ]
 
 RELATIVE: list[Row] = [
@@ -258,6 +264,7 @@ NOT_MILESTONES: list[Row] = [
     ("连续三年内有工程承揽业绩。", "", "none"),
     ("年龄在60周岁以上的老人。", "", "none"),
     ("中央、自治区有关部门。", "", "none"),
+    ("“十四五”期间,全面推进建设。", "", "none"),
     ("年度考核结果优秀的单位予以表扬。", "年度考核", "recurring FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31"),
 ]
 
