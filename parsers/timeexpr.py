@@ -171,6 +171,8 @@ _YEARLY_MONTH = re.compile(
 )
 _MONTHLY_DAY = re.compile(r"每月(?:的)?(?:(?P<d>\d{1,2})[日号]|(?P<p>上旬|中旬|下旬|底|末|初))(?:前|之前|以前)?")
 _EVERY_N = re.compile(r"每(?:隔)?(?P<n>\d+)(?P<u>天|日|周|个星期|个月|年)")
+# An annual assessment ("年度考核", "年度综合考核", "年度目标绩效考核"): yearly on 12-31.
+_ANNUAL_REVIEW = re.compile(r"年度[\u4e00-\u9fff]{0,4}?(?:考核|考评|评估|评价)")
 _WEEKLY_DAY = re.compile(r"每(?:周|星期)(?P<d>[一二三四五六日天])")
 _CADENCE_WORDS = re.compile("|".join(sorted(map(re.escape, CADENCES), key=len, reverse=True)))
 _COUNT = re.compile(r"(?:不少于|至少|不低于)?(\d+)次")
@@ -233,6 +235,13 @@ def _every_n(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     elif unit == "年":
         rule += ";BYMONTH=12;BYMONTHDAY=31"
     return _recurring(m, rule)
+
+
+def _annual_review(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    before = m.string[m.start() - 1] if m.start() else ""
+    if before.isdigit():  # "2022年度考核结果": one year's, not a cadence
+        return None
+    return _recurring(m, "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31")
 
 
 def _weekly_day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
@@ -609,6 +618,7 @@ RULES: list[tuple[int, re.Pattern[str], Handler]] = [
     (20, _MONTHLY_DAY, _monthly_day),
     (20, _EVERY_N, _every_n),
     (20, _WEEKLY_DAY, _weekly_day),
+    (21, _ANNUAL_REVIEW, _annual_review),
     (22, _CADENCE_WORDS, _cadence),
     (25, _FROM_NOW_UNTIL, _from_now_until),
     (28, _SEASON_DEFINED, _season_defined),
@@ -648,6 +658,7 @@ RULE_NEEDS: dict[re.Pattern[str], tuple[str, ...]] = {
     _MONTHLY_DAY: ("每月",),
     _EVERY_N: ("每",),
     _WEEKLY_DAY: ("每周", "每星期"),
+    _ANNUAL_REVIEW: ("年度",),
     _CADENCE_WORDS: ("每", "月", "季", "旬", "全天候", "年度"),
     _FROM_NOW_UNTIL: ("即日", "之日"),
     _SEASON_DEFINED: ("(",),

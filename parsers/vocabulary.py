@@ -131,11 +131,8 @@ CADENCES: dict[str, str] = {
     "每年年末": "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31",
     "每年": "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31",
     "按年度": "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31",
-    "年度评估": "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31",
-    "年度考核": "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31",
-    "年度绩效考核": "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31",
-    "年度目标绩效考核": "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31",
     "年度效能目标": "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31",
+    # 年度…考核/考评/评估 (annual assessments) are matched by a rule in timeexpr.
 }
 
 # After a cadence word, these mean a rate or an amount, not a schedule

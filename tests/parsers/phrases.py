@@ -192,6 +192,8 @@ RECURRING: list[Row] = [
     ("每年开展执法监督专项检查。", "每年", "recurring FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31"),
     ("落实年度评估要求。", "年度评估", "recurring FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31"),
     ("纳入年度绩效考核。", "年度绩效考核", "recurring FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31"),
+    ("纳入年度综合考核。", "年度综合考核", "recurring FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31"),
+    ("结果作为年度考评的重要依据。", "年度考评", "recurring FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31"),
     ("租金补助按年度一次性发放。", "按年度", "recurring FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31"),
     ("每年1月底前报送总结,3月底前报送报告。", "3月底前", "recurring FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=-1"),
     ("每季度开展不少于2次检查。", "每季度", "recurring FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1"),
@@ -264,6 +266,7 @@ NOT_MILESTONES: list[Row] = [
     ("连续三年内有工程承揽业绩。", "", "none"),
     ("年龄在60周岁以上的老人。", "", "none"),
     ("中央、自治区有关部门。", "", "none"),
+    ("根据2022年度考核结果予以奖励。", "", "none"),
     ("“十四五”期间,全面推进建设。", "", "none"),
     ("年度考核结果优秀的单位予以表扬。", "年度考核", "recurring FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31"),
 ]
