@@ -51,13 +51,13 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _parse_ref(value: str | None) -> dt.date | None:
+def _parse_date(value: str | None, option: str = "--ref") -> dt.date | None:
     if value is None:
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise _fail(f"--ref {value!r} is not a date (YYYY-MM-DD)") from None
+        raise _fail(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _when(m: Milestone) -> str:
@@ -113,7 +113,7 @@ def parse(
     doc: Annotated[str | None, typer.Option(help="Document name written into each milestone")] = None,
 ) -> None:
     """Read a plan and print its milestones."""
-    reference = _parse_ref(ref)
+    reference = _parse_date(ref)
     try:
         document = load_document(path)
         result = parse_document(document, ref=reference, imported=_today(), doc=doc or path.stem)
@@ -191,11 +191,11 @@ def plans_import(
         None,
     )
     if configured is None:
-        configured = PlanFile(id=path.stem, source=str(path.resolve()), ref=_parse_ref(ref))
+        configured = PlanFile(id=path.stem, source=str(path.resolve()), ref=_parse_date(ref))
         settings.plans[configured.id] = configured
         settings.plan_paths[configured.id] = path.resolve()
     elif ref:
-        configured = configured.model_copy(update={"ref": _parse_ref(ref)})
+        configured = configured.model_copy(update={"ref": _parse_date(ref)})
     store_subscriptions(engine, settings)
     try:
         reports = import_configured(engine, settings, configured, now)
@@ -261,7 +261,7 @@ def done(
     engine = _engine(settings)
     now = dt.datetime.now(dt.UTC)
     try:
-        full = mark_done(engine, key, now, _parse_ref(occurrence))
+        full = mark_done(engine, key, now, _parse_date(occurrence, "--occurrence"))
     except KeyError as exc:
         raise _fail(str(exc.args[0]), 1) from None
     sync = sync_reminders(engine, settings.policy_for, settings.calendar(), now)

@@ -167,9 +167,10 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def _milestone_query(spec: FeedSpec, s: Session, now: dt.datetime) -> list[Any]:
-    """Plain rows (attribute access like the model, without building ORM
-    objects: a big feed would spend most of its time on them)."""
+def _milestone_select(spec: FeedSpec, s: Session, now: dt.datetime) -> Any:
+    """The rows a feed shows, as a Core select: read through a plain
+    connection they are tuples with attribute access, and a big feed spends
+    no time building ORM objects. None: the feed is empty."""
     query = sa_select(table(Milestone)).where(
         (col(Milestone.active) == True) | (col(Milestone.changed_at) >= now - KEEP_CANCELLED)  # noqa: E712
     )
@@ -183,7 +184,7 @@ def _milestone_query(spec: FeedSpec, s: Session, now: dt.datetime) -> list[Any]:
     elif spec.kind == "subscriber":
         sub = s.get(Subscription, spec.value)
         if sub is None:
-            return []
+            return None
         if sub.plans:
             same = [col(Milestone.plan_id).in_(sub.plans)]
             inside = [col(Milestone.plan_id).startswith(p + "/") for p in sub.plans]
@@ -191,7 +192,7 @@ def _milestone_query(spec: FeedSpec, s: Session, now: dt.datetime) -> list[Any]:
         if sub.owners:
             keys = select(MilestoneOwner.milestone_key).where(col(MilestoneOwner.unit).in_(sub.owners))
             query = query.where(col(Milestone.key).in_(keys))
-    return list(s.execute(query.order_by(col(Milestone.plan_id), col(Milestone.line), col(Milestone.key))).all())
+    return query.order_by(col(Milestone.plan_id), col(Milestone.line), col(Milestone.key))
 
 
 def data_stamp(engine: Engine) -> tuple[object, ...]:
@@ -220,12 +221,16 @@ def render(engine: Engine, spec: FeedSpec, policy: ReminderPolicy, base_url: str
     count = 0
     last = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
     with session(engine) as s:
-        milestones = _milestone_query(spec, s, now)
+        query = _milestone_select(spec, s, now)
         plans = {p.id: p for p in s.exec(select(Plan))}
-        task_rows = s.execute(sa_select(table(Task)).where(col(Task.key).in_({m.task_key for m in milestones})))
-        tasks = {t.key: t for t in task_rows}
         overrides = {o.milestone_key: o for o in s.exec(select(Override))}
         completions = s.exec(select(Completion)).all()
+    with engine.connect() as connection:
+        milestones = list(connection.execute(query).all()) if query is not None else []
+        task_rows = connection.execute(
+            sa_select(table(Task)).where(col(Task.key).in_({m.task_key for m in milestones}))
+        )
+        tasks = {t.key: t for t in task_rows}
     done_tasks = {c.task_key for c in completions if c.task_key}
     done_milestones = {c.milestone_key for c in completions if c.milestone_key and c.occurrence is None}
     for m in milestones:
