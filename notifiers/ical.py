@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable
+from functools import lru_cache
 
+from dateutil.rrule import rrulestr
 from icalendar import Calendar, Event, vRecur
 
 from parsers.milestones import Milestone
@@ -41,13 +43,29 @@ def _description(m: Milestone) -> str:
     return "\n".join(parts)
 
 
-def _first_occurrence(m: Milestone) -> dt.date:
-    from dateutil.rrule import rrulestr
+@lru_cache(maxsize=4096)
+def first_occurrence(rule: str, start: dt.date) -> dt.date:
+    begin = dt.datetime.combine(start, dt.time())
+    found = rrulestr(rule, dtstart=begin).after(begin, inc=True)
+    return found.date() if found else start
 
-    start = dt.datetime.combine(m.start or m.ref, dt.time())
-    rule = rrulestr(m.rrule or "", dtstart=start)
-    first = rule.after(start, inc=True)
-    return first.date() if first else start.date()
+
+def event_days(
+    kind: str, start: dt.date | None, due: dt.date | None, rrule: str | None, anchor: dt.date
+) -> tuple[dt.date, dt.date] | None:
+    """First and last day of a milestone's calendar event: a deadline's day,
+    a range's days, a start's first day, a recurrence's first occurrence
+    (``anchor`` starts it when the milestone has no start). None: no event."""
+    if kind == "deadline" and due:
+        return due, due
+    if kind == "range" and start and due:
+        return start, due
+    if kind == "start" and start:
+        return start, start
+    if kind == "recurring" and rrule:
+        first = first_occurrence(rrule, start or anchor)
+        return first, first
+    return None
 
 
 def milestone_event(m: Milestone, stamp: dt.datetime) -> Event | None:
@@ -58,17 +76,12 @@ def milestone_event(m: Milestone, stamp: dt.datetime) -> Event | None:
     event.add("dtstamp", stamp)
     event.add("summary", _summary(m))
     event.add("description", _description(m))
-    if m.kind == "deadline" and m.due:
-        first, last = m.due, m.due
-    elif m.kind == "range" and m.start and m.due:
-        first, last = m.start, m.due
-    elif m.kind == "start" and m.start:
-        first, last = m.start, m.start
-    elif m.kind == "recurring" and m.rrule:
-        first = last = _first_occurrence(m)
-        event.add("rrule", vRecur.from_ical(m.rrule))
-    else:
+    days = event_days(m.kind, m.start, m.due, m.rrule, m.ref)
+    if days is None:
         return None
+    first, last = days
+    if m.kind == "recurring" and m.rrule:
+        event.add("rrule", vRecur.from_ical(m.rrule))
     event.add("dtstart", first)
     event.add("dtend", last + dt.timedelta(days=1))
     event.add("transp", "TRANSPARENT")

@@ -29,6 +29,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from notifiers.ical import event_days
 from scheduler.db import session
 from scheduler.models import Completion, Milestone, MilestoneOwner, Override, Plan, Subscription, Task, table
 from scheduler.policy import ReminderPolicy
@@ -54,15 +55,6 @@ class Rendered:
     etag: str
     last_modified: dt.datetime
     events: int
-
-
-@lru_cache(maxsize=4096)
-def _first_occurrence(rule: str, start: dt.date) -> dt.date:
-    from dateutil.rrule import rrulestr
-
-    begin = dt.datetime.combine(start, dt.time())
-    found = rrulestr(rule, dtstart=begin).after(begin, inc=True)
-    return found.date() if found else start
 
 
 def _escape(text: str) -> str:
@@ -121,16 +113,10 @@ def _event_text(
     """One VEVENT, its lines joined with CRLF and folded. Only the lines that
     carry free text can pass 75 octets; the others are short by construction."""
     d = effective_dates(m, override)
-    if d.kind == "deadline" and d.due:
-        first, last = d.due, d.due
-    elif d.kind == "range" and d.start and d.due:
-        first, last = d.start, d.due
-    elif d.kind == "start" and d.start:
-        first, last = d.start, d.start
-    elif d.kind == "recurring" and d.rrule:
-        first = last = _first_occurrence(d.rrule, d.start or plan.ref)
-    else:
+    days = event_days(d.kind, d.start, d.due, d.rrule, plan.ref)
+    if days is None:
         return None
+    first, last = days
     owners = "、".join(m.lead)
     summary = f"【{LABEL[d.kind]}】{task.title}" + (f"（{owners}）" if owners else "")
     link = f"{base_url}/plans/{plan.id}"
