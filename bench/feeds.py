@@ -13,11 +13,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import multiprocessing
-import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -25,9 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
-import uvicorn  # noqa: E402
 
-from duban.web import create_app  # noqa: E402
+from duban.web import ServerThread, create_app  # noqa: E402
 from parsers.pipeline import PlanResult, parse_path  # noqa: E402
 from scheduler.db import create_all, make_engine  # noqa: E402
 from scheduler.feeds import FeedSpec, render  # noqa: E402
@@ -117,15 +114,9 @@ def main() -> None:
             rendered = render(engine, FeedSpec("all"), ReminderPolicy(), "https://duban.example", NOW)
             cold.append(time.perf_counter() - start)
         app = create_app(engine, ReminderPolicy, "https://duban.example", None, lambda: NOW.date())
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.05)
-        feed = f"http://127.0.0.1:{port}/feeds/all.ics"
+        server = ServerThread(app)
+        server.start()
+        feed = f"{server.url}/feeds/all.ics"
         with httpx.Client(timeout=120) as client:
             first = client.get(feed)
             etag = first.headers["etag"]
@@ -144,8 +135,7 @@ def main() -> None:
         generator.start()
         seconds, not_modified = queue.get(timeout=300)
         generator.join(10)
-        server.should_exit = True
-        thread.join(10)
+        server.stop()
         engine.dispose()
     print(f"feed of {rendered.events:,} events ({len(rendered.body) / 1e6:.1f} MB) from {events:,} milestones")
     print(f"cold render: {min(cold) * 1000:.0f} ms (best of 3; target < 300 ms)")

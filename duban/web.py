@@ -11,11 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import html
 import secrets
+import threading
+import time
 from collections.abc import Callable
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import uvicorn
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.gzip import GZipMiddleware
@@ -313,3 +316,28 @@ def create_app(
         )
 
     return app
+
+
+class ServerThread:
+    """The app on uvicorn in a background thread: ``duban serve`` runs it
+    beside the scheduler; tests and benchmarks run it on a free port (0)."""
+
+    def __init__(self, app: FastAPI, host: str = "127.0.0.1", port: int = 0) -> None:
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="duban-http", daemon=True)
+
+    def start(self, wait: float = 10.0) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + wait
+        while not self.server.started and self.thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.servers[0].sockets[0].getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    def stop(self, wait: float = 10.0) -> None:
+        self.server.should_exit = True
+        self.thread.join(wait)

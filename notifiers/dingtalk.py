@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import time
 import urllib.parse
 from collections.abc import Collection
@@ -15,7 +14,7 @@ from collections.abc import Collection
 import httpx
 
 from notifiers.base import Notification, Target
-from notifiers.http import post, robot_reply
+from notifiers.http import post_json, robot_reply
 from notifiers.text import markdown, title
 
 RATE = [(20, 60.0)]
@@ -48,7 +47,5 @@ class DingTalkNotifier:
             "markdown": {"title": title(note), "text": text},
             "at": {"atMobiles": mobiles, "isAtAll": False},
         }
-        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        headers = {"content-type": "application/json; charset=utf-8"}
-        response = await post(client, url, content=data, headers=headers, allowed=self.allowed)
+        response = await post_json(client, url, body, self.allowed)
         robot_reply(url, response, "errcode", RETRYABLE)

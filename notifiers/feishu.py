@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import time
 from collections.abc import Collection
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import httpx
 
 from notifiers.base import Notification, Target
-from notifiers.http import post, robot_reply
+from notifiers.http import json_bytes, post_json, robot_reply
 from notifiers.text import markdown, title
 
 RATE = [(5, 1.0), (100, 60.0)]
@@ -52,10 +51,7 @@ class FeishuNotifier:
             ts = int(time.time())
             body["timestamp"] = str(ts)
             body["sign"] = sign(target.secret, ts)
-        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        if len(data) > LIMIT:
+        if len(json_bytes(body)) > LIMIT:
             body["card"]["elements"][0]["content"] = body["card"]["elements"][0]["content"][:2000]
-            data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        headers = {"content-type": "application/json; charset=utf-8"}
-        response = await post(client, target.address, content=data, headers=headers, allowed=self.allowed)
+        response = await post_json(client, target.address, body, self.allowed)
         robot_reply(target.address, response, "code", RETRYABLE)

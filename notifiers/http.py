@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import json
 import re
 import socket
 from collections.abc import Collection
@@ -43,6 +44,16 @@ async def check_target(url: str, allowed: Collection[str]) -> None:
             continue
         if not address.is_global or address.is_multicast:
             raise UnsafeTarget(f"{redact(url)}: {host} resolves to the non-public address {address}")
+
+
+def json_bytes(body: object) -> bytes:
+    return json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+
+async def post_json(client: httpx.AsyncClient, url: str, body: object, allowed: Collection[str]) -> httpx.Response:
+    """POST a JSON body as the chat robots take it (UTF-8, not escaped)."""
+    headers = {"content-type": "application/json; charset=utf-8"}
+    return await post(client, url, content=json_bytes(body), headers=headers, allowed=allowed)
 
 
 def retry_after(response: httpx.Response) -> float | None:

@@ -3,13 +3,12 @@ the secret; 20 messages a minute per robot; markdown kept under 4 KB."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
 
 import httpx
 
 from notifiers.base import Notification, Target
-from notifiers.http import post, robot_reply
+from notifiers.http import post_json, robot_reply
 from notifiers.text import markdown
 
 RATE = [(20, 60.0)]
@@ -31,7 +30,5 @@ class WeComNotifier:
         while len(content.encode("utf-8")) > LIMIT:
             content = content[: int(len(content) * 0.9)]
         body = {"msgtype": "markdown", "markdown": {"content": content}}
-        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        headers = {"content-type": "application/json; charset=utf-8"}
-        response = await post(client, target.address, content=data, headers=headers, allowed=self.allowed)
+        response = await post_json(client, target.address, body, self.allowed)
         robot_reply(target.address, response, "errcode", RETRYABLE)

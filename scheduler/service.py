@@ -137,8 +137,7 @@ class Service:
     outbox_stop: asyncio.Event | None = field(default=None, init=False)
     outbox_thread: threading.Thread | None = field(default=None, init=False)
     outbox_loop: asyncio.AbstractEventLoop | None = field(default=None, init=False)
-    http: Any = field(default=None, init=False)
-    http_thread: threading.Thread | None = field(default=None, init=False)
+    http: Any = field(default=None, init=False)  # duban.web.ServerThread
 
     def __post_init__(self) -> None:
         self.engine = make_engine(self.store.current.database_url())
@@ -228,9 +227,7 @@ class Service:
             self._start_http()
 
     def _start_http(self) -> None:
-        import uvicorn
-
-        from duban.web import create_app
+        from duban.web import ServerThread, create_app
 
         settings = self.settings
         host, _, port = settings.duban.service.http_bind.rpartition(":")
@@ -241,10 +238,8 @@ class Service:
             os.environ.get(settings.duban.service.admin_token_env),
             lambda: self.clock().astimezone(ZoneInfo(self.settings.timezone)).date(),
         )
-        config = uvicorn.Config(app, host=host or "127.0.0.1", port=int(port), log_level="warning", lifespan="off")
-        self.http = uvicorn.Server(config)
-        self.http_thread = threading.Thread(target=self.http.run, name="duban-http", daemon=True)
-        self.http_thread.start()
+        self.http = ServerThread(app, host or "127.0.0.1", int(port))
+        self.http.start()
 
     def _start_outbox(self) -> None:
         settings = self.settings
@@ -298,9 +293,7 @@ class Service:
         if self.outbox_thread is not None:
             self.outbox_thread.join(20)
         if self.http is not None:
-            self.http.should_exit = True
-        if self.http_thread is not None:
-            self.http_thread.join(10)
+            self.http.stop()
         _RUNNING.pop("current", None)
 
 

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 from icalendar import Calendar
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from duban.web import create_app, new_token
+from duban.web import ServerThread, create_app, new_token
 from parsers.pipeline import parse_text
 from scheduler.db import session
 from scheduler.importer import import_plan
@@ -39,18 +35,10 @@ def server(engine: Engine) -> Iterator[str]:
         s.add(Subscription(id="office:1", channel="log", target="办公室", plans=["office"]))
         s.commit()
     app = create_app(engine, ReminderPolicy, "https://duban.example", TOKEN, lambda: dt.date(2022, 11, 20))
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    server = ServerThread(app)
+    server.start()
+    yield server.url
+    server.stop()
 
 
 def test_feed_then_304_with_the_same_etag(server: str) -> None:
