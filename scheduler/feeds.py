@@ -4,40 +4,62 @@ One feed for everything, one per plan, one per owner unit, and a personal
 feed per subscriber. A deadline is an all-day event on its due date
 (exclusive DTEND); a range spans its days; a start is its first day; a
 recurring milestone carries its RRULE. UIDs are the milestone keys;
-SEQUENCE and LAST-MODIFIED follow each change; a removed milestone stays
-for 30 days as STATUS:CANCELLED so subscribed calendars drop it; a done
-task keeps its events, marked ✅. Alarms follow the reminder policy, for
-the clients that honour them (reminders never depend on them).
+SEQUENCE and LAST-MODIFIED follow each change, and DTSTAMP is the time of
+the last change too (RFC 5545's meaning for a calendar without METHOD), so
+unchanged data gives the same bytes; a removed milestone stays for 30 days
+as STATUS:CANCELLED so subscribed calendars drop it; a done task keeps its
+events, marked ✅. Alarms follow the reminder policy, for the clients that
+honour them (reminders never depend on them).
 
-Feeds are rendered once per change of the data they show (``FeedCache``):
-a request compares a cheap data stamp and gets the cached bytes and ETag.
+Each event's text is stored (``feed_event``) with a version naming what it
+was made from, and written again only when that changes: a feed is put
+together from stored text plus the parts that depend on the moment (done,
+cancelled, alarms). Feeds themselves are rendered once per change of the
+data they show (``FeedCache``): a request compares a cheap data stamp and
+gets the cached bytes and ETag.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import String, cast, delete, func, insert, or_, type_coerce
 from sqlalchemy import select as sa_select
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.types import NullType
+from sqlmodel import col, select
 
-from notifiers.ical import event_days
 from scheduler.db import session
-from scheduler.models import Completion, Milestone, MilestoneOwner, Override, Plan, Subscription, Task, table
+from scheduler.feed_text import EventText, EventWriter, Tails, as_datetime, escape, fold, utc
+from scheduler.models import (
+    Completion,
+    FeedEvent,
+    Milestone,
+    MilestoneOwner,
+    Override,
+    Plan,
+    Subscription,
+    Task,
+    table,
+)
 from scheduler.policy import ReminderPolicy
-from scheduler.reminders import effective_dates
+
+log = logging.getLogger(__name__)
 
 PRODID = "-//duban//feeds//ZH"
 KEEP_CANCELLED = dt.timedelta(days=30)
-LABEL = {"deadline": "截止", "range": "期间", "start": "开始", "recurring": "例行"}
+# Part of every stored event's version: raise it when the event text
+# changes shape, and every stored event is written again.
+TEXT_FORMAT = 2
+_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -57,128 +79,40 @@ class Rendered:
     events: int
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+def _raw(column: Any) -> Any:
+    """A column read as the driver gives it, without SQLAlchemy's per-value
+    conversion: dates and times (text in SQLite) are parsed once per
+    distinct value by the writer, and blobs and flags are used as they come."""
+    return type_coerce(column, NullType()).label(column.name)
 
 
-@lru_cache(maxsize=8192)
-def fold(line: str) -> str:
-    """RFC 5545 folding: lines of at most 75 octets, continuation lines
-    starting with a space, never splitting a UTF-8 character."""
-    data = line.encode("utf-8")
-    if len(data) <= 75:
-        return line
-    parts: list[bytes] = []
-    start, limit = 0, 75
-    while len(data) - start > limit:
-        cut = start + limit
-        while data[cut] & 0xC0 == 0x80:  # a continuation byte: back to the character's start
-            cut -= 1
-        parts.append(data[start:cut])
-        start, limit = cut, 74
-    parts.append(data[start:])
-    return b"\r\n ".join(parts).decode("utf-8")
+def _json_text(column: Any) -> Any:
+    """A JSON column read as its text in both SQLite and PostgreSQL (whose
+    driver would decode json itself), decoded once per distinct value."""
+    return cast(column, String).label(column.name)
 
 
-def _stamp(value: dt.datetime) -> str:
-    return _utc(value).astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _duration(delta: dt.timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    sign = "-" if seconds < 0 else ""
-    days, rest = divmod(abs(seconds), 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    time = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
-    return f"{sign}P" + (f"{days}D" if days else "") + (f"T{time}" if time else "" if days else "T0S")
-
-
-@lru_cache(maxsize=64)
-def _alarm_triggers(before: tuple[int, ...], at: dt.time) -> tuple[str, ...]:
-    offset = dt.timedelta(hours=at.hour, minutes=at.minute)
-    return tuple(f"TRIGGER:{_duration(offset - dt.timedelta(days=n))}" for n in sorted({*before, 0}, reverse=True))
-
-
-def _event_text(
-    m: Any,
-    plan: Plan,
-    task: Any,
-    override: Override | None,
-    done: bool,
-    policy: ReminderPolicy,
-    base_url: str,
-    stamp: str,
-) -> str | None:
-    """One VEVENT, its lines joined with CRLF and folded. Only the lines that
-    carry free text can pass 75 octets; the others are short by construction."""
-    d = effective_dates(m, override)
-    days = event_days(d.kind, d.start, d.due, d.rrule, plan.ref)
-    if days is None:
-        return None
-    first, last = days
-    owners = "、".join(m.lead)
-    summary = f"【{LABEL[d.kind]}】{task.title}" + (f"（{owners}）" if owners else "")
-    link = f"{base_url}/plans/{plan.id}"
-    section = " / ".join(task.section)
-    description = "\n".join([plan.title, *([section] if section else []), f"原文（第{m.line}行）：{m.quote}", link])
-    lines = [
-        "BEGIN:VEVENT",
-        f"UID:{m.key}@duban",
-        f"DTSTAMP:{stamp}",
-        f"LAST-MODIFIED:{_stamp(m.changed_at)}",
-        f"SEQUENCE:{m.sequence}",
-        fold("SUMMARY:" + _escape(("✅ " if done else "") + summary)),
-        fold("DESCRIPTION:" + _escape(description)),
-        fold(f"URL:{link}"),
-        f"DTSTART;VALUE=DATE:{first:%Y%m%d}",
-        f"DTEND;VALUE=DATE:{last + dt.timedelta(days=1):%Y%m%d}",
-        "TRANSP:TRANSPARENT",
-    ]
-    if d.kind == "recurring" and d.rrule:
-        lines.append(fold(f"RRULE:{d.rrule.upper().removeprefix('RRULE:')}"))
-    if not m.active:
-        lines.append("STATUS:CANCELLED")
-    elif done:
-        lines.append("STATUS:CONFIRMED")
-    if m.active and not done:
-        alarm = fold("DESCRIPTION:" + _escape(summary))
-        for trigger in _alarm_triggers(policy.before, policy.at):
-            lines.append(f"BEGIN:VALARM\r\nACTION:DISPLAY\r\n{alarm}\r\n{trigger}\r\nEND:VALARM")
-    lines.append("END:VEVENT")
-    return "\r\n".join(lines)
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
-def _milestone_select(spec: FeedSpec, s: Session, now: dt.datetime) -> Any:
-    """The rows a feed shows, as a Core select: read through a plain
-    connection they are tuples with attribute access, and a big feed spends
-    no time building ORM objects. None: the feed is empty."""
-    query = sa_select(table(Milestone)).where(
-        (col(Milestone.active) == True) | (col(Milestone.changed_at) >= now - KEEP_CANCELLED)  # noqa: E712
-    )
+def _feed_filter(spec: FeedSpec, connection: Connection, now: dt.datetime) -> list[Any] | None:
+    """The conditions on milestone rows for a feed; None: the feed is empty."""
+    m = table(Milestone).c
+    where: list[Any] = [(m.active == True) | (m.changed_at >= now - KEEP_CANCELLED)]  # noqa: E712
     if spec.kind == "plan":
-        query = query.where(
-            (col(Milestone.plan_id) == spec.value) | col(Milestone.plan_id).startswith(spec.value + "/")
-        )
+        where.append((m.plan_id == spec.value) | m.plan_id.startswith(spec.value + "/"))
     elif spec.kind == "owner":
         keys = select(MilestoneOwner.milestone_key).where(MilestoneOwner.unit == spec.value)
-        query = query.where(col(Milestone.key).in_(keys))
+        where.append(m.key.in_(keys))
     elif spec.kind == "subscriber":
-        sub = s.get(Subscription, spec.value)
-        if sub is None:
+        sub = table(Subscription).c
+        found = connection.execute(sa_select(sub.plans, sub.owners).where(sub.id == spec.value)).first()
+        if found is None:
             return None
-        if sub.plans:
-            same = [col(Milestone.plan_id).in_(sub.plans)]
-            inside = [col(Milestone.plan_id).startswith(p + "/") for p in sub.plans]
-            query = query.where(or_(*same, *inside))
-        if sub.owners:
-            keys = select(MilestoneOwner.milestone_key).where(col(MilestoneOwner.unit).in_(sub.owners))
-            query = query.where(col(Milestone.key).in_(keys))
-    return query.order_by(col(Milestone.plan_id), col(Milestone.line), col(Milestone.key))
+        plans, owners = found
+        if plans:
+            where.append(or_(m.plan_id.in_(plans), *[m.plan_id.startswith(p + "/") for p in plans]))
+        if owners:
+            keys = select(MilestoneOwner.milestone_key).where(col(MilestoneOwner.unit).in_(owners))
+            where.append(m.key.in_(keys))
+    return where
 
 
 def data_stamp(engine: Engine) -> tuple[object, ...]:
@@ -191,45 +125,160 @@ def data_stamp(engine: Engine) -> tuple[object, ...]:
     return (*milestones, *completions, *overrides, tasks)
 
 
+def _plan_versions(connection: Connection, base_url: str) -> dict[str, tuple[Any, str]]:
+    """Each plan's row and a digest of what its events take from it (title,
+    reference date) and from the site (its address)."""
+    plan = table(Plan).c
+    out = {}
+    for p in connection.execute(sa_select(plan.id, plan.title, _raw(plan.ref))):
+        digest = hashlib.sha256(f"{TEXT_FORMAT}\0{base_url}\0{p.id}\0{p.title}\0{p.ref}".encode()).hexdigest()
+        out[p.id] = (p, digest[:16])
+    return out
+
+
+def _override_version(o: Override | None) -> str:
+    return "" if o is None else f"{o.created_at}|{o.kind}|{o.start}|{o.due}|{o.rrule}"
+
+
+def _write_events(
+    connection: Connection,
+    keys: list[str],
+    plans: dict[str, tuple[Any, str]],
+    overrides: dict[str, Override],
+    writer: EventWriter,
+) -> dict[str, EventText | None]:
+    """The text of the named milestones' events, from their rows."""
+    m, task = table(Milestone).c, table(Task).c
+    out: dict[str, EventText | None] = {}
+    for i in range(0, len(keys), _CHUNK):
+        chunk = keys[i : i + _CHUNK]
+        rows = connection.execute(
+            sa_select(
+                m.key,
+                m.plan_id,
+                m.task_key,
+                m.line,
+                m.quote,
+                m.kind,
+                _raw(m.start),
+                _raw(m.due),
+                m.rrule,
+                _json_text(m.lead),
+                m.sequence,
+                _raw(m.changed_at),
+            ).where(m.key.in_(chunk))
+        ).all()
+        wanted = {r.task_key for r in rows}
+        tasks = {
+            t.key: t
+            for t in connection.execute(
+                sa_select(task.key, task.title, _json_text(task.section)).where(task.key.in_(wanted))
+            )
+        }
+        for key, plan_id, task_key, *fields in rows:
+            out[key] = writer.event((key, *fields), plans[plan_id][0], tasks[task_key], overrides.get(key))
+    return out
+
+
+def _store_events(engine: Engine, written: dict[str, tuple[str, EventText | None]]) -> None:
+    """Keep the events written by a render. A failure here (a concurrent
+    render storing the same rows, a busy database) costs only the chance to
+    reuse them: the feed was already made."""
+    fe = table(FeedEvent)
+    rows = [
+        {
+            "milestone_key": key,
+            "version": version,
+            "head": text.head if text else b"",
+            "summary": text.summary if text else b"",
+            "done_summary": text.done_summary if text else b"",
+        }
+        for key, (version, text) in written.items()
+    ]
+    try:
+        with engine.begin() as connection:
+            keys = list(written)
+            for i in range(0, len(keys), _CHUNK):
+                connection.execute(delete(fe).where(fe.c.milestone_key.in_(keys[i : i + _CHUNK])))
+            connection.execute(insert(fe), rows)
+    except (IntegrityError, DBAPIError) as exc:
+        log.info("feed events not stored (%s); they are written again next time", type(exc).__name__)
+
+
+def _assemble(header: Iterable[str], events: list[bytes], last: object, count: int) -> Rendered:
+    body = b"\r\n".join([*(fold(line).encode() for line in header), *events, b"END:VCALENDAR\r\n"])
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    modified = utc(as_datetime(last)) if last is not None else dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    return Rendered(body, etag, modified.replace(microsecond=0), count)
+
+
 def render(engine: Engine, spec: FeedSpec, policy: ReminderPolicy, base_url: str, now: dt.datetime) -> Rendered:
-    stamp = _stamp(now)
     header = [
         "BEGIN:VCALENDAR",
         f"PRODID:{PRODID}",
         "VERSION:2.0",
         "CALSCALE:GREGORIAN",
-        "X-WR-CALNAME:" + _escape(spec.name),
+        "X-WR-CALNAME:" + escape(spec.name),
         f"X-WR-TIMEZONE:{policy.timezone}",
         "REFRESH-INTERVAL;VALUE=DURATION:PT1H",
         "X-PUBLISHED-TTL:PT1H",
     ]
-    lines = [fold(line) for line in header]
-    count = 0
-    last = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-    with session(engine) as s:
-        query = _milestone_select(spec, s, now)
-        plans = {p.id: p for p in s.exec(select(Plan))}
-        overrides = {o.milestone_key: o for o in s.exec(select(Override))}
-        completions = s.exec(select(Completion)).all()
+    m, fe, c = table(Milestone).c, table(FeedEvent).c, table(Completion).c
     with engine.connect() as connection:
-        milestones = list(connection.execute(query).all()) if query is not None else []
-        task_rows = connection.execute(
-            sa_select(table(Task)).where(col(Task.key).in_({m.task_key for m in milestones}))
-        )
-        tasks = {t.key: t for t in task_rows}
-    done_tasks = {c.task_key for c in completions if c.task_key}
-    done_milestones = {c.milestone_key for c in completions if c.milestone_key and c.occurrence is None}
-    for m in milestones:
-        done = m.task_key in done_tasks or m.key in done_milestones
-        event = _event_text(m, plans[m.plan_id], tasks[m.task_key], overrides.get(m.key), done, policy, base_url, stamp)
-        if event is not None:
-            lines.append(event)
-            count += 1
-            last = max(last, _utc(m.changed_at))
-    lines.append("END:VCALENDAR")
-    body = ("\r\n".join(lines) + "\r\n").encode("utf-8")
-    etag = '"' + hashlib.sha256(body.replace(stamp.encode(), b"")).hexdigest()[:32] + '"'
-    return Rendered(body, etag, last.replace(microsecond=0), count)
+        where = _feed_filter(spec, connection, now)
+        if where is None:
+            return _assemble(header, [], None, 0)
+        rows = connection.execute(
+            sa_select(
+                m.key,
+                m.plan_id,
+                m.task_key,
+                _raw(m.active),
+                m.sequence,
+                _raw(m.changed_at),
+                fe.version,
+                _raw(fe.head),
+                _raw(fe.summary),
+                _raw(fe.done_summary),
+            )
+            .select_from(table(Milestone).outerjoin(table(FeedEvent), fe.milestone_key == m.key))
+            .where(*where)
+            .order_by(m.plan_id, m.line, m.key)
+        ).all()
+        plans = _plan_versions(connection, base_url)
+        with session(engine) as s:
+            overrides = {o.milestone_key: o for o in s.exec(select(Override))}
+        completions = connection.execute(sa_select(c.task_key, c.milestone_key, c.occurrence)).all()
+        versions = {
+            r.key: f"{r.sequence}|{plans[r.plan_id][1]}|{_override_version(overrides.get(r.key))}" for r in rows
+        }
+        stale = [r.key for r in rows if r.version != versions[r.key]]
+        written = _write_events(connection, stale, plans, overrides, EventWriter(base_url)) if stale else {}
+    done_tasks = {d.task_key for d in completions if d.task_key}
+    done_milestones = {d.milestone_key for d in completions if d.milestone_key and d.occurrence is None}
+    tails = Tails.of(policy)
+    events: list[bytes] = []
+    changes = []
+    for key, _plan, task_key, active, _sequence, changed_at, _version, head, summary, done_summary in rows:
+        if key in written:
+            text = written[key]
+            if text is None:
+                continue
+            head, summary, done_summary = text.head, text.summary, text.done_summary
+        elif not head:
+            continue  # stored as having no calendar day
+        done = task_key in done_tasks or key in done_milestones
+        if not active:
+            events.append(head + summary + tails.cancelled)
+        elif done:
+            events.append(head + done_summary + tails.done)
+        else:
+            events.append(head + summary + tails.open)
+        changes.append(changed_at)
+    if written:
+        _store_events(engine, {key: (versions[key], text) for key, text in written.items()})
+    # The stamps are of one type: text in SQLite, datetimes in PostgreSQL.
+    return _assemble(header, events, max(changes, default=None), len(events))
 
 
 class FeedCache:
@@ -282,3 +331,15 @@ class FeedCache:
             self.cache[spec] = (stamp, rendered)
             self.renders += 1
         return rendered
+
+    def refresh(self, now: dt.datetime) -> int:
+        """Render again, ahead of the next poll, every feed served so far
+        whose data changed (after an import: the periodic sync calls this),
+        so that polls find them ready. Returns how many were rendered."""
+        self.invalidate()
+        with self.lock:
+            specs = list(self.cache)
+        before = self.renders
+        for spec in specs:
+            self.get(spec, now)
+        return self.renders - before

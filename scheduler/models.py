@@ -8,6 +8,7 @@
     completion (by task or milestone key and occurrence)
     milestone_owner                   the units of each milestone, by role
     log_entry                         what the log channel delivered
+    feed_event (by milestone key)     the milestone's calendar event text
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, Table, UniqueConstraint
+from sqlalchemy import JSON, Column, LargeBinary, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -162,6 +163,22 @@ class FeedToken(SQLModel, table=True):
     subscription_id: str = Field(foreign_key="subscription.id", index=True)
     created_at: dt.datetime
     revoked_at: dt.datetime | None = None
+
+
+class FeedEvent(SQLModel, table=True):
+    """A milestone's VEVENT as last written for a feed, in three UTF-8
+    pieces: the lines from BEGIN:VEVENT up to the summary, and the folded
+    SUMMARY line for an open and for a done task. Feeds put these together
+    with the parts that depend on the moment (status, alarms) instead of
+    writing every event again. ``version`` names what the text was made
+    from; a row whose version is not the current one is written again."""
+
+    __tablename__ = "feed_event"
+    milestone_key: str = Field(primary_key=True, foreign_key="milestone.key")
+    version: str
+    head: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    summary: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    done_summary: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 def table(model: type[SQLModel]) -> Table:

@@ -37,7 +37,7 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def effective_dates(m: Milestone, override: Override | None) -> Dates:
+def effective_dates(m: Milestone | Dates, override: Override | None) -> Dates:
     if override is None:
         return Dates(m.kind, m.start, m.due, m.rrule)
     return Dates(

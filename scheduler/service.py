@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 
 from config.settings import ConfigStore, PlanFile, Settings
@@ -32,6 +33,7 @@ from parsers.documents import load_document
 from parsers.errors import ParseError
 from parsers.pipeline import parse_document
 from scheduler.db import create_all, make_engine, session
+from scheduler.feeds import FeedCache
 from scheduler.importer import ImportReport, import_plan
 from scheduler.models import Reminder, Subscription
 from scheduler.outbox import OutboxWorker, Sender, send_email_digests
@@ -138,6 +140,7 @@ class Service:
     outbox_thread: threading.Thread | None = field(default=None, init=False)
     outbox_loop: asyncio.AbstractEventLoop | None = field(default=None, init=False)
     http: Any = field(default=None, init=False)  # duban.web.ServerThread
+    feeds: FeedCache | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.engine = make_engine(self.store.current.database_url())
@@ -195,6 +198,7 @@ class Service:
             log.info("configuration reloaded")
             self.refresh()
             self.sync_jobs()
+            self.refresh_feeds()
         elif self.store.last_error is not None:
             log.error("configuration not reloaded, the running one stays:\n%s", self.store.last_error)
 
@@ -238,8 +242,19 @@ class Service:
             os.environ.get(settings.duban.service.admin_token_env),
             lambda: self.clock().astimezone(ZoneInfo(self.settings.timezone)).date(),
         )
+        self.feeds = app.state.cache
         self.http = ServerThread(app, host or "127.0.0.1", int(port))
         self.http.start()
+
+    def refresh_feeds(self) -> int:
+        """Render again the served feeds whose data changed."""
+        if self.feeds is None:
+            return 0
+        try:
+            return self.feeds.refresh(self.clock())
+        except DBAPIError as exc:  # a busy database: the next poll renders on demand
+            log.warning("feeds not refreshed: %s", exc)
+            return 0
 
     def _start_outbox(self) -> None:
         settings = self.settings
@@ -316,6 +331,7 @@ def _sync_job() -> None:
     if service is not None:
         service.refresh()
         service.sync_jobs()
+        service.refresh_feeds()
 
 
 def _config_job() -> None:

@@ -168,4 +168,17 @@ def test_changes_show_in_the_feed(feed: tuple[Rendered, Path]) -> None:
     cancelled = [e for e in cal.walk("VEVENT") if str(e.get("status")) == "CANCELLED"]
     assert [str(e["summary"]) for e in cancelled] == ["【截止】完善制度（法规科）"]
     assert cancelled[0]["sequence"] == 1
+    assert cancelled[0]["dtstart"].dt == dt.date(2022, 12, 30)  # the override moved it
     assert "TRIGGER:-P7DT9H" not in text and "TRIGGER:-P6DT15H" in text  # 7 days before, at 09:00
+
+
+def test_same_data_gives_the_same_bytes(engine: Engine, feed: tuple[Rendered, Path]) -> None:
+    """DTSTAMP is when the event last changed in the store (RFC 5545 for a
+    calendar without METHOD), so a later render of unchanged data is byte
+    for byte the same and the ETag is a strong validator."""
+    later = render(
+        engine, FeedSpec("all", name="督办：全部事项"), POLICY, "https://duban.example", NOW + dt.timedelta(hours=5)
+    )
+    assert later.body == feed[0].body and later.etag == feed[0].etag
+    for event in Calendar.from_ical(later.body).walk("VEVENT"):
+        assert event["dtstamp"].dt == event["last-modified"].dt

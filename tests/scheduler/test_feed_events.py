@@ -1,0 +1,181 @@
+"""Stored event text: a feed reuses each event's stored text while what it
+was made from is unchanged, and writes it again when any of that changes.
+
+Each case first marks the stored text (TRANSP:OPAQUE instead of
+TRANSPARENT), so a feed that shows the mark reused the stored text and a
+feed without it wrote the event again."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+
+import scheduler.feeds
+from parsers.pipeline import parse_text
+from scheduler.db import session
+from scheduler.feeds import FeedCache, FeedSpec, Rendered, render
+from scheduler.importer import import_plan
+from scheduler.models import FeedEvent, Milestone, Override, table
+from scheduler.policy import ReminderPolicy
+from scheduler.status import mark_done
+
+NOW = dt.datetime(2022, 11, 20, 1, 0, tzinfo=dt.UTC)
+POLICY = ReminderPolicy()
+BASE = "https://duban.example"
+PLAN = """XX局2022年重点工作方案
+一、重点任务
+(一)开展排查。全面排查隐患。(牵头单位:办公室;完成时间:2022年11月30日前)
+(二)完善制度。修订管理制度。(牵头单位:法规科;完成时间:2022年12月15日前)
+(三)长效机制。健全长效机制。(牵头单位:办公室;完成时间:长期)
+"""
+MARK, PLAIN = b"TRANSP:OPAQUE", b"TRANSP:TRANSPARENT"
+
+
+def _import(engine: Engine, text: str = PLAN) -> None:
+    [plan] = parse_text(text, imported=dt.date(2022, 1, 1)).plans
+    import_plan(engine, "p", "p.txt", text, plan, NOW)
+
+
+def _feed(engine: Engine, base: str = BASE) -> Rendered:
+    return render(engine, FeedSpec("all"), POLICY, base, NOW)
+
+
+def _mark_stored(engine: Engine) -> None:
+    fe = table(FeedEvent)
+    with engine.begin() as c:
+        for key, head in c.execute(select(fe.c.milestone_key, fe.c.head)).all():
+            c.execute(update(fe).where(fe.c.milestone_key == key).values(head=head.replace(PLAIN, MARK)))
+
+
+def _key(engine: Engine, quote: str) -> str:
+    with session(engine) as s:
+        row = s.execute(select(Milestone.key).where(Milestone.quote == quote)).scalar_one()
+        return str(row)
+
+
+def test_stored_text_is_reused_and_the_same_as_written(engine: Engine) -> None:
+    _import(engine)
+    first = _feed(engine)
+    with engine.connect() as c:
+        stored = c.execute(select(table(FeedEvent).c.milestone_key, table(FeedEvent).c.head)).all()
+    assert len(stored) == 3  # two deadlines and the 长期 task, remembered as having no calendar day
+    assert sum(1 for _, head in stored if head == b"") == 1
+    assert _feed(engine).body == first.body  # put together from stored text: byte for byte the same
+    _mark_stored(engine)
+    again = _feed(engine)
+    assert again.body.count(MARK) == 2 and PLAIN not in again.body
+
+
+def _change_title(engine: Engine) -> None:
+    _import(engine, PLAN.replace("XX局2022年重点工作方案", "XX局2022年重点工作实施方案"))
+
+
+def _override(engine: Engine) -> None:
+    # Written straight to the table, without touching the milestone row.
+    with session(engine) as s:
+        s.add(Override(milestone_key=_key(engine, "2022年11月30日前"), due=dt.date(2022, 12, 9), created_at=NOW))
+        s.commit()
+
+
+def _move_date(engine: Engine) -> None:
+    # What the importer does to a milestone whose reading changed.
+    m = table(Milestone)
+    with engine.begin() as c:
+        c.execute(
+            update(m)
+            .where(m.c.key == _key(engine, "2022年12月15日前"))
+            .values(due=dt.date(2022, 12, 16), sequence=m.c.sequence + 1, changed_at=NOW + dt.timedelta(hours=1))
+        )
+
+
+def _new_format(engine: Engine) -> None:
+    scheduler.feeds.TEXT_FORMAT += 1
+
+
+@pytest.mark.parametrize(
+    ("change", "rewritten", "shows"),
+    [
+        (_change_title, 2, "XX局2022年重点工作实施方案"),
+        (_override, 1, "DTSTART;VALUE=DATE:20221209"),
+        (_move_date, 1, "DTSTART;VALUE=DATE:20221216"),
+        (_new_format, 2, "SUMMARY:【截止】开展排查（办公室）"),
+    ],
+    ids=["plan title", "override", "milestone", "text format"],
+)
+def test_a_change_writes_the_event_again(
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    change: Callable[[Engine], None],
+    rewritten: int,
+    shows: str,
+) -> None:
+    monkeypatch.setattr(scheduler.feeds, "TEXT_FORMAT", scheduler.feeds.TEXT_FORMAT)
+    _import(engine)
+    _feed(engine)
+    _mark_stored(engine)
+    change(engine)
+    body = _feed(engine).body
+    assert body.count(PLAIN) == rewritten and body.count(MARK) == 2 - rewritten
+    assert shows in body.decode("utf-8")
+
+
+def test_another_site_address_writes_every_event_again(engine: Engine) -> None:
+    _import(engine)
+    _feed(engine)
+    _mark_stored(engine)
+    body = _feed(engine, base="https://tasks.example.gov.cn").body
+    assert MARK not in body and body.count(b"URL:https://tasks.example.gov.cn/plans/p") == 2
+
+
+def test_done_and_removed_need_no_new_text(engine: Engine) -> None:
+    _import(engine)
+    _feed(engine)
+    _mark_stored(engine)
+    with session(engine) as s:
+        task = s.get(Milestone, _key(engine, "2022年11月30日前"))
+        assert task is not None
+    mark_done(engine, task.task_key, NOW)
+    text = _feed(engine).body.decode("utf-8")
+    done = text[text.index("SUMMARY:✅ 【截止】开展排查") :]
+    assert "STATUS:CONFIRMED" in done[: done.index("END:VEVENT")]
+    assert text.count(MARK.decode()) == 2  # the stored text was used for both
+
+
+def test_concurrent_renders_agree(engine: Engine) -> None:
+    _import(engine)
+    results: list[bytes] = []
+    errors: list[BaseException] = []
+
+    def one() -> None:
+        try:
+            results.append(_feed(engine).body)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == [] and len(results) == 6 and len(set(results)) == 1
+    with engine.connect() as c:
+        assert len(c.execute(select(table(FeedEvent).c.milestone_key)).all()) == 3
+
+
+def test_refresh_renders_served_feeds_before_the_next_poll(engine: Engine) -> None:
+    _import(engine)
+    cache = FeedCache(engine, lambda: POLICY, BASE, stamp_ttl=60)
+    spec = FeedSpec("plan", "p")
+    first = cache.get(spec, NOW)
+    assert cache.refresh(NOW) == 0  # nothing changed
+    _move_date(engine)
+    assert cache.refresh(NOW) == 1
+    renders = cache.renders
+    after = cache.fresh(spec)  # what a poll gets without touching the database
+    assert after is not None and cache.renders == renders
+    assert after.etag != first.etag and b"DTSTART;VALUE=DATE:20221216" in after.body
