@@ -140,44 +140,40 @@ def _override_version(o: Override | None) -> str:
     return "" if o is None else f"{o.created_at}|{o.kind}|{o.start}|{o.due}|{o.rrule}"
 
 
+def _rows_for(connection: Connection, query: Any, key: Any, keys: set[str]) -> list[Any]:
+    """The rows of ``query`` whose first column is in ``keys``: read by key
+    when they are few, read at once and picked here when they are many."""
+    if len(keys) > 4 * _CHUNK:
+        return [r for r in connection.execute(query) if r[0] in keys]
+    ordered = sorted(keys)
+    return [
+        r
+        for i in range(0, len(ordered), _CHUNK)
+        for r in connection.execute(query.where(key.in_(ordered[i : i + _CHUNK])))
+    ]
+
+
 def _write_events(
     connection: Connection,
-    keys: list[str],
+    stale: set[str],
+    where: list[Any],
     plans: dict[str, tuple[Any, str]],
     overrides: dict[str, Override],
     writer: EventWriter,
 ) -> dict[str, EventText | None]:
-    """The text of the named milestones' events, from their rows."""
+    """The text of the stale milestones' events, from their rows."""
     m, task = table(Milestone).c, table(Task).c
-    out: dict[str, EventText | None] = {}
-    for i in range(0, len(keys), _CHUNK):
-        chunk = keys[i : i + _CHUNK]
-        rows = connection.execute(
-            sa_select(
-                m.key,
-                m.plan_id,
-                m.task_key,
-                m.line,
-                m.quote,
-                m.kind,
-                _raw(m.start),
-                _raw(m.due),
-                m.rrule,
-                _json_text(m.lead),
-                m.sequence,
-                _raw(m.changed_at),
-            ).where(m.key.in_(chunk))
-        ).all()
-        wanted = {r.task_key for r in rows}
-        tasks = {
-            t.key: t
-            for t in connection.execute(
-                sa_select(task.key, task.title, _json_text(task.section)).where(task.key.in_(wanted))
-            )
-        }
-        for key, plan_id, task_key, *fields in rows:
-            out[key] = writer.event((key, *fields), plans[plan_id][0], tasks[task_key], overrides.get(key))
-    return out
+    columns = (
+        m.key, m.plan_id, m.task_key, m.line, m.quote, m.kind, _raw(m.start), _raw(m.due), m.rrule,
+        _json_text(m.lead), m.sequence, _raw(m.changed_at),
+    )  # fmt: skip
+    rows = _rows_for(connection, sa_select(*columns).where(*where), m.key, stale)
+    task_query = sa_select(task.key, task.title, _json_text(task.section))
+    tasks = {t.key: t for t in _rows_for(connection, task_query, task.key, {r.task_key for r in rows})}
+    return {
+        key: writer.event((key, *fields), plans[plan_id][0], tasks[task_key], overrides.get(key))
+        for key, plan_id, task_key, *fields in rows
+    }
 
 
 def _store_events(engine: Engine, written: dict[str, tuple[str, EventText | None]]) -> None:
@@ -252,8 +248,8 @@ def render(engine: Engine, spec: FeedSpec, policy: ReminderPolicy, base_url: str
         versions = {
             r.key: f"{r.sequence}|{plans[r.plan_id][1]}|{_override_version(overrides.get(r.key))}" for r in rows
         }
-        stale = [r.key for r in rows if r.version != versions[r.key]]
-        written = _write_events(connection, stale, plans, overrides, EventWriter(base_url)) if stale else {}
+        stale = {r.key for r in rows if r.version != versions[r.key]}
+        written = _write_events(connection, stale, where, plans, overrides, EventWriter(base_url)) if stale else {}
     done_tasks = {d.task_key for d in completions if d.task_key}
     done_milestones = {d.milestone_key for d in completions if d.milestone_key and d.occurrence is None}
     tails = Tails.of(policy)

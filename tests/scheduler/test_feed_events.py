@@ -179,3 +179,14 @@ def test_refresh_renders_served_feeds_before_the_next_poll(engine: Engine) -> No
     after = cache.fresh(spec)  # what a poll gets without touching the database
     assert after is not None and cache.renders == renders
     assert after.etag != first.etag and b"DTSTART;VALUE=DATE:20221216" in after.body
+
+
+def test_many_stale_events_are_read_at_once_with_the_same_result(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _import(engine)
+    by_key = _feed(engine).body
+    with engine.begin() as c:
+        c.execute(table(FeedEvent).delete())
+    monkeypatch.setattr(scheduler.feeds, "_CHUNK", 0)  # every count of stale events is "many"
+    assert _feed(engine).body == by_key
