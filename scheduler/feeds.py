@@ -60,6 +60,7 @@ KEEP_CANCELLED = dt.timedelta(days=30)
 # changes shape, and every stored event is written again.
 TEXT_FORMAT = 2
 _CHUNK = 500
+_MANY = 2000  # stale events beyond this are read with the feed's filter, not by key
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ def _override_version(o: Override | None) -> str:
 def _rows_for(connection: Connection, query: Any, key: Any, keys: set[str]) -> list[Any]:
     """The rows of ``query`` whose first column is in ``keys``: read by key
     when they are few, read at once and picked here when they are many."""
-    if len(keys) > 4 * _CHUNK:
+    if len(keys) > _MANY:
         return [r for r in connection.execute(query) if r[0] in keys]
     ordered = sorted(keys)
     return [

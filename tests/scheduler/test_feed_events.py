@@ -188,5 +188,5 @@ def test_many_stale_events_are_read_at_once_with_the_same_result(
     by_key = _feed(engine).body
     with engine.begin() as c:
         c.execute(table(FeedEvent).delete())
-    monkeypatch.setattr(scheduler.feeds, "_CHUNK", 0)  # every count of stale events is "many"
+    monkeypatch.setattr(scheduler.feeds, "_MANY", 0)  # any number of stale events is "many"
     assert _feed(engine).body == by_key
