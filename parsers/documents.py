@@ -105,10 +105,13 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
     return _checked(text, name), encoding
 
 
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f]")  # control characters other than \t \n \v \f \r
+
+
 def _checked(text: str, name: str) -> str:
     if not text.strip():
         raise DocumentError(name, "empty document")
-    controls = sum(1 for c in text if ord(c) < 32 and c not in "\r\n\t\f\v")
+    controls = len(_CONTROL.findall(text))
     if controls > max(8, len(text) // 100):
         raise DocumentError(name, "binary data, not a text document")
     return text

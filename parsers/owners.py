@@ -35,6 +35,7 @@ _LEAD_SUPPORT = re.compile(
 _BY_DUTY = re.compile(r"^(?P<all>.+?)(?:按职责分工负责|按职责负责|分别负责)\s*$")
 _OPEN = "(〔【["
 _CLOSE = ")〕】]"
+_BRACKET = re.compile("[" + re.escape(_OPEN + _CLOSE) + "]")
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,8 @@ def bracket_groups(text: str) -> list[tuple[int, int]]:
     """Top-level bracket groups as (start, end) with the brackets included;
     an unclosed group runs to the end of the text."""
     groups, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
+    for m in _BRACKET.finditer(text):
+        i, ch = m.start(), m.group()
         if ch in _OPEN:
             if depth == 0:
                 start = i

@@ -685,6 +685,20 @@ RULE_NEEDS: dict[re.Pattern[str], tuple[str, ...]] = {
 }
 
 
+# A second word one of which a match also contains, tested only for the
+# rules the first words woke: "月" wakes every month rule, but a range
+# also needs its separator and a day needs its 日.
+_RANGE_SEPARATORS = ("—", "–", "-", "~", "至", "到", "一")
+RULE_ALSO_NEEDS: dict[re.Pattern[str], tuple[str, ...]] = {
+    _DATE_RANGE: _RANGE_SEPARATORS,
+    _MONTH_RANGE: _RANGE_SEPARATORS,
+    _UNTIL_EVENT: ("结束", "闭幕", "召开"),
+    _DAY: ("日", "号"),
+    _MONTH_PART: ("旬", "初", "底", "末", "中"),
+    _MONTH_BEFORE: ("前",),
+}
+
+
 _TRIGGER_WORDS = sorted({w for ws in RULE_NEEDS.values() for w in ws}, key=len, reverse=True)
 _TRIGGER = re.compile("|".join(map(re.escape, _TRIGGER_WORDS)))
 # A longer trigger found in a line also stands for the shorter ones inside it.
@@ -703,6 +717,9 @@ def _candidates(line: str, ctx: Context) -> Iterator[TimeExpr]:
         awake |= _WAKES[word]
     for index in sorted(awake):
         priority, pattern, handler = RULES[index]
+        also = RULE_ALSO_NEEDS.get(pattern)
+        if also is not None and not any(word in line for word in also):
+            continue
         for m in pattern.finditer(line):
             expr = handler(m, ctx)
             if expr is not None:
@@ -735,24 +752,37 @@ def _select(cands: list[TimeExpr]) -> list[TimeExpr]:
     return sorted(taken, key=lambda e: e.start)
 
 
+_SENTENCE_MARKS = re.compile("[。;；]")
+_CLAUSE_MARKS = re.compile("[。;；,，]")
+
+
+def _span_of(marks: re.Pattern[str], line: str, pos: int) -> tuple[int, int]:
+    """The stretch of ``line`` around ``pos`` between two of ``marks``."""
+    start, end = 0, len(line)
+    for m in marks.finditer(line):
+        if m.start() < pos:
+            start = m.start() + 1
+        elif m.start() >= pos:
+            end = m.start()
+            break
+    return start, end
+
+
 def _sentence_of(line: str, pos: int) -> tuple[int, int]:
-    start = max(line.rfind(c, 0, pos) for c in "。;；") + 1
-    ends = [i for i in (line.find(c, pos) for c in "。;；") if i >= 0]
-    return start, min(ends) if ends else len(line)
+    return _span_of(_SENTENCE_MARKS, line, pos)
 
 
 def _clause_of(line: str, pos: int) -> tuple[int, int]:
-    start = max(line.rfind(c, 0, pos) for c in "。;；,，") + 1
-    ends = [i for i in (line.find(c, pos) for c in "。;；,，") if i >= 0]
-    return start, min(ends) if ends else len(line)
+    return _span_of(_CLAUSE_MARKS, line, pos)
 
 
 def _tidy(line: str, found: list[TimeExpr]) -> list[TimeExpr]:
     """Sentence-level readings: one cadence said twice is one milestone; a
     bare month-day after "每年X" in the same sentence repeats yearly; a weak
     reading ("完成今年…") gives way to a real date in its clause."""
-    clauses = [_clause_of(line, e.start) for e in found if not e.extras.get("weak")]
-    found = [e for e in found if not (e.extras.get("weak") and _clause_of(line, e.start) in clauses)]
+    if any(e.extras.get("weak") for e in found):
+        clauses = [_clause_of(line, e.start) for e in found if not e.extras.get("weak")]
+        found = [e for e in found if not (e.extras.get("weak") and _clause_of(line, e.start) in clauses)]
     out: list[TimeExpr] = []
     seen: set[tuple[tuple[int, int], str]] = set()
     yearly_in: set[tuple[int, int]] = set()
