@@ -95,10 +95,12 @@ class _Builder:
             src.extend(self.src[pos : m.start()])
             out.append(new)
             span = self.src[m.start() : m.end()] or [self.src[m.start()] if m.start() < len(self.src) else 0]
-            # Spread the new characters over the old span; an insertion points
-            # at the character it was inserted before.
-            for i in range(len(new)):
-                src.append(span[min(i * len(span) // max(len(new), 1), len(span) - 1)])
+            if len(new) == len(span):  # a character for a character (masks, most digits)
+                src.extend(span)
+            else:
+                # Spread the new characters over the old span; an insertion
+                # points at the character it was inserted before.
+                src.extend(span[min(i * len(span) // len(new), len(span) - 1)] for i in range(len(new)))
             pos = m.end()
         out.append(self.text[pos:])
         src.extend(self.src[pos:])
