@@ -27,7 +27,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import String, cast, delete, func, insert, or_, type_coerce
@@ -245,14 +245,17 @@ def render(engine: Engine, spec: FeedSpec, policy: ReminderPolicy, base_url: str
         plans = _plan_versions(connection, base_url)
         with session(engine) as s:
             overrides = {o.milestone_key: o for o in s.exec(select(Override))}
-        completions = connection.execute(sa_select(c.task_key, c.milestone_key, c.occurrence)).all()
+        completions = connection.execute(
+            sa_select(c.task_key, c.milestone_key, c.occurrence, _raw(c.done_at)).order_by(c.done_at)
+        ).all()
         versions = {
             r.key: f"{r.sequence}|{plans[r.plan_id][1]}|{_override_version(overrides.get(r.key))}" for r in rows
         }
         stale = {r.key for r in rows if r.version != versions[r.key]}
         written = _write_events(connection, stale, where, plans, overrides, EventWriter(base_url)) if stale else {}
-    done_tasks = {d.task_key for d in completions if d.task_key}
-    done_milestones = {d.milestone_key for d in completions if d.milestone_key and d.occurrence is None}
+    # When each task or milestone was marked done (the latest time wins).
+    done_tasks = {d.task_key: d.done_at for d in completions if d.task_key}
+    done_milestones = {d.milestone_key: d.done_at for d in completions if d.milestone_key and d.occurrence is None}
     tails = Tails.of(policy)
     events: list[bytes] = []
     changes = []
@@ -264,11 +267,12 @@ def render(engine: Engine, spec: FeedSpec, policy: ReminderPolicy, base_url: str
             head, summary, done_summary = text.head, text.summary, text.done_summary
         elif not head:
             continue  # stored as having no calendar day
-        done = task_key in done_tasks or key in done_milestones
+        done_at = done_tasks.get(task_key) or done_milestones.get(key)
         if not active:
             events.append(head + summary + tails.cancelled)
-        elif done:
+        elif done_at is not None:
             events.append(head + done_summary + tails.done)
+            changed_at = max(changed_at, done_at)  # the event changed when it was marked done
         else:
             events.append(head + summary + tails.open)
         changes.append(changed_at)
@@ -279,7 +283,8 @@ def render(engine: Engine, spec: FeedSpec, policy: ReminderPolicy, base_url: str
 
 
 class FeedCache:
-    """Rendered feeds by spec, kept until the data stamp changes."""
+    """Rendered feeds by spec, kept until the data stamp or the reminder
+    policy (the feeds' alarms) changes."""
 
     def __init__(
         self, engine: Engine, policy: Callable[[], ReminderPolicy], base_url: str, stamp_ttl: float = 1.0
@@ -300,7 +305,7 @@ class FeedCache:
         held = self._stamp
         if held is not None and now - held[0] < self.stamp_ttl:
             return held[1]
-        value = data_stamp(self.engine)
+        value = (*data_stamp(self.engine), self.policy())
         self._stamp = (now, value)
         return value
 
@@ -325,6 +330,13 @@ class FeedCache:
                 return hit[1]
         rendered = render(self.engine, spec, self.policy(), self.base_url, now)
         with self.lock:
+            before = self.cache.get(spec)
+            if before is not None and before[1].etag != rendered.etag:
+                # Other bytes than last time, whatever the reason (a policy
+                # change, a cancelled event leaving the feed): Last-Modified
+                # must move on too, or If-Modified-Since polls miss it.
+                moved = max(rendered.last_modified, before[1].last_modified + dt.timedelta(seconds=1))
+                rendered = replace(rendered, last_modified=max(moved, utc(now).replace(microsecond=0)))
             self.cache[spec] = (stamp, rendered)
             self.renders += 1
         return rendered

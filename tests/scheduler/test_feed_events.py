@@ -190,3 +190,31 @@ def test_many_stale_events_are_read_at_once_with_the_same_result(
         c.execute(table(FeedEvent).delete())
     monkeypatch.setattr(scheduler.feeds, "_MANY", 0)  # any number of stale events is "many"
     assert _feed(engine).body == by_key
+
+
+def test_last_modified_follows_a_done_mark(engine: Engine) -> None:
+    _import(engine)
+    before = _feed(engine)
+    later = NOW + dt.timedelta(hours=2)
+    mark_done(engine, _task_of(engine, "2022年11月30日前"), later)
+    after = _feed(engine)
+    assert before.last_modified == NOW and after.last_modified == later
+
+
+def test_last_modified_moves_whenever_the_bytes_change(engine: Engine) -> None:
+    _import(engine)
+    policies = [ReminderPolicy(), ReminderPolicy(before=(2,))]
+    cache = FeedCache(engine, lambda: policies[0], BASE, stamp_ttl=0)
+    spec = FeedSpec("all")
+    first = cache.get(spec, NOW)
+    policies.pop(0)  # other alarms (a configuration reload): other bytes, the same data
+    later = NOW + dt.timedelta(hours=3)
+    second = cache.get(spec, later)
+    assert second.etag != first.etag and second.last_modified == later
+
+
+def _task_of(engine: Engine, quote: str) -> str:
+    with session(engine) as s:
+        m = s.get(Milestone, _key(engine, quote))
+        assert m is not None
+        return m.task_key
