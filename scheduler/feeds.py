@@ -123,7 +123,8 @@ def data_stamp(engine: Engine) -> tuple[object, ...]:
         completions = s.exec(select(func.count(), func.max(Completion.id))).one()
         overrides = s.exec(select(func.count(), func.max(Override.created_at))).one()
         tasks = s.exec(select(func.count()).select_from(Task)).one()
-    return (*milestones, *completions, *overrides, tasks)
+        plans = s.exec(select(func.count(), func.max(Plan.updated_at))).one()
+    return (*milestones, *completions, *overrides, tasks, *plans)
 
 
 def _plan_versions(connection: Connection, base_url: str) -> dict[str, tuple[Any, str]]:

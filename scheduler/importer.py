@@ -82,14 +82,9 @@ def import_plans(engine: Engine, items: list[PlanImport], now: dt.datetime) -> l
                         "updated_at": now,
                     }
                 )
-            else:
-                plan.title, plan.source, plan.ref, plan.ref_rule, plan.updated_at = (
-                    i.result.title,
-                    i.source,
-                    ref,
-                    rule,
-                    now,
-                )
+            elif (plan.title, plan.source, plan.ref, plan.ref_rule) != (i.result.title, i.source, ref, rule):
+                plan.title, plan.source, plan.ref, plan.ref_rule = i.result.title, i.source, ref, rule
+                plan.updated_at = now  # what feeds and pages show of the plan changed
         if new_plans:
             s.execute(insert(table(Plan)), new_plans)
         revisions = {

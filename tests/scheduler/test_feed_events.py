@@ -36,9 +36,9 @@ PLAN = """XX局2022年重点工作方案
 MARK, PLAIN = b"TRANSP:OPAQUE", b"TRANSP:TRANSPARENT"
 
 
-def _import(engine: Engine, text: str = PLAN) -> None:
+def _import(engine: Engine, text: str = PLAN, now: dt.datetime = NOW) -> None:
     [plan] = parse_text(text, imported=dt.date(2022, 1, 1)).plans
-    import_plan(engine, "p", "p.txt", text, plan, NOW)
+    import_plan(engine, "p", "p.txt", text, plan, now)
 
 
 def _feed(engine: Engine, base: str = BASE) -> Rendered:
@@ -72,7 +72,8 @@ def test_stored_text_is_reused_and_the_same_as_written(engine: Engine) -> None:
 
 
 def _change_title(engine: Engine) -> None:
-    _import(engine, PLAN.replace("XX局2022年重点工作方案", "XX局2022年重点工作实施方案"))
+    text = PLAN.replace("XX局2022年重点工作方案", "XX局2022年重点工作实施方案")
+    _import(engine, text, NOW + dt.timedelta(minutes=10))
 
 
 def _override(engine: Engine) -> None:
@@ -218,3 +219,16 @@ def _task_of(engine: Engine, quote: str) -> str:
         m = s.get(Milestone, _key(engine, quote))
         assert m is not None
         return m.task_key
+
+
+def test_a_new_plan_title_shows_in_served_feeds(engine: Engine) -> None:
+    _import(engine)
+    cache = FeedCache(engine, lambda: POLICY, BASE, stamp_ttl=0)
+    spec = FeedSpec("all")
+    assert "XX局2022年重点工作方案" in cache.get(spec, NOW).body.decode("utf-8")
+    _import(engine)  # the same text again: nothing to render
+    renders = cache.renders
+    cache.get(spec, NOW)
+    assert cache.renders == renders
+    _change_title(engine)
+    assert "XX局2022年重点工作实施方案" in cache.get(spec, NOW).body.decode("utf-8")
