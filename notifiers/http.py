@@ -24,26 +24,43 @@ def redact(url: str) -> str:
     return _HOOK_PATH.sub(r"\1***", _SECRET_QUERY.sub(r"\1***", url))
 
 
-async def check_target(url: str, allowed: Collection[str]) -> None:
+async def resolve(host: str, port: int) -> list[str]:
+    """The addresses the system resolver gives for a host."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+async def check_target(url: str, allowed: Collection[str]) -> str | None:
     """Refuse targets that resolve to loopback, private, link-local or other
-    non-public addresses, unless the host or address is explicitly allowed."""
+    non-public addresses, unless the host or address is explicitly allowed.
+
+    Returns the checked address the request must go to, so that a second
+    lookup (DNS rebinding) cannot send it elsewhere; None when the host is
+    allowed by name or is an address itself."""
     parsed = httpx.URL(url)
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise UnsafeTarget(f"{redact(url)}: not an http(s) URL")
     host = parsed.host
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     if host in allowed:
-        return
+        return None
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        addresses = await resolve(host, port)
     except OSError as exc:
         raise DeliveryError(f"{redact(url)}: cannot resolve {host}: {exc.strerror or exc}", permanent=False) from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
+    if not addresses:
+        raise DeliveryError(f"{redact(url)}: {host} has no address", permanent=False)
+    for found in addresses:
+        address = ipaddress.ip_address(found.split("%", 1)[0])
         if str(address) in allowed:
             continue
         if not address.is_global or address.is_multicast:
             raise UnsafeTarget(f"{redact(url)}: {host} resolves to the non-public address {address}")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return addresses[0]
+    return None
 
 
 def json_bytes(body: object) -> bytes:
@@ -77,9 +94,19 @@ def retry_after(response: httpx.Response) -> float | None:
 async def post(
     client: httpx.AsyncClient, url: str, *, content: bytes, headers: dict[str, str], allowed: Collection[str]
 ) -> httpx.Response:
-    await check_target(url, allowed)
+    pinned = await check_target(url, allowed)
+    target: str | httpx.URL = url
+    extensions: dict[str, str] = {}
+    if pinned is not None:
+        # Connect to the checked address; the server still sees its own name
+        # (Host, and SNI and certificate checks for https).
+        parsed = httpx.URL(url)
+        target = parsed.copy_with(host=pinned)
+        headers = {**headers, "Host": parsed.netloc.decode("ascii")}
+        if parsed.scheme == "https":
+            extensions["sni_hostname"] = parsed.host
     try:
-        return await client.post(url, content=content, headers=headers, timeout=TIMEOUT)
+        return await client.post(target, content=content, headers=headers, timeout=TIMEOUT, extensions=extensions)
     except httpx.TimeoutException:
         raise DeliveryError(f"{redact(url)}: timed out", permanent=False) from None
     except httpx.TransportError as exc:

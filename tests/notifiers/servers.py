@@ -77,7 +77,7 @@ def webhook_receiver(secret: str, recorder: Recorder, script: list[int] | None =
         except WebhookVerificationError as exc:
             recorder.add({"verified": False, "error": str(exc)})
             return 400, {}, b"bad signature"
-        recorder.add({"verified": True, "id": headers["webhook-id"], "payload": payload})
+        recorder.add({"verified": True, "id": headers["webhook-id"], "payload": payload, "host": headers.get("host")})
         status = statuses.pop(0) if statuses else 204
         extra = {"retry-after": "1"} if status == 429 else {}
         return status, extra, b""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -149,6 +149,47 @@ def test_private_targets_are_refused_unless_allowed(engine: Engine) -> None:
     assert d.state == "dead"
     assert d.error is not None and "non-public address 127.0.0.1" in d.error
     assert "s3cr3t" not in d.error
+
+
+def _resolver(answer: list[str], calls: list[str]) -> Callable[[str, int], Awaitable[list[str]]]:
+    """A stand-in for DNS (none runs here): names under .invalid, which the
+    system resolver never answers (RFC 6761), get ``answer``."""
+
+    async def resolve(host: str, port: int) -> list[str]:
+        calls.append(host)
+        return answer
+
+    return resolve
+
+
+def test_a_named_target_gets_the_request_at_the_address_that_was_checked(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import notifiers.http
+
+    calls: list[str] = []
+    monkeypatch.setattr(notifiers.http, "resolve", _resolver(["127.0.0.1"], calls))
+    recorder = Recorder()
+    with webhook_receiver(SECRET, recorder) as url:
+        port = url.rsplit(":", 1)[1]
+        prepare(engine, "webhook", f"http://hooks.duban.invalid:{port}/hook")
+        run(engine, Clock(local("2022-11-23")), lambda s: Target(s.target, SECRET))
+    # One lookup, by the check; the connection went to its answer (a second
+    # lookup of a .invalid name would have failed), under the target's name.
+    assert delivery(engine).state == "sent"
+    assert calls == ["hooks.duban.invalid"]
+    assert [r["host"] for r in recorder.requests] == [f"hooks.duban.invalid:{port}"]
+
+
+def test_a_name_resolving_to_a_private_address_is_refused(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    import notifiers.http
+
+    monkeypatch.setattr(notifiers.http, "resolve", _resolver(["93.184.215.14", "10.1.2.3"], []))
+    prepare(engine, "webhook", "http://intranet.duban.invalid/hook")
+    run(engine, Clock(local("2022-11-23")), lambda s: Target(s.target, SECRET))
+    d = delivery(engine)
+    assert d.state == "dead" and d.error is not None
+    assert "intranet.duban.invalid resolves to the non-public address 10.1.2.3" in d.error
 
 
 def test_a_slow_endpoint_gets_a_timeout_not_a_hang(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
