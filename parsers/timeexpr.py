@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
 from parsers.calendars import DEFAULT_CALENDAR, WorkdayCalendar, lunar_to_solar, month_end, resolve_day
@@ -41,7 +41,7 @@ from parsers.vocabulary import (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Context:
     """What a line's phrases resolve against."""
 
@@ -51,7 +51,7 @@ class Context:
     calendar: WorkdayCalendar = DEFAULT_CALENDAR
 
 
-@dataclass
+@dataclass(slots=True)
 class TimeExpr:
     start: int
     end: int
@@ -65,7 +65,7 @@ class TimeExpr:
     season: str | None = None
     priority: int = 50
     year_given: bool = True
-    extras: dict[str, object] = field(default_factory=dict)
+    weak: bool = False  # gives way to a real date in its clause
 
 
 Handler = Callable[[re.Match[str], Context], "TimeExpr | None"]
@@ -77,9 +77,10 @@ _YEAR = r"(?:(?P<{g}>\d{{4}})年|(?P<{g}r>今年|本年|明年|次年|翌年))?"
 
 
 def _year(m: re.Match[str], ctx: Context, g: str) -> tuple[int, bool]:
-    if m.groupdict().get(g):
+    groups = m.re.groupindex
+    if g in groups and m.group(g):
         return int(m.group(g)), True
-    rel = m.groupdict().get(g + "r")
+    rel = m.group(g + "r") if g + "r" in groups else None
     if rel:
         return ctx.ref.year + _REL_YEAR[rel], True
     return ctx.ref.year, False
@@ -184,8 +185,12 @@ def _count_note(m: re.Match[str]) -> str:
     return f"{found.group(0)} per period" if found else ""
 
 
+_CLAUSE_END = re.compile(r"[,，。;；:：()]")
+
+
 def _clause_after(m: re.Match[str]) -> str:
-    return re.split(r"[,，。;；:：()]", m.string[m.end() :], maxsplit=1)[0]
+    end = _CLAUSE_END.search(m.string, m.end())
+    return m.string[m.end() : end.start() if end else len(m.string)]
 
 
 def _recurring(m: re.Match[str], rule: str) -> TimeExpr | None:
@@ -494,7 +499,10 @@ def _deadline(m: re.Match[str], due: dt.date, year_given: bool, note: str = "", 
 def _names_event(m: re.Match[str]) -> bool:
     """ "3月31日全国安全生产电视电话会议": the date names a meeting or a
     speech, it sets no deadline."""
-    return not m.group("by") and any(w in _clause_after(m)[:20] for w in EVENT_NOUNS)
+    if m.group("by"):
+        return False
+    after = _clause_after(m)[:20]
+    return any(w in after for w in EVENT_NOUNS)
 
 
 def _day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
@@ -575,7 +583,7 @@ def _target_year(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 def _this_year_task(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     expr = _deadline(m, dt.date(ctx.ref.year, 12, 31), True, "this year's task: by year end", confidence=0.6)
-    expr.extras["weak"] = True
+    expr.weak = True
     return expr
 
 
@@ -780,9 +788,9 @@ def _tidy(line: str, found: list[TimeExpr]) -> list[TimeExpr]:
     """Sentence-level readings: one cadence said twice is one milestone; a
     bare month-day after "每年X" in the same sentence repeats yearly; a weak
     reading ("完成今年…") gives way to a real date in its clause."""
-    if any(e.extras.get("weak") for e in found):
-        clauses = [_clause_of(line, e.start) for e in found if not e.extras.get("weak")]
-        found = [e for e in found if not (e.extras.get("weak") and _clause_of(line, e.start) in clauses)]
+    if any(e.weak for e in found):
+        clauses = [_clause_of(line, e.start) for e in found if not e.weak]
+        found = [e for e in found if not (e.weak and _clause_of(line, e.start) in clauses)]
     out: list[TimeExpr] = []
     seen: set[tuple[tuple[int, int], str]] = set()
     yearly_in: set[tuple[int, int]] = set()
