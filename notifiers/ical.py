@@ -19,7 +19,7 @@ from icalendar import Calendar, Event, vRecur
 from parsers.milestones import Milestone
 
 PRODID = "-//duban//work plan milestones//ZH"
-_LABEL = {"deadline": "截止", "range": "期间", "start": "开始", "recurring": "例行"}
+LABEL = {"deadline": "截止", "range": "期间", "start": "开始", "recurring": "例行"}
 
 
 def milestone_uid(m: Milestone) -> str:
@@ -27,10 +27,14 @@ def milestone_uid(m: Milestone) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32] + "@duban"
 
 
+def summary_text(kind: str, title: str, lead: Iterable[str]) -> str:
+    """An event's summary: 【截止】开展专题学习（人秘科）."""
+    owners = "、".join(lead)
+    return f"【{LABEL[kind]}】{title}" + (f"（{owners}）" if owners else "")
+
+
 def _summary(m: Milestone) -> str:
-    owners = "、".join((m.owners or {}).get("lead", []))
-    title = m.task or m.quote
-    return f"【{_LABEL[m.kind]}】{title}" + (f"（{owners}）" if owners else "")
+    return summary_text(m.kind, m.task or m.quote, (m.owners or {}).get("lead", []))
 
 
 def _description(m: Milestone) -> str:
@@ -69,7 +73,7 @@ def event_days(
 
 
 def milestone_event(m: Milestone, stamp: dt.datetime) -> Event | None:
-    if m.kind not in _LABEL:
+    if m.kind not in LABEL:
         return None
     event = Event()
     event.add("uid", milestone_uid(m))

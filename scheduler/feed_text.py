@@ -16,12 +16,11 @@ from dataclasses import astuple, dataclass
 from functools import lru_cache
 from typing import Any
 
-from notifiers.ical import event_days
+from notifiers.ical import event_days, summary_text
 from scheduler.models import Override
 from scheduler.policy import Dates, ReminderPolicy
 from scheduler.reminders import effective_dates
 
-LABEL = {"deadline": "截止", "range": "期间", "start": "开始", "recurring": "例行"}
 _DAY = dt.timedelta(days=1)
 _NO_DAY = dt.date(1970, 1, 1)
 
@@ -124,7 +123,7 @@ class EventWriter:
         self.spans: dict[tuple[dt.date, dt.date], str] = {}
         self.plans: dict[str, tuple[str, str, str, dt.date]] = {}
         self.sections: dict[str, str] = {}
-        self.owners: dict[str, str] = {}
+        self.leads: dict[str, tuple[str, ...]] = {}
 
     def _modified(self, changed_at: object) -> str:
         found = self.stamps.get(changed_at)
@@ -168,12 +167,11 @@ class EventWriter:
             found = self.sections[raw] = escape(" / ".join(section)) + "\\n" if section else ""
         return found
 
-    def _owners(self, raw: str) -> str:
-        """The lead units (JSON text) as the summary shows them: （A、B）."""
-        found = self.owners.get(raw)
+    def _lead(self, raw: str) -> tuple[str, ...]:
+        """The lead units, from their JSON text."""
+        found = self.leads.get(raw)
         if found is None:
-            lead = json.loads(raw)
-            found = self.owners[raw] = f"（{'、'.join(lead)}）" if lead else ""
+            found = self.leads[raw] = tuple(json.loads(raw))
         return found
 
     def event(self, m: Any, plan: Any, task: Any, override: Override | None) -> EventText | None:
@@ -200,5 +198,5 @@ class EventWriter:
             f"BEGIN:VEVENT\r\nUID:{key}@duban\r\nDTSTAMP:{modified}\r\nLAST-MODIFIED:{modified}\r\n"
             f"SEQUENCE:{sequence}\r\n{fold(description)}\r\n{url}\r\n{span}\r\nTRANSP:TRANSPARENT\r\n"
         )
-        summary = escape(f"【{LABEL[kind]}】{task.title}{self._owners(lead)}")
+        summary = escape(summary_text(kind, task.title, self._lead(lead)))
         return EventText(head.encode(), fold("SUMMARY:" + summary).encode(), fold("SUMMARY:✅ " + summary).encode())
