@@ -17,7 +17,6 @@ from functools import lru_cache
 from typing import Any
 
 from notifiers.ical import event_days, summary_text
-from scheduler.models import Override
 from scheduler.policy import Dates, ReminderPolicy
 from scheduler.reminders import effective_dates
 
@@ -174,12 +173,13 @@ class EventWriter:
             found = self.leads[raw] = tuple(json.loads(raw))
         return found
 
-    def event(self, m: Any, plan: Any, task: Any, override: Override | None) -> EventText | None:
+    def event(self, m: Any, plan: Any, task: Any, override: Any) -> EventText | None:
         """The pieces of one VEVENT, folded and joined with CRLF. Only the
         lines that carry free text can pass 75 octets; the others are short
         by construction. ``m`` is (key, line, quote, kind, start, due, rrule,
         lead, sequence, changed_at); ``plan`` has id, title and ref; ``task``
-        has title and section. None: the milestone has no calendar day."""
+        has title and section; ``override`` is an override row or None.
+        None: the milestone has no calendar day."""
         key, line, quote, kind, start, due, rrule, lead, sequence, changed_at = m
         start, due = self.date(start), self.date(due)
         if override is not None:

@@ -138,7 +138,7 @@ def _plan_versions(connection: Connection, base_url: str) -> dict[str, tuple[Any
     return out
 
 
-def _override_version(o: Override | None) -> str:
+def _override_version(o: Any) -> str:
     return "" if o is None else f"{o.created_at}|{o.kind}|{o.start}|{o.due}|{o.rrule}"
 
 
@@ -160,7 +160,7 @@ def _write_events(
     stale: set[str],
     where: list[Any],
     plans: dict[str, tuple[Any, str]],
-    overrides: dict[str, Override],
+    overrides: dict[str, Any],
     writer: EventWriter,
 ) -> dict[str, EventText | None]:
     """The text of the stale milestones' events, from their rows."""
@@ -244,8 +244,7 @@ def render(engine: Engine, spec: FeedSpec, policy: ReminderPolicy, base_url: str
             .order_by(m.plan_id, m.line, m.key)
         ).all()
         plans = _plan_versions(connection, base_url)
-        with session(engine) as s:
-            overrides = {o.milestone_key: o for o in s.exec(select(Override))}
+        overrides = {o.milestone_key: o for o in connection.execute(sa_select(table(Override)))}
         completions = connection.execute(
             sa_select(c.task_key, c.milestone_key, c.occurrence, _raw(c.done_at)).order_by(c.done_at)
         ).all()
