@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from scheduler.db import session
-from scheduler.feeds import FeedCache, FeedSpec
+from scheduler.feeds import ALL, FeedCache, FeedSpec
 from scheduler.models import Delivery, FeedToken, Milestone, Override, Plan, Subscription
 from scheduler.policy import ReminderPolicy
 from scheduler.status import mark_done, task_statuses
@@ -110,7 +110,7 @@ def create_app(
 
     @app.get("/feeds/all.ics", tags=["feeds"])
     async def all_feed(request: Request) -> Response:
-        return await feed(request, FeedSpec("all", name="督办：全部事项"), "all")
+        return await feed(request, ALL, "all")
 
     @app.get("/feeds/plans/{plan_id:path}.ics", tags=["feeds"])
     async def plan_feed(request: Request, plan_id: str) -> Response:

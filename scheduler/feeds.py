@@ -72,6 +72,9 @@ class FeedSpec:
     name: str = "督办"
 
 
+ALL = FeedSpec("all", name="督办：全部事项")
+
+
 @dataclass(frozen=True)
 class Rendered:
     body: bytes

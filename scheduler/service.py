@@ -33,7 +33,7 @@ from parsers.documents import load_document
 from parsers.errors import ParseError
 from parsers.pipeline import parse_document
 from scheduler.db import create_all, make_engine, session
-from scheduler.feeds import FeedCache
+from scheduler.feeds import ALL, FeedCache
 from scheduler.importer import ImportReport, import_plan
 from scheduler.models import Reminder, Subscription
 from scheduler.outbox import OutboxWorker, Sender, send_email_digests
@@ -245,6 +245,18 @@ class Service:
         self.feeds = app.state.cache
         self.http = ServerThread(app, host or "127.0.0.1", int(port))
         self.http.start()
+        # Render the all-feed once in the background: it stores every
+        # event's text, so the first polls after a start or an upgrade
+        # find the feeds quick to put together.
+        threading.Thread(target=self._warm_feeds, name="duban-feeds", daemon=True).start()
+
+    def _warm_feeds(self) -> None:
+        if self.feeds is None:
+            return
+        try:
+            self.feeds.get(ALL, self.clock())
+        except DBAPIError as exc:
+            log.warning("feeds not rendered ahead: %s", exc)
 
     def refresh_feeds(self) -> int:
         """Render again the served feeds whose data changed."""

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from scheduler.db import make_engine, session
-from scheduler.models import Delivery, LogEntry, Reminder
+from scheduler.models import Delivery, FeedEvent, LogEntry, Reminder
 
 SH = ZoneInfo("Asia/Shanghai")
 TASKS = 3
@@ -98,6 +98,10 @@ def test_sigkill_and_restart_deliver_each_reminder_once(tmp_path: Path, database
     try:
         assert _wait_for(lambda: sent() >= 3 * TASKS, 40), log.read_text(errors="replace")
         time.sleep(2)  # anything extra would show up now
+        # The service rendered the all-feed once after starting: every
+        # deadline's event text is stored for the polls to come.
+        with session(engine) as s:
+            assert len(s.exec(select(FeedEvent.milestone_key)).all()) == 3 * TASKS
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait(10)
