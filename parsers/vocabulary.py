@@ -1,7 +1,7 @@
 """Phrase vocabulary as data, row by row as in spec/time-normalization.md.
 
 Every table maps a word as written (after normalization) to what it means;
-the matchers in ``timeexpr`` only say where the words may stand.
+the matchers in ``parsers.timeexpr`` only say where the words may stand.
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ CADENCES: dict[str, str] = {
     "每年": "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31",
     "按年度": "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31",
     "年度效能目标": "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31",
-    # 年度…考核/考评/评估 (annual assessments) are matched by a rule in timeexpr.
+    # 年度…考核/考评/评估 (annual assessments) are matched by a rule in timeexpr/recurring.py.
 }
 
 # After a cadence word, these mean a rate or an amount, not a schedule

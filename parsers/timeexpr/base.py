@@ -1,0 +1,106 @@
+"""What the rules share: the context a line resolves against, the
+expression a rule returns, the rule record, and the pattern pieces and
+checks that more than one family of rules uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from parsers.calendars import DEFAULT_CALENDAR, WorkdayCalendar, resolve_day
+from parsers.vocabulary import (
+    COMPLETION_FIELDS,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a line's phrases resolve against."""
+
+    ref: dt.date
+    period: tuple[dt.date, dt.date] | None = None
+    event_names: frozenset[str] = frozenset()
+    calendar: WorkdayCalendar = DEFAULT_CALENDAR
+
+
+@dataclass(slots=True)
+class TimeExpr:
+    start: int
+    end: int
+    kind: str
+    begin: dt.date | None = None
+    due: dt.date | None = None
+    rrule: str | None = None
+    offset: dict[str, object] | None = None
+    note: str = ""
+    confidence: float = 0.9
+    season: str | None = None
+    priority: int = 50
+    year_given: bool = True
+    weak: bool = False  # gives way to a real date in its clause
+
+
+Handler = Callable[[re.Match[str], Context], "TimeExpr | None"]
+
+
+class Rule(NamedTuple):
+    """A pattern and the function that reads its matches (it may decline
+    one, and the text is left to lower rules). ``needs``: words one of which
+    every match contains, so a line without any of them is not scanned (no
+    ``needs``: every line is); ``also``: a second such set, tested only when
+    ``needs`` woke the rule ("月" wakes every month rule, but a range also
+    needs its separator and a day its 日)."""
+
+    priority: int
+    pattern: re.Pattern[str]
+    handler: Handler
+    needs: tuple[str, ...] = ()
+    also: tuple[str, ...] = ()
+
+
+SEP = r"\s*(?:—{1,2}|–|-{1,2}|~|至|到|一)\s*"
+RANGE_SEPARATORS = ("—", "–", "-", "~", "至", "到", "一")  # one of them is in every SEP
+PUNCT = ",，。;；:：、()“”\"' \t"
+REL_YEAR = {"今年": 0, "本年": 0, "当年": 0, "明年": 1, "次年": 1, "翌年": 1}
+YEAR = r"(?:(?P<{g}>\d{{4}})年|(?P<{g}r>今年|本年|明年|次年|翌年))?"
+
+
+def year_of(m: re.Match[str], ctx: Context, g: str) -> tuple[int, bool]:
+    groups = m.re.groupindex
+    if g in groups and m.group(g):
+        return int(m.group(g)), True
+    rel = m.group(g + "r") if g + "r" in groups else None
+    if rel:
+        return ctx.ref.year + REL_YEAR[rel], True
+    return ctx.ref.year, False
+
+
+def safe_date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return resolve_day(year, month, day)
+    except ValueError:
+        return None
+
+
+def followed_by(m: re.Match[str], words: tuple[str, ...]) -> bool:
+    return m.string.startswith(words, m.end())
+
+
+def preceded_by(m: re.Match[str], words: tuple[str, ...]) -> bool:
+    return m.string.endswith(words, 0, m.start())
+
+
+def in_completion_field(m: re.Match[str]) -> bool:
+    head = m.string[max(0, m.start() - 8) : m.start()]
+    return any(f + ":" in head or f + "：" in head or head.rstrip().endswith(f) for f in COMPLETION_FIELDS)
+
+
+CLAUSE_END = re.compile(r"[,，。;；:：()]")
+
+
+def clause_after(m: re.Match[str]) -> str:
+    end = CLAUSE_END.search(m.string, m.end())
+    return m.string[m.end() : end.start() if end else len(m.string)]

@@ -1,0 +1,200 @@
+"""Deadlines: a day, part of a month (上旬/中旬/下旬, 底, 初), "N月前",
+a month alone, part of a year (上半年, 第三季度, 年底), target years
+("力争到2025年"), the eves of solar and lunar holidays; and the phrases that
+are temporal without a date (长期, 适时, unresolved words)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from parsers.calendars import lunar_to_solar, month_end, resolve_day
+from parsers.timeexpr.base import (
+    PUNCT,
+    YEAR,
+    Context,
+    Rule,
+    TimeExpr,
+    clause_after,
+    followed_by,
+    in_completion_field,
+    safe_date,
+    year_of,
+)
+from parsers.vocabulary import (
+    EVENT_NOUNS,
+    LUNAR_HOLIDAYS,
+    MONTH_PART_DUE,
+    ONGOING_IN_FIELD,
+    PAST_MARKERS,
+    QUARTER_END,
+    SOLAR_HOLIDAY_EVE,
+    TARGET_VERBS,
+    UNRESOLVED,
+    YEAR_PART_DUE,
+)
+
+_BY = r"(?P<by>前|之前|以前|前完成)?"
+_DAY = re.compile(YEAR.format(g="y") + r"(?P<m>\d{1,2})月(?P<d>\d{1,2})[日号](?P<on>当天|当日)?" + _BY)
+_MONTH_PART = re.compile(
+    YEAR.format(g="y") + r"(?P<m>\d{1,2})月(?P<p>上中旬|中下旬|上旬|中旬|下旬|初|底|末|中(?![央国华心]))" + _BY
+)
+_MONTH_BEFORE = re.compile(YEAR.format(g="y") + r"(?P<m>\d{1,2})月(?:前|之前|以前)")
+_MONTH_ALONE = re.compile(YEAR.format(g="y") + r"(?P<m>\d{1,2})月份?(?![\d日号份])")
+_YEAR_PART = re.compile(
+    r"(?P<lead>从现在到|到|至)?(?:(?P<y>\d{4})年|(?P<yr>今年|本年|明年|次年))?"
+    r"(?P<w>上半年|下半年|后半年|第?[1-4一二三四]季度|年底前|年底|年末|年内|年初|年中(?![央国华心小学期旬])|本年度内?|全年|年终)(?P<by>前|之前|以前)?"
+)
+_TARGET_YEAR = re.compile(
+    r"(?P<lead>力争到|力争在|争取到|争取在|力争|争取|预计到|计划到|到|至|截至|截止到|截止)?(?P<y>\d{4})年(?P<e>底|末)?(?P<by>前|之前|以前)?(?![\d月度的份代])"
+)
+_THIS_YEAR_TASK = re.compile(r"(?<=完成|实现|确保)今年(?:确定的|的)?")
+_SOLAR_EVE = re.compile("(?P<h>" + "|".join(sorted(SOLAR_HOLIDAY_EVE, key=len, reverse=True)) + r")节?(?:前|之前|以前)")
+_LUNAR_EVE = re.compile("(?P<h>" + "|".join(sorted(LUNAR_HOLIDAYS, key=len, reverse=True)) + r")节?(?:前|之前|以前)")
+_ONGOING = re.compile("|".join(ONGOING_IN_FIELD))
+_UNRESOLVED = re.compile("|".join(sorted(map(re.escape, UNRESOLVED), key=len, reverse=True)))
+
+
+def _is_past(m: re.Match[str]) -> bool:
+    return followed_by(m, PAST_MARKERS)
+
+
+def _deadline(m: re.Match[str], due: dt.date, year_given: bool, note: str = "", confidence: float = 0.9) -> TimeExpr:
+    return TimeExpr(
+        m.start(), m.end(), "deadline", due=due, year_given=year_given, note=note, confidence=confidence, priority=40
+    )
+
+
+def _names_event(m: re.Match[str]) -> bool:
+    """ "3月31日全国安全生产电视电话会议": the date names a meeting or a
+    speech, it sets no deadline."""
+    if m.group("by"):
+        return False
+    after = clause_after(m)[:20]
+    return any(w in after for w in EVENT_NOUNS)
+
+
+def _day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    if _is_past(m) or _names_event(m):
+        return None
+    year, given = year_of(m, ctx, "y")
+    due = safe_date(year, int(m.group("m")), int(m.group("d")))
+    if due is None:
+        return TimeExpr(m.start(), m.end(), "unresolved", note="not a calendar date", priority=40)
+    return _deadline(m, due, given, confidence=0.95 if given else 0.9)
+
+
+def _month_part(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    if _is_past(m):
+        return None
+    year, given = year_of(m, ctx, "y")
+    month = int(m.group("m"))
+    if not 1 <= month <= 12:
+        return None
+    return _deadline(m, resolve_day(year, month, MONTH_PART_DUE[m.group("p")]), given)
+
+
+def _month_before(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    year, given = year_of(m, ctx, "y")
+    month = int(m.group("m"))
+    if not 1 <= month <= 12:
+        return None
+    due = dt.date(year, month, 1) - dt.timedelta(days=1)
+    note = "月前 with no day: read as the end of the previous month; may mean the end of this month"
+    return _deadline(m, due, given, note, confidence=0.6)
+
+
+def _month_alone(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    if _is_past(m):
+        return None
+    year, given = year_of(m, ctx, "y")
+    month = int(m.group("m"))
+    if not 1 <= month <= 12:
+        return None
+    if not given and not in_completion_field(m):
+        # A bare month in running text is as often a season of work as a
+        # deadline; only a year or a completion field makes it one.
+        return None
+    return _deadline(m, month_end(year, month), given, confidence=0.75)
+
+
+def _year_part(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    word = m.group("w")
+    if not (m.group("y") or m.group("yr")):
+        before = m.string[m.start() - 1] if m.start() else ""
+        if before and (before.isdigit() or before in "〇一二两三四五六七八九十百几多每去上前近当往历"):
+            return None
+    if _is_past(m):
+        return None
+    year, given = year_of(m, ctx, "y")
+    if word.endswith("季度"):
+        q = int(word.lstrip("第")[0].translate(str.maketrans("一二三四", "1234")))
+        mon, day = QUARTER_END[q]
+    else:
+        mon, day = YEAR_PART_DUE.get(word, YEAR_PART_DUE.get(word.rstrip("内"), (12, 31)))
+    return _deadline(m, resolve_day(year, mon, day), given, confidence=0.85)
+
+
+def _target_year(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    year = int(m.group("y"))
+    before = m.string[m.start() - 1] if m.start() else ""
+    clause_start = not before or before in ",，。;；:：(\n 、"
+    if not (m.group("lead") or m.group("e") or m.group("by") or clause_start):
+        return None
+    if _is_past(m) or year < ctx.ref.year or year > ctx.ref.year + 30:
+        return None
+    rest = m.string[m.end() : m.end() + 1]
+    stated = m.group("lead") or m.group("e") or m.group("by")
+    if not stated and rest not in (",", "，", "") and not any(v in clause_after(m) for v in TARGET_VERBS):
+        return None
+    return _deadline(m, dt.date(year, 12, 31), True, "target year", confidence=0.8)
+
+
+def _this_year_task(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    expr = _deadline(m, dt.date(ctx.ref.year, 12, 31), True, "this year's task: by year end", confidence=0.6)
+    expr.weak = True
+    return expr
+
+
+def _solar_eve(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    mon, day = SOLAR_HOLIDAY_EVE[m.group("h")]
+    return _deadline(m, dt.date(ctx.ref.year, mon, day), False, "eve of the holiday")
+
+
+def _lunar_eve(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    lm, ld = LUNAR_HOLIDAYS[m.group("h")]
+    due = lunar_to_solar(ctx.ref.year, lm, ld) - dt.timedelta(days=1)
+    return _deadline(m, due, False, "day before the lunar holiday")
+
+
+def _ongoing(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    word = m.group(0)
+    before = m.string[m.start() - 1] if m.start() else ""
+    after = m.string[m.end() : m.end() + 1]
+    standalone = before in PUNCT + "" and (after in PUNCT or not after)
+    if in_completion_field(m) or (word == "长期" and standalone) or word == "长期坚持":
+        return TimeExpr(m.start(), m.end(), "ongoing", confidence=0.9, priority=45)
+    return None
+
+
+def _unresolved(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    expr = TimeExpr(m.start(), m.end(), "unresolved", note="temporal but not datable", confidence=0.3, priority=45)
+    season = re.match(r"[春夏秋冬]{1,2}", m.group(0))
+    if season:
+        expr.season = season.group(0)
+    return expr
+
+
+RULES: list[Rule] = [
+    Rule(40, _DAY, _day, needs=("月",), also=("日", "号")),
+    Rule(40, _MONTH_PART, _month_part, needs=("月",), also=("旬", "初", "底", "末", "中")),
+    Rule(41, _MONTH_BEFORE, _month_before, needs=("月",), also=("前",)),
+    Rule(42, _YEAR_PART, _year_part, needs=("年", "季度")),
+    Rule(43, _SOLAR_EVE, _solar_eve, needs=("前",)),
+    Rule(43, _LUNAR_EVE, _lunar_eve, needs=("前",)),
+    Rule(44, _TARGET_YEAR, _target_year, needs=("年",)),
+    Rule(45, _MONTH_ALONE, _month_alone, needs=("月",)),
+    Rule(45, _ONGOING, _ongoing, needs=("长期", "持续推进")),
+    Rule(45, _UNRESOLVED, _unresolved),
+    Rule(46, _THIS_YEAR_TASK, _this_year_task, needs=("今年",)),
+]

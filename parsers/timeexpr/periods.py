@@ -1,0 +1,244 @@
+"""Periods: date and month ranges, open ranges, ranges up to an event,
+"即日起至…", seasons (this year's, and phases a plan defines itself),
+岁末年初, holiday windows, named periods ("“宪法宣传周”期间"), numbered
+stages, and start dates ("自12月1日起")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+from parsers.calendars import month_end, resolve_day
+from parsers.timeexpr.base import (
+    RANGE_SEPARATORS,
+    SEP,
+    YEAR,
+    Context,
+    Rule,
+    TimeExpr,
+    safe_date,
+    year_of,
+)
+from parsers.vocabulary import (
+    HOLIDAY_WINDOW_NAMES,
+    MONTH_PART_DUE,
+    SEASONS,
+)
+
+_DATE_RANGE = re.compile(
+    YEAR.format(g="y1")
+    + r"(?P<m1>\d{1,2})月(?P<d1>\d{1,2})[日号]?"
+    + SEP
+    + YEAR.format(g="y2")
+    + r"(?:(?P<m2>\d{1,2})月)?(?:(?P<d2>\d{1,2})[日号]?|(?P<e2>月?底|月?末))"
+)
+_MONTH_RANGE = re.compile(
+    YEAR.format(g="y1") + r"(?P<m1>\d{1,2})月份?" + SEP + YEAR.format(g="y2") + r"(?P<m2>\d{1,2})月(?:底|末|份)?"
+)
+_OPEN_RANGE = re.compile(YEAR.format(g="y1") + r"(?P<m1>\d{1,2})月(?P<d1>\d{1,2})[日号]?" + SEP + r"长期")
+_UNTIL_EVENT = re.compile(
+    YEAR.format(g="y1")
+    + r"(?P<m1>\d{1,2})月(?P<d1>\d{1,2})[日号]?"
+    + r"(?:至|到)(?P<ev>[\u4e00-\u9fff“”]{2,12}?)(?:结束|闭幕|召开)"
+)
+_FROM_NOW_UNTIL = re.compile(
+    r"(?:自|从)?(?P<from>即日|本方案印发之日|方案印发之日|本通知印发之日|印发之日|发布之日|本方案发布之日)起?"
+    r"[^,，。;；]{0,12}?(?:至|到)"
+    + YEAR.format(g="y2")
+    + r"(?P<m2>\d{1,2})月(?:(?P<d2>\d{1,2})[日号]|(?P<e2>底|末|中旬|下旬|上旬))?"
+)
+_LAST_MONTHS = re.compile(r"今年(?:后|最后)(?P<n>\d{1,2})个月")
+_THIS_SEASON = re.compile(r"今(?:年)?(?P<s>[春夏秋冬])(?:季)?(?![天节])")
+_SEASON_DEFINED = re.compile(
+    r"(?:(?P<y1>\d{4})"
+    + SEP
+    + r"(?P<y2>\d{4})年)?(?P<s>[春夏秋冬]{1,2})季?\((?P<m1>\d{1,2})月"
+    + SEP
+    + r"(?P<next>次年)?(?P<m2>\d{1,2})月\)"
+)
+_TURN_OF_YEAR = re.compile(r"岁末年初")
+_HOLIDAY_WINDOW = re.compile(
+    "(?P<h>" + "|".join(sorted(HOLIDAY_WINDOW_NAMES, key=len, reverse=True)) + r")(?:期间|假期|长假|放假期间)"
+)
+_NAMED_PERIOD = re.compile(r"“(?P<name>[^“”]{2,15})”(?P<w>期间|到来之际|来临之际|前夕|之际)")
+_STAGES = re.compile(r"(?P<n>[1-9])年(?P<w>[\u4e00-\u9fff]{2,3})(?=[、,，;；])")
+_START = re.compile(
+    r"(?:自|从|于)?"
+    + YEAR.format(g="y1")
+    + r"(?P<m1>\d{1,2})月(?:(?P<d1>\d{1,2})[日号]|(?P<p>底|末|初|上旬|中旬|下旬))?(?:起|开始)(?!的)"
+)
+_FROM_NOW = re.compile(r"(?:从|自)?即日起|(?:从|自)(?:本方案|本通知|本办法)?(?:印发|发布|公布)之日起")
+
+
+def _range_expr(m: re.Match[str], begin: dt.date, due: dt.date, year_given: bool, note: str = "") -> TimeExpr:
+    return TimeExpr(m.start(), m.end(), "range", begin=begin, due=due, year_given=year_given, note=note, priority=30)
+
+
+def _date_range(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    y1, g1 = year_of(m, ctx, "y1")
+    m1, d1 = int(m.group("m1")), int(m.group("d1"))
+    begin = safe_date(y1, m1, d1)
+    y2, g2 = year_of(m, ctx, "y2")
+    if not g2:
+        y2 = y1
+    m2 = int(m.group("m2")) if m.group("m2") else m1
+    d2 = -1 if m.group("e2") else int(m.group("d2"))
+    due = safe_date(y2, m2, d2)
+    if begin is None or due is None:
+        return None
+    if due < begin and not g2:
+        due = safe_date(y2 + 1, m2, d2)
+        if due is None:
+            return None
+    return _range_expr(m, begin, due, g1 or g2)
+
+
+def _month_range(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    y1, g1 = year_of(m, ctx, "y1")
+    y2, g2 = year_of(m, ctx, "y2")
+    m1, m2 = int(m.group("m1")), int(m.group("m2"))
+    if not (1 <= m1 <= 12 and 1 <= m2 <= 12):
+        return None
+    if not g2:
+        y2 = y1 + (1 if m2 < m1 else 0)
+    return _range_expr(m, dt.date(y1, m1, 1), month_end(y2, m2), g1 or g2)
+
+
+def _open_range(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    y1, g1 = year_of(m, ctx, "y1")
+    begin = safe_date(y1, int(m.group("m1")), int(m.group("d1")))
+    if begin is None:
+        return None
+    return TimeExpr(m.start(), m.end(), "start", begin=begin, year_given=g1, note="open-ended: 长期", priority=30)
+
+
+def _until_event(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    y1, g1 = year_of(m, ctx, "y1")
+    begin = safe_date(y1, int(m.group("m1")), int(m.group("d1")))
+    if begin is None:
+        return None
+    note = f"ends at an undated event: {m.group('ev')}"
+    return TimeExpr(m.start(), m.end(), "start", begin=begin, year_given=g1, note=note, priority=30)
+
+
+def _from_now_until(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    y2, g2 = year_of(m, ctx, "y2")
+    part = m.group("e2")
+    day = int(m.group("d2")) if m.group("d2") else MONTH_PART_DUE.get(part[:2] if part else "底", -1)
+    due = safe_date(y2, int(m.group("m2")), day)
+    if due is None:
+        return None
+    note = "starts on the plan's reference date"
+    return _range_expr(m, ctx.ref, due, g2, note)
+
+
+def _last_months(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    n = int(m.group("n"))
+    if not 1 <= n <= 12:
+        return None
+    return _range_expr(m, dt.date(ctx.ref.year, 13 - n, 1), dt.date(ctx.ref.year, 12, 31), True)
+
+
+def _season_bounds(season: str, year: int) -> tuple[dt.date, dt.date]:
+    (m1, d1), (m2, d2) = SEASONS[season]
+    end_year = year + 1 if m2 < m1 else year
+    return dt.date(year, m1, d1), resolve_day(end_year, m2, d2)
+
+
+def _this_season(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    begin, due = _season_bounds(m.group("s"), ctx.ref.year)
+    expr = _range_expr(m, begin, due, True, "default season bounds")
+    expr.season = m.group("s") + "季"
+    return expr
+
+
+def _season_defined(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    year = int(m.group("y1")) if m.group("y1") else ctx.ref.year
+    m1, m2 = int(m.group("m1")), int(m.group("m2"))
+    if not (1 <= m1 <= 12 and 1 <= m2 <= 12):
+        return None
+    end_year = year + 1 if m.group("next") or m2 < m1 else year
+    expr = _range_expr(m, dt.date(year, m1, 1), month_end(end_year, m2), True, "season as the plan defines it")
+    expr.season = m.group("s") + "季"
+    return expr
+
+
+def _turn_of_year(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    year = ctx.ref.year
+    return _range_expr(m, dt.date(year, 12, 1), dt.date(year + 1, 1, 31), True)
+
+
+def _holiday_window(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    name = HOLIDAY_WINDOW_NAMES[m.group("h")]
+    window = ctx.calendar.holiday_window(name, ctx.ref.year)
+    if window is None:
+        return TimeExpr(m.start(), m.end(), "unresolved", note=f"no holiday data for {ctx.ref.year}", priority=30)
+    return _range_expr(m, window[0], window[1], True, "official days off")
+
+
+def _named_period(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    if m.group("name") not in ctx.event_names:
+        return None
+    if ctx.period is None:
+        return None  # the title's own period ("“十四五”期间"): not a milestone
+    if m.group("w") == "期间":
+        return _range_expr(m, ctx.period[0], ctx.period[1], True, "the period the plan defines")
+    note = "on the arrival of the period the plan defines: by its first day"
+    return TimeExpr(m.start(), m.end(), "deadline", due=ctx.period[0], note=note, confidence=0.7, priority=30)
+
+
+def stages(line: str, ctx: Context) -> Iterator[TimeExpr]:
+    found = list(_STAGES.finditer(line))
+    if len(found) < 2:
+        return
+    for m in found:
+        year = ctx.ref.year + int(m.group("n")) - 1
+        yield TimeExpr(
+            m.start(),
+            m.end(),
+            "range",
+            begin=dt.date(year, 1, 1),
+            due=dt.date(year, 12, 31),
+            note="stage year of a multi-year plan",
+            confidence=0.6,
+            priority=30,
+        )
+
+
+def _start(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    y1, g1 = year_of(m, ctx, "y1")
+    month = int(m.group("m1"))
+    if not 1 <= month <= 12:
+        return None
+    if m.group("d1"):
+        begin = safe_date(y1, month, int(m.group("d1")))
+    else:
+        part = m.group("p")
+        begin = dt.date(y1, month, 1) if part in (None, "初", "上旬") else resolve_day(y1, month, MONTH_PART_DUE[part])
+    if begin is None:
+        return None
+    return TimeExpr(m.start(), m.end(), "start", begin=begin, year_given=g1, priority=35)
+
+
+def _from_now(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    return TimeExpr(
+        m.start(), m.end(), "start", begin=ctx.ref, note="from the plan's reference date", confidence=0.7, priority=35
+    )
+
+
+RULES: list[Rule] = [
+    Rule(15, _LAST_MONTHS, _last_months, needs=("个月",)),
+    Rule(25, _FROM_NOW_UNTIL, _from_now_until, needs=("即日", "之日")),
+    Rule(28, _SEASON_DEFINED, _season_defined, needs=("(",)),
+    Rule(30, _OPEN_RANGE, _open_range, needs=("长期",)),
+    Rule(30, _UNTIL_EVENT, _until_event, needs=("月",), also=("结束", "闭幕", "召开")),
+    Rule(30, _DATE_RANGE, _date_range, needs=("月",), also=RANGE_SEPARATORS),
+    Rule(30, _MONTH_RANGE, _month_range, needs=("月",), also=RANGE_SEPARATORS),
+    Rule(30, _TURN_OF_YEAR, _turn_of_year, needs=("岁末",)),
+    Rule(30, _HOLIDAY_WINDOW, _holiday_window, needs=("期间", "假期", "长假")),
+    Rule(30, _NAMED_PERIOD, _named_period, needs=("“",)),
+    Rule(32, _THIS_SEASON, _this_season, needs=("今",)),
+    Rule(35, _START, _start, needs=("起", "开始")),
+    Rule(35, _FROM_NOW, _from_now, needs=("即日", "之日起")),
+]

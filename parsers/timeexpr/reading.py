@@ -1,0 +1,146 @@
+"""Reading a line: which rules may match (trigger words), their
+candidates, the choice among overlapping ones (priority, then length), and
+the sentence-level readings that follow."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from itertools import pairwise
+
+from parsers.calendars import month_end
+from parsers.timeexpr import deadlines, periods, recurring, relative
+from parsers.timeexpr.base import (
+    Context,
+    Rule,
+    TimeExpr,
+)
+from parsers.timeexpr.periods import stages
+
+# Every family's rules by priority; the sort is stable, so rules of one
+# priority keep their order within their family.
+RULES: list[Rule] = sorted(
+    [*relative.RULES, *recurring.RULES, *periods.RULES, *deadlines.RULES], key=lambda r: r.priority
+)
+_TRIGGER_WORDS = sorted({w for rule in RULES for w in rule.needs}, key=len, reverse=True)
+_TRIGGER = re.compile("|".join(map(re.escape, _TRIGGER_WORDS)))
+# A longer trigger found in a line also stands for the shorter ones inside it.
+_IMPLIES = {w: {v for v in _TRIGGER_WORDS if v in w} for w in _TRIGGER_WORDS}
+_ALWAYS = frozenset(i for i, rule in enumerate(RULES) if not rule.needs)
+# Trigger word -> the rules (by index) that word wakes.
+_WAKES = {
+    word: frozenset(i for i, rule in enumerate(RULES) if any(v in rule.needs for v in implied))
+    for word, implied in _IMPLIES.items()
+}
+
+
+def _candidates(line: str, ctx: Context) -> Iterator[TimeExpr]:
+    awake = set(_ALWAYS)
+    for word in set(_TRIGGER.findall(line)):
+        awake |= _WAKES[word]
+    for index in sorted(awake):
+        rule = RULES[index]
+        if rule.also and not any(word in line for word in rule.also):
+            continue
+        for m in rule.pattern.finditer(line):
+            expr = rule.handler(m, ctx)
+            if expr is not None:
+                expr.priority = rule.priority
+                yield expr
+    yield from stages(line, ctx)
+
+
+def _select(cands: list[TimeExpr]) -> list[TimeExpr]:
+    taken: list[TimeExpr] = []
+    for expr in sorted(cands, key=lambda e: (e.priority, -(e.end - e.start), e.start)):
+        if all(expr.end <= t.start or expr.start >= t.end for t in taken):
+            taken.append(expr)
+    return sorted(taken, key=lambda e: e.start)
+
+
+_SENTENCE_MARKS = re.compile("[。;；]")
+_CLAUSE_MARKS = re.compile("[。;；,，]")
+
+
+def _span_of(marks: re.Pattern[str], line: str, pos: int) -> tuple[int, int]:
+    """The stretch of ``line`` around ``pos`` between two of ``marks``."""
+    start, end = 0, len(line)
+    for m in marks.finditer(line):
+        if m.start() < pos:
+            start = m.start() + 1
+        elif m.start() >= pos:
+            end = m.start()
+            break
+    return start, end
+
+
+def _sentence_of(line: str, pos: int) -> tuple[int, int]:
+    return _span_of(_SENTENCE_MARKS, line, pos)
+
+
+def _clause_of(line: str, pos: int) -> tuple[int, int]:
+    return _span_of(_CLAUSE_MARKS, line, pos)
+
+
+def _tidy(line: str, found: list[TimeExpr]) -> list[TimeExpr]:
+    """Sentence-level readings: one cadence said twice is one milestone; a
+    bare month-day after "每年X" in the same sentence repeats yearly; a weak
+    reading ("完成今年…") gives way to a real date in its clause."""
+    if any(e.weak for e in found):
+        clauses = [_clause_of(line, e.start) for e in found if not e.weak]
+        found = [e for e in found if not (e.weak and _clause_of(line, e.start) in clauses)]
+    out: list[TimeExpr] = []
+    seen: set[tuple[tuple[int, int], str]] = set()
+    yearly_in: set[tuple[int, int]] = set()
+    for expr in found:
+        sentence = _sentence_of(line, expr.start)
+        if expr.kind == "recurring" and expr.rrule:
+            key = (sentence, expr.rrule)
+            if key in seen:
+                continue
+            seen.add(key)
+            if (
+                expr.rrule.startswith("FREQ=YEARLY;BYMONTH=")
+                and "," not in expr.rrule
+                and line[expr.start : expr.start + 2] == "每年"
+            ):
+                yearly_in.add(sentence)
+        elif expr.kind == "deadline" and not expr.year_given and sentence in yearly_in and expr.due is not None:
+            day = -1 if expr.due == month_end(expr.due.year, expr.due.month) else expr.due.day
+            expr = replace(
+                expr,
+                kind="recurring",
+                due=None,
+                rrule=f"FREQ=YEARLY;BYMONTH={expr.due.month};BYMONTHDAY={day}",
+                note="repeats the yearly cadence of its sentence",
+            )
+        out.append(expr)
+    return out
+
+
+def _forward_lists(line: str, found: list[TimeExpr]) -> None:
+    """Yearless dates listed one after another keep moving forward in time."""
+    for prev, cur in pairwise(found):
+        if cur.kind != "deadline" or prev.kind != "deadline" or cur.year_given or prev.due is None or cur.due is None:
+            continue
+        between = line[prev.end : cur.start]
+        if re.fullmatch(r"\s*(?:、|,|，|及|和|或|以及)\s*", between) and cur.due < prev.due:
+            try:
+                cur.due = cur.due.replace(year=cur.due.year + 1)
+            except ValueError:
+                cur.due = month_end(cur.due.year + 1, cur.due.month)
+
+
+def find_time_expressions(line: str, ctx: Context) -> list[TimeExpr]:
+    """Every time phrase in a normalized line, in order of position."""
+    found = _select(list(_candidates(line, ctx)))
+    extra = [
+        e
+        for e in relative.anchor_bare_offsets(line, ctx, found)
+        if all(e.end <= t.start or e.start >= t.end for t in found)
+    ]
+    found = sorted(found + extra, key=lambda e: e.start)
+    found = _tidy(line, found)
+    _forward_lists(line, found)
+    return found

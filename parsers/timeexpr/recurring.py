@@ -1,0 +1,120 @@
+"""Recurrences as RRULEs: "每季度第1个月的20日前", "每年3月底前",
+"每月10日", "每2周", "每周五", "年度考核", and the cadence words of the
+vocabulary ("每季度召开", "月度调度")."""
+
+from __future__ import annotations
+
+import re
+
+from parsers.timeexpr.base import (
+    Context,
+    Rule,
+    TimeExpr,
+    clause_after,
+    followed_by,
+    preceded_by,
+)
+from parsers.vocabulary import (
+    CADENCES,
+    MONTH_PART_DUE,
+    RATE_FOLLOWERS,
+    RATE_LEADERS,
+    RATE_WORDS,
+    WEEKDAYS,
+)
+
+_BY_QUARTER_MONTH = re.compile(r"每个?季度第(?P<k>[1-3])个月的?(?P<d>\d{1,2})日(?:前|之前)?")
+_YEARLY_MONTH = re.compile(
+    r"每年(?:的)?(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})[日号]|(?P<p>上旬|中旬|下旬|底|末|初))?(?:前|之前|以前)?"
+)
+_MONTHLY_DAY = re.compile(r"每月(?:的)?(?:(?P<d>\d{1,2})[日号]|(?P<p>上旬|中旬|下旬|底|末|初))(?:前|之前|以前)?")
+_EVERY_N = re.compile(r"每(?:隔)?(?P<n>\d+)(?P<u>天|日|周|个星期|个月|年)")
+# An annual assessment ("年度考核", "年度综合考核", "年度目标绩效考核"): yearly on 12-31.
+_ANNUAL_REVIEW = re.compile(r"年度[\u4e00-\u9fff]{0,4}?(?:考核|考评|评估|评价)")
+_WEEKLY_DAY = re.compile(r"每(?:周|星期)(?P<d>[一二三四五六日天])")
+_CADENCE_WORDS = re.compile("|".join(sorted(map(re.escape, CADENCES), key=len, reverse=True)))
+_COUNT = re.compile(r"(?:不少于|至少|不低于)?(\d+)次")
+
+
+def _count_note(m: re.Match[str]) -> str:
+    sentence = re.split(r"[。;；]", m.string[m.end() :], maxsplit=1)[0][:20]
+    found = _COUNT.search(sentence)
+    return f"{found.group(0)} per period" if found else ""
+
+
+def _recurring(m: re.Match[str], rule: str) -> TimeExpr | None:
+    if followed_by(m, RATE_FOLLOWERS) or preceded_by(m, RATE_LEADERS):
+        return None
+    if any(w in clause_after(m) for w in RATE_WORDS):
+        return None
+    return TimeExpr(m.start(), m.end(), "recurring", rrule=rule, note=_count_note(m), confidence=0.85, priority=20)
+
+
+def _part_day(part: str | None, day: str | None) -> int:
+    if day:
+        return int(day)
+    return MONTH_PART_DUE.get(part or "底", -1)
+
+
+def _by_quarter_month(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    k = int(m.group("k"))
+    months = ",".join(str(k + 3 * i) for i in range(4))
+    return _recurring(m, f"FREQ=YEARLY;BYMONTH={months};BYMONTHDAY={int(m.group('d'))}")
+
+
+def _yearly_month(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    month = int(m.group("m"))
+    if not 1 <= month <= 12:
+        return None
+    return _recurring(m, f"FREQ=YEARLY;BYMONTH={month};BYMONTHDAY={_part_day(m.group('p'), m.group('d'))}")
+
+
+def _monthly_day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    return _recurring(m, f"FREQ=MONTHLY;BYMONTHDAY={_part_day(m.group('p'), m.group('d'))}")
+
+
+def _every_n(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    n, unit = int(m.group("n")), m.group("u")
+    base = {
+        "天": "FREQ=DAILY",
+        "日": "FREQ=DAILY",
+        "周": "FREQ=WEEKLY",
+        "个星期": "FREQ=WEEKLY",
+        "个月": "FREQ=MONTHLY",
+        "年": "FREQ=YEARLY",
+    }[unit]
+    rule = base if n == 1 else f"{base};INTERVAL={n}"
+    if unit == "个月":
+        rule += ";BYMONTHDAY=-1"
+    elif unit == "年":
+        rule += ";BYMONTH=12;BYMONTHDAY=31"
+    return _recurring(m, rule)
+
+
+def _annual_review(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    before = m.string[m.start() - 1] if m.start() else ""
+    if before.isdigit():  # "2022年度考核结果": one year's, not a cadence
+        return None
+    return _recurring(m, "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31")
+
+
+def _weekly_day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    return _recurring(m, f"FREQ=WEEKLY;BYDAY={WEEKDAYS[m.group('d')]}")
+
+
+def _cadence(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    word = m.group(0)
+    if word == "每年" and m.string[m.end() : m.end() + 1] in ("度", "\u5e74"):
+        return None
+    return _recurring(m, CADENCES[word])
+
+
+RULES: list[Rule] = [
+    Rule(20, _BY_QUARTER_MONTH, _by_quarter_month, needs=("季度",)),
+    Rule(20, _YEARLY_MONTH, _yearly_month, needs=("每年",)),
+    Rule(20, _MONTHLY_DAY, _monthly_day, needs=("每月",)),
+    Rule(20, _EVERY_N, _every_n, needs=("每",)),
+    Rule(20, _WEEKLY_DAY, _weekly_day, needs=("每周", "每星期")),
+    Rule(21, _ANNUAL_REVIEW, _annual_review, needs=("年度",)),
+    Rule(22, _CADENCE_WORDS, _cadence, needs=("每", "月", "季", "旬", "全天候", "年度")),
+]

@@ -1,0 +1,97 @@
+"""Relative offsets: "作出决定后60个工作日内", "提前3天", "会议结束后当日",
+and a bare "N个工作日内" counting from the event named before it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+from parsers.timeexpr.base import (
+    Context,
+    Rule,
+    TimeExpr,
+    safe_date,
+)
+from parsers.vocabulary import (
+    EVENT_VERBS,
+    OFFSET_UNITS,
+)
+
+_UNIT = r"(?P<u>个工作日|工作日|个自然日|自然日|个小时|小时|个星期|星期|个月|周|日|天)"
+_REL_AFTER = re.compile(rf"(?P<ev>[^,，。;；:：()]{{2,40}}?)(?:之)?后(?P<n>\d+){_UNIT}(?:内|之内|以内)")
+_REL_SAME_DAY = re.compile(r"(?P<ev>[^,，。;；:：()]{2,30}?)(?:之)?后(?:当日|当天)")
+_REL_BARE = re.compile(rf"(?<![\d.])(?P<n>\d+){_UNIT}(?:内|之内|以内)")
+_REL_BEFORE = re.compile(rf"提前(?P<n>\d+){_UNIT}")
+_DATE_EVENT = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]$")
+
+
+def _event(text: str) -> str:
+    text = text.strip()
+    for lead in ("应当在", "应在", "须在", "要在", "在", "于", "待", "自", "从"):
+        if lead in text:
+            text = text.rsplit(lead, 1)[1]
+    cut = [text.find(v) for v in EVENT_VERBS if text.find(v) > 0]
+    if cut:
+        text = text[min(cut) :]
+    return text.strip()
+
+
+def _relative(m: re.Match[str], ctx: Context, n: int, unit: str, anchor: str, before: bool) -> TimeExpr:
+    offset: dict[str, object] = {"n": n, "unit": OFFSET_UNITS[unit]}
+    offset["before" if before else "after"] = anchor
+    when = _DATE_EVENT.search(anchor)
+    if when and not before and OFFSET_UNITS[unit] in ("workday", "day"):
+        year = int(when.group(1)) if when.group(1) else ctx.ref.year
+        base = safe_date(year, int(when.group(2)), int(when.group(3)))
+        if base is not None:
+            due = ctx.calendar.add_workdays(base, n) if offset["unit"] == "workday" else base + dt.timedelta(days=n)
+            return TimeExpr(m.start(), m.end(), "deadline", due=due, note=f"{n} {offset['unit']}s after {base}")
+    return TimeExpr(m.start(), m.end(), "relative", offset=offset, confidence=0.85)
+
+
+def _rel_after(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    anchor = _event(m.group("ev"))
+    if not anchor:
+        return None
+    expr = _relative(m, ctx, int(m.group("n")), m.group("u"), anchor, before=False)
+    expr.start = m.start("ev") + m.group("ev").find(anchor) if anchor in m.group("ev") else m.start()
+    return expr
+
+
+def _rel_same_day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    anchor = _event(m.group("ev"))
+    if not anchor or not any(anchor.startswith(v) for v in EVENT_VERBS):
+        return None
+    expr = TimeExpr(m.start(), m.end(), "relative", offset={"n": 0, "unit": "day", "after": anchor}, confidence=0.8)
+    expr.start = m.start("ev") + m.group("ev").find(anchor)
+    return expr
+
+
+def _rel_before(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    rest = re.split(r"[,，。;；]", m.string[m.end() :], maxsplit=1)[0]
+    anchor = rest.strip() or "约定时间"
+    return _relative(m, ctx, int(m.group("n")), m.group("u"), anchor, before=True)
+
+
+def anchor_bare_offsets(line: str, ctx: Context, found: list[TimeExpr]) -> Iterator[TimeExpr]:
+    """ "N个工作日内" with no event of its own counts from the event of the
+    relative offset before it in the same line."""
+    anchors = [(e.start, e.offset) for e in found if e.kind == "relative" and e.offset and "after" in e.offset]
+    if not anchors:
+        return
+    for m in _REL_BARE.finditer(line):
+        previous = [off for pos, off in anchors if pos < m.start()]
+        if previous:
+            anchor = str(previous[-1]["after"])
+            expr = _relative(m, ctx, int(m.group("n")), m.group("u"), anchor, before=False)
+            expr.priority = 50
+            expr.note = "counts from the event named before it"
+            yield expr
+
+
+RULES: list[Rule] = [
+    Rule(10, _REL_AFTER, _rel_after, needs=("后",)),
+    Rule(10, _REL_SAME_DAY, _rel_same_day, needs=("后",)),
+    Rule(10, _REL_BEFORE, _rel_before, needs=("提前",)),
+]
