@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from parsers.calendars import DEFAULT_CALENDAR, WorkdayCalendar, resolve_day
-from parsers.vocabulary import (
-    COMPLETION_FIELDS,
-)
+from parsers.vocabulary import COMPLETION_FIELDS
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,21 +10,8 @@ import re
 from collections.abc import Iterator
 
 from parsers.calendars import month_end, resolve_day
-from parsers.timeexpr.base import (
-    RANGE_SEPARATORS,
-    SEP,
-    YEAR,
-    Context,
-    Rule,
-    TimeExpr,
-    safe_date,
-    year_of,
-)
-from parsers.vocabulary import (
-    HOLIDAY_WINDOW_NAMES,
-    MONTH_PART_DUE,
-    SEASONS,
-)
+from parsers.timeexpr.base import RANGE_SEPARATORS, SEP, YEAR, Context, Rule, TimeExpr, safe_date, year_of
+from parsers.vocabulary import HOLIDAY_WINDOW_NAMES, MONTH_PART_DUE, SEASONS
 
 _DATE_RANGE = re.compile(
     YEAR.format(g="y1")

@@ -11,11 +11,7 @@ from itertools import pairwise
 
 from parsers.calendars import month_end
 from parsers.timeexpr import deadlines, periods, recurring, relative
-from parsers.timeexpr.base import (
-    Context,
-    Rule,
-    TimeExpr,
-)
+from parsers.timeexpr.base import Context, Rule, TimeExpr
 from parsers.timeexpr.periods import stages
 
 # Every family's rules by priority; the sort is stable, so rules of one

@@ -6,22 +6,8 @@ from __future__ import annotations
 
 import re
 
-from parsers.timeexpr.base import (
-    Context,
-    Rule,
-    TimeExpr,
-    clause_after,
-    followed_by,
-    preceded_by,
-)
-from parsers.vocabulary import (
-    CADENCES,
-    MONTH_PART_DUE,
-    RATE_FOLLOWERS,
-    RATE_LEADERS,
-    RATE_WORDS,
-    WEEKDAYS,
-)
+from parsers.timeexpr.base import Context, Rule, TimeExpr, clause_after, followed_by, preceded_by
+from parsers.vocabulary import CADENCES, MONTH_PART_DUE, RATE_FOLLOWERS, RATE_LEADERS, RATE_WORDS, WEEKDAYS
 
 _BY_QUARTER_MONTH = re.compile(r"每个?季度第(?P<k>[1-3])个月的?(?P<d>\d{1,2})日(?:前|之前)?")
 _YEARLY_MONTH = re.compile(

@@ -7,16 +7,8 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
-from parsers.timeexpr.base import (
-    Context,
-    Rule,
-    TimeExpr,
-    safe_date,
-)
-from parsers.vocabulary import (
-    EVENT_VERBS,
-    OFFSET_UNITS,
-)
+from parsers.timeexpr.base import Context, Rule, TimeExpr, safe_date
+from parsers.vocabulary import EVENT_VERBS, OFFSET_UNITS
 
 _UNIT = r"(?P<u>个工作日|工作日|个自然日|自然日|个小时|小时|个星期|星期|个月|周|日|天)"
 _REL_AFTER = re.compile(rf"(?P<ev>[^,，。;；:：()]{{2,40}}?)(?:之)?后(?P<n>\d+){_UNIT}(?:内|之内|以内)")
