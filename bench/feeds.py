@@ -83,23 +83,32 @@ def _change_one(engine: Engine) -> str:
 
 
 def _load_generator(url: str, etag: str, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
-    async def main() -> tuple[float, int]:
+    async def main() -> tuple[float, int, dict[str, int]]:
         done = 0
         statuses: dict[int, int] = {}
-        async with httpx.AsyncClient(limits=httpx.Limits(max_connections=CONCURRENCY)) as client:
+        errors: dict[str, int] = {}
+        limits = httpx.Limits(max_connections=CONCURRENCY)
+        async with httpx.AsyncClient(limits=limits, timeout=30) as client:
 
             async def worker() -> None:
                 nonlocal done
                 while done < REQUESTS:
                     done += 1
-                    r = await client.get(url, headers={"If-None-Match": etag})
+                    try:
+                        r = await client.get(url, headers={"If-None-Match": etag})
+                    except httpx.HTTPError as exc:
+                        errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                        continue
                     statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
 
             start = time.perf_counter()
             await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-            return time.perf_counter() - start, statuses.get(304, 0)
+            return time.perf_counter() - start, statuses.get(304, 0), errors
 
-    out.put(asyncio.run(main()))
+    try:
+        out.put(asyncio.run(main()))
+    except BaseException as exc:  # the parent reports it instead of waiting
+        out.put(exc)
 
 
 def _wrk(url: str, etag: str) -> float | None:
@@ -163,7 +172,10 @@ def main() -> None:
         queue: multiprocessing.Queue = spawn.Queue()  # type: ignore[type-arg]
         generator = spawn.Process(target=_load_generator, args=(feed, etag, queue))
         generator.start()
-        seconds, not_modified = queue.get(timeout=300)
+        result = queue.get(timeout=300)
+        if isinstance(result, BaseException):
+            raise RuntimeError(f"the load generator failed: {result!r}")
+        seconds, not_modified, errors = result
         generator.join(10)
         server.stop()
         engine.dispose()
@@ -185,8 +197,8 @@ def main() -> None:
         print("304s from wrk: not installed (apt-get install wrk; `make bench` does)")
     print(
         f"304s from a Python load generator ({CONCURRENCY} connections, {REQUESTS} requests): "
-        f"{not_modified / seconds:,.0f} requests/s (bound by the client, which shares the machine's cores "
-        "with the server; wrk's figure is the measure)"
+        f"{not_modified / seconds:,.0f} requests/s, errors: {errors or 'none'} "
+        "(bound by the client, which shares the machine's cores with the server; wrk's figure is the measure)"
     )
 
 
