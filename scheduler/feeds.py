@@ -181,10 +181,11 @@ def _write_events(
     }
 
 
-def _store_events(engine: Engine, written: dict[str, tuple[str, EventText | None]]) -> None:
-    """Keep the events written by a render. A failure here (a concurrent
-    render storing the same rows, a busy database) costs only the chance to
-    reuse them: the feed was already made."""
+def _store_events(engine: Engine, written: dict[str, tuple[str, EventText | None]], replaced: set[str]) -> None:
+    """Keep the events written by a render; ``replaced``: those that had a
+    stored row. A failure here (a concurrent render storing the same rows, a
+    busy database) costs only the chance to reuse them: the feed was already
+    made."""
     fe = table(FeedEvent)
     rows = [
         {
@@ -198,7 +199,7 @@ def _store_events(engine: Engine, written: dict[str, tuple[str, EventText | None
     ]
     try:
         with engine.begin() as connection:
-            keys = list(written)
+            keys = sorted(replaced)
             for i in range(0, len(keys), _CHUNK):
                 connection.execute(delete(fe).where(fe.c.milestone_key.in_(keys[i : i + _CHUNK])))
             connection.execute(insert(fe), rows)
@@ -280,7 +281,8 @@ def render(engine: Engine, spec: FeedSpec, policy: ReminderPolicy, base_url: str
             events.append(head + summary + tails.open)
         changes.append(changed_at)
     if written:
-        _store_events(engine, {key: (versions[key], text) for key, text in written.items()})
+        replaced = {r.key for r in rows if r.version is not None and r.key in written}
+        _store_events(engine, {key: (versions[key], text) for key, text in written.items()}, replaced)
     # The stamps are of one type: text in SQLite, datetimes in PostgreSQL.
     return _assemble(header, events, max(changes, default=None), len(events))
 
