@@ -17,7 +17,7 @@ from parsers.milestones import Milestone
 from parsers.normalize import normalize_line
 from parsers.outline import Block, Line, PlanOutline, outline_plan, plan_spans
 from parsers.owners import Owners, declares_first_is_lead, find_owner_notes, owners_at
-from parsers.reference import Reference, dated_years, infer_reference
+from parsers.reference import Reference, dated_years, infer_reference, plan_until
 from parsers.timeexpr import Context, TimeExpr, find_time_expressions
 
 _QUOTED = re.compile(r"“([^“”]{2,15})”")
@@ -33,6 +33,7 @@ class PlanResult:
     last_line: int
     reference: Reference
     milestones: list[Milestone] = field(default_factory=list)
+    until: dt.date | None = None  # the end of the plan's own period (see reference.plan_until)
 
 
 @dataclass
@@ -75,7 +76,8 @@ def parse_document(
         plan_years = dated_years(line.text for line in outline.lines)
         reference = infer_reference(outline.title, plan_years, document_years, imported, ref)
         result = PlanResult(outline.title, outline.title_line, outline.last_line, reference)
-        result.milestones = _plan_milestones(outline, reference.date, doc, calendar)
+        result.milestones, period = _plan_milestones(outline, reference.date, doc, calendar)
+        result.until = plan_until(outline.title, period, reference.date)
         plans.append(result)
     return ParseResult(doc, document, plans)
 
@@ -120,7 +122,10 @@ def _phase_of(line: Line, task: str) -> str | None:
     return task if task.endswith("阶段") else None
 
 
-def _plan_milestones(outline: PlanOutline, ref: dt.date, doc: str, calendar: WorkdayCalendar) -> list[Milestone]:
+def _plan_milestones(
+    outline: PlanOutline, ref: dt.date, doc: str, calendar: WorkdayCalendar
+) -> tuple[list[Milestone], tuple[dt.date, dt.date] | None]:
+    """The plan's milestones, and its own period if a time section gives one."""
     names = frozenset(_QUOTED.findall(normalize_line(outline.title).text))
     ctx = Context(ref=ref, event_names=names, calendar=calendar)
     period = _plan_period(outline, ctx)
@@ -129,7 +134,7 @@ def _plan_milestones(outline: PlanOutline, ref: dt.date, doc: str, calendar: Wor
     out: list[Milestone] = []
     for block in outline.blocks:
         out.extend(_block_milestones(block, outline.title, ref, doc, ctx, first_is_lead))
-    return out
+    return out, period
 
 
 def _block_milestones(

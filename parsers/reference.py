@@ -1,6 +1,9 @@
 """Reference date of a plan, inferred in the order the spec gives:
 title year, the plan's own month-dated years, the whole document's, the
 import date. An explicit reference date always wins.
+
+Also the end of a plan's own period, which its recurring milestones do not
+outlive: a 2022 plan's "每月调度" stops with 2022.
 """
 
 from __future__ import annotations
@@ -11,8 +14,15 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from parsers.calendars import resolve_day
+from parsers.vocabulary import SEASONS
+
 _TITLE_YEAR = re.compile(r"(?<!\d)(\d{4})年")
 _DATED_YEAR = re.compile(r"(?<!\d)(\d{4})年\d{1,2}月")
+# The five-year plans: the sixth ran 1981-1985, each one since five years on.
+_FIVE_YEAR = re.compile(r"(十[一二三四五六七八九]|[六七八九])五(?=规划|时期|期间|”|\")")
+_TITLE_SEASON = re.compile(r"([春夏秋冬])季")
+_NUMERAL = {c: i for i, c in enumerate("一二三四五六七八九", start=1)}
 
 
 @dataclass(frozen=True)
@@ -55,3 +65,26 @@ def infer_reference(
     if year is not None:
         return Reference(dt.date(year, 1, 1), "document dates")
     return Reference(dt.date(imported.year, 1, 1), "import date")
+
+
+def _five_year_end(word: str) -> int:
+    n = 10 + _NUMERAL[word[1]] if word.startswith("十") else _NUMERAL[word]
+    return 1981 + 5 * (n - 6) + 4
+
+
+def plan_until(title: str, period: tuple[dt.date, dt.date] | None, ref: dt.date) -> dt.date | None:
+    """The last day of a plan's own period: the end of the range its time
+    section gives (活动时间: 12月4日至10日), else the end of the season its
+    title names in the reference year ("秋季秸秆禁烧…"), else the end of the
+    last year its title names ("2022年…", "2021—2025年…", "“十四五”时期…").
+    None: the plan has no period of its own, and its cadences run on."""
+    if period is not None:
+        return period[1]
+    season = _TITLE_SEASON.search(title)
+    if season:
+        (m1, _), (m2, d2) = SEASONS[season.group(1)]
+        year = ref.year + 1 if m2 < m1 else ref.year
+        return resolve_day(year, m2, d2)
+    years = [int(y) for y in _TITLE_YEAR.findall(title) if 1949 < int(y) < 2200]
+    years += [_five_year_end(m.group(1)) for m in _FIVE_YEAR.finditer(title)]
+    return dt.date(max(years), 12, 31) if years else None
