@@ -138,6 +138,9 @@ class PlanFile(Strict):
     title: str | None = None
     source: str
     ref: dt.date | None = None
+    # The end of the plan's period, when the one read from the document is
+    # wrong or missing: recurring milestones stop there.
+    until: dt.date | None = None
     owners: list[str] = Field(default_factory=list)
     subscribers: list[Subscriber] = Field(default_factory=list)
     reminders: ReminderOverrides = Field(default_factory=ReminderOverrides)

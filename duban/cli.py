@@ -79,7 +79,8 @@ def _print_table(result: ParseResult) -> None:
     out = Console()
     for plan in result.plans:
         out.rule(f"[bold]{plan.title}[/] (lines {plan.first_line}-{plan.last_line})")
-        out.print(f"reference date {plan.reference.date} (from {plan.reference.rule})", style="dim")
+        period = f"; its period ends {plan.until}" if plan.until else ""
+        out.print(f"reference date {plan.reference.date} (from {plan.reference.rule}){period}", style="dim")
         if not plan.milestones:
             out.print("no milestones", style="dim")
             continue
@@ -99,7 +100,8 @@ def _print_references(result: ParseResult) -> None:
     for plan in result.plans:
         err.print(
             f"{plan.title}: reference {plan.reference.date} from {plan.reference.rule}, "
-            f"{len(plan.milestones)} milestones",
+            + (f"period ends {plan.until}, " if plan.until else "")
+            + f"{len(plan.milestones)} milestones",
             markup=False,
             highlight=False,
         )

@@ -120,7 +120,7 @@ class EventWriter:
         self.stamps: dict[object, str] = {}
         self.dates: dict[object, dt.date] = {}
         self.spans: dict[tuple[dt.date, dt.date], str] = {}
-        self.plans: dict[str, tuple[str, str, str, dt.date]] = {}
+        self.plans: dict[str, tuple[str, str, str, dt.date, dt.date | None]] = {}
         self.sections: dict[str, str] = {}
         self.leads: dict[str, tuple[str, ...]] = {}
 
@@ -148,14 +148,16 @@ class EventWriter:
             )
         return found
 
-    def _plan(self, plan: Any) -> tuple[str, str, str, dt.date]:
-        """The plan's escaped title, its page link, its URL line, and the
-        reference date that anchors recurrences without a start."""
+    def _plan(self, plan: Any) -> tuple[str, str, str, dt.date, dt.date | None]:
+        """The plan's escaped title, its page link, its URL line, the
+        reference date that anchors recurrences without a start, and the end
+        of its period."""
         found = self.plans.get(plan.id)
         if found is None:
             link = f"{self.base_url}/plans/{plan.id}"
             ref = self.date(plan.ref) or _NO_DAY
-            found = self.plans[plan.id] = (escape(plan.title), escape(link), fold(f"URL:{link}"), ref)
+            found = (escape(plan.title), escape(link), fold(f"URL:{link}"), ref, self.date(plan.until))
+            self.plans[plan.id] = found
         return found
 
     def _section(self, raw: str) -> str:
@@ -177,14 +179,14 @@ class EventWriter:
         """The pieces of one VEVENT, folded and joined with CRLF. Only the
         lines that carry free text can pass 75 octets; the others are short
         by construction. ``m`` is (key, line, quote, kind, start, due, rrule,
-        lead, sequence, changed_at); ``plan`` has id, title and ref; ``task``
+        lead, sequence, changed_at); ``plan`` has id, title, ref and until; ``task``
         has title and section; ``override`` is an override row or None.
         None: the milestone has no calendar day."""
         key, line, quote, kind, start, due, rrule, lead, sequence, changed_at = m
         start, due = self.date(start), self.date(due)
-        if override is not None:
-            kind, start, due, rrule = astuple(effective_dates(Dates(kind, start, due, rrule), override))
-        title, link, url, ref = self._plan(plan)
+        title, link, url, ref, until = self._plan(plan)
+        if override is not None or (until is not None and kind == "recurring" and due is None):
+            kind, start, due, rrule = astuple(effective_dates(Dates(kind, start, due, rrule), override, until))
         days = event_days(kind, start, due, rrule, ref)
         if days is None:
             return None
@@ -193,7 +195,10 @@ class EventWriter:
         description = f"DESCRIPTION:{title}\\n{self._section(task.section)}{source}\\n{link}"
         span = self._span(*days)
         if kind == "recurring" and rrule:
-            span += "\r\n" + fold(f"RRULE:{rrule.upper().removeprefix('RRULE:')}")
+            rule = rrule.upper().removeprefix("RRULE:")
+            if due is not None and "UNTIL=" not in rule and "COUNT=" not in rule:
+                rule += f";UNTIL={due:%Y%m%d}"  # the end of the plan's period (or the override's)
+            span += "\r\n" + fold(f"RRULE:{rule}")
         head = (
             f"BEGIN:VEVENT\r\nUID:{key}@duban\r\nDTSTAMP:{modified}\r\nLAST-MODIFIED:{modified}\r\n"
             f"SEQUENCE:{sequence}\r\n{fold(description)}\r\n{url}\r\n{span}\r\nTRANSP:TRANSPARENT\r\n"

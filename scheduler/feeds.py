@@ -58,7 +58,7 @@ PRODID = "-//duban//feeds//ZH"
 KEEP_CANCELLED = dt.timedelta(days=30)
 # Part of every stored event's version: raise it when the event text
 # changes shape, and every stored event is written again.
-TEXT_FORMAT = 2
+TEXT_FORMAT = 3
 _CHUNK = 500
 _MANY = 2000  # stale events beyond this are read with the feed's filter, not by key
 
@@ -132,11 +132,12 @@ def data_stamp(engine: Engine) -> tuple[object, ...]:
 
 def _plan_versions(connection: Connection, base_url: str) -> dict[str, tuple[Any, str]]:
     """Each plan's row and a digest of what its events take from it (title,
-    reference date) and from the site (its address)."""
+    reference date, end of period) and from the site (its address)."""
     plan = table(Plan).c
     out = {}
-    for p in connection.execute(sa_select(plan.id, plan.title, _raw(plan.ref))):
-        digest = hashlib.sha256(f"{TEXT_FORMAT}\0{base_url}\0{p.id}\0{p.title}\0{p.ref}".encode()).hexdigest()
+    for p in connection.execute(sa_select(plan.id, plan.title, _raw(plan.ref), _raw(plan.until))):
+        text = f"{TEXT_FORMAT}\0{base_url}\0{p.id}\0{p.title}\0{p.ref}\0{p.until}"
+        digest = hashlib.sha256(text.encode()).hexdigest()
         out[p.id] = (p, digest[:16])
     return out
 

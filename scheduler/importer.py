@@ -78,13 +78,16 @@ def import_plans(engine: Engine, items: list[PlanImport], now: dt.datetime) -> l
                         "source": i.source,
                         "ref": ref,
                         "ref_rule": rule,
+                        "until": i.result.until,
                         "created_at": now,
                         "updated_at": now,
                     }
                 )
-            elif (plan.title, plan.source, plan.ref, plan.ref_rule) != (i.result.title, i.source, ref, rule):
-                plan.title, plan.source, plan.ref, plan.ref_rule = i.result.title, i.source, ref, rule
-                plan.updated_at = now  # what feeds and pages show of the plan changed
+            else:
+                fields = (i.result.title, i.source, ref, rule, i.result.until)
+                if (plan.title, plan.source, plan.ref, plan.ref_rule, plan.until) != fields:
+                    plan.title, plan.source, plan.ref, plan.ref_rule, plan.until = fields
+                    plan.updated_at = now  # what feeds and reminders take from the plan changed
         if new_plans:
             s.execute(insert(table(Plan)), new_plans)
         revisions = {

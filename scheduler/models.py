@@ -26,6 +26,8 @@ class Plan(SQLModel, table=True):
     source: str
     ref: dt.date
     ref_rule: str
+    # The end of the plan's own period: its recurring milestones stop there.
+    until: dt.date | None = None
     current_revision: int | None = None
     created_at: dt.datetime
     updated_at: dt.datetime

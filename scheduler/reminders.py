@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import insert, update
 from sqlalchemy import select as sa_select
@@ -37,15 +37,21 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def effective_dates(m: Milestone | Dates, override: Override | None) -> Dates:
+def effective_dates(m: Milestone | Dates, override: Override | None, until: dt.date | None = None) -> Dates:
+    """A milestone's dates after an admin's override; a recurrence with no
+    end of its own ends with its plan's period (``until``)."""
     if override is None:
-        return Dates(m.kind, m.start, m.due, m.rrule)
-    return Dates(
-        override.kind or m.kind,
-        override.start if override.start is not None else m.start,
-        override.due if override.due is not None else m.due,
-        override.rrule if override.rrule is not None else m.rrule,
-    )
+        d = Dates(m.kind, m.start, m.due, m.rrule)
+    else:
+        d = Dates(
+            override.kind or m.kind,
+            override.start if override.start is not None else m.start,
+            override.due if override.due is not None else m.due,
+            override.rrule if override.rrule is not None else m.rrule,
+        )
+    if until is not None and d.kind == "recurring" and d.due is None:
+        return replace(d, due=until)
+    return d
 
 
 @dataclass
@@ -127,7 +133,7 @@ def _sync_chunk(
             continue
         plan = by_id[m.plan_id]
         for p in plan_reminders(
-            effective_dates(m, overrides.get(m.key)), policies[m.plan_id], calendar, today, plan.ref
+            effective_dates(m, overrides.get(m.key), plan.until), policies[m.plan_id], calendar, today, plan.ref
         ):
             if (m.key, p.occurrence) in done or (m.key, None) in done:
                 continue

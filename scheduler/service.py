@@ -64,6 +64,8 @@ def import_configured(engine: Engine, settings: Settings, plan: PlanFile, now: d
     for plan_id, parsed in zip(plan_ids_of(plan.id, len(result.plans)), result.plans, strict=True):
         if plan.title and len(result.plans) == 1:
             parsed.title = plan.title
+        if plan.until is not None:
+            parsed.until = plan.until
         if plan.owners:
             wanted = set(plan.owners)
             parsed.milestones = [

@@ -29,8 +29,10 @@ class TaskStatus:
     undated: list[str] = field(default_factory=list)
 
 
-def _next_due(m: Milestone, override: Override | None, today: dt.date, anchor: dt.date) -> dt.date | None:
-    d = effective_dates(m, override)
+def _next_due(
+    m: Milestone, override: Override | None, today: dt.date, anchor: dt.date, until: dt.date | None
+) -> dt.date | None:
+    d = effective_dates(m, override, until)
     if d.kind in ("deadline", "range"):
         return d.due
     if d.kind == "start":
@@ -38,8 +40,14 @@ def _next_due(m: Milestone, override: Override | None, today: dt.date, anchor: d
     if d.kind == "recurring" and d.rrule:
         start = dt.datetime.combine(d.start or anchor, dt.time())
         after = rrulestr(d.rrule, dtstart=start).after(dt.datetime.combine(today, dt.time()), inc=True)
-        return after.date() if after else None
+        return after.date() if after and (d.due is None or after.date() <= d.due) else None
     return None
+
+
+def _ended(m: Milestone, override: Override | None, today: dt.date, until: dt.date | None) -> bool:
+    """A recurrence past the end of its period: nothing is due any more."""
+    d = effective_dates(m, override, until)
+    return d.kind == "recurring" and d.due is not None and d.due < today
 
 
 def task_statuses(engine: Engine, today: dt.date, owner: str | None = None) -> list[TaskStatus]:
@@ -63,7 +71,9 @@ def task_statuses(engine: Engine, today: dt.date, owner: str | None = None) -> l
             overdue_since = None
             undated = []
             for m in milestones:
-                due = _next_due(m, overrides.get(m.key), today, plan.ref)
+                if _ended(m, overrides.get(m.key), today, plan.until):
+                    continue
+                due = _next_due(m, overrides.get(m.key), today, plan.ref, plan.until)
                 if due is None:
                     undated.append(m.kind)
                     continue

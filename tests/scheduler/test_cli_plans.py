@@ -70,3 +70,21 @@ def test_import_status_done(config: Path, database_url: str) -> None:
 
     unknown = duban(config, "done", "t-ffffffff", database_url=database_url)
     assert unknown.returncode == 1 and "matches 0" in unknown.stderr
+
+
+def test_a_plan_file_can_set_the_end_of_the_plans_period(config: Path, database_url: str) -> None:
+    from scheduler.db import make_engine, session
+    from scheduler.models import Plan
+
+    plan_file = config.parent / "plans" / "office.toml"
+    imported = duban(config, "plans", "import", str(plan_file), database_url=database_url)
+    assert imported.returncode == 0, imported.stderr
+    plan_file.write_text("until = 2023-06-30\n" + plan_file.read_text(encoding="utf-8"), encoding="utf-8")
+    again = duban(config, "plans", "import", str(plan_file), database_url=database_url)
+    assert again.returncode == 0, again.stderr
+    engine = make_engine(database_url)
+    with session(engine) as s:
+        stored = s.get(Plan, "office")
+        assert stored is not None and stored.until is not None
+        assert stored.until.isoformat() == "2023-06-30"  # the document alone says 2022-12-31
+    engine.dispose()

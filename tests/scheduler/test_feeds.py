@@ -182,3 +182,13 @@ def test_same_data_gives_the_same_bytes(engine: Engine, feed: tuple[Rendered, Pa
     assert later.body == feed[0].body and later.etag == feed[0].etag
     for event in Calendar.from_ical(later.body).walk("VEVENT"):
         assert event["dtstamp"].dt == event["last-modified"].dt
+
+
+def test_cadences_end_with_their_plans_period(feed: tuple[Rendered, Path]) -> None:
+    cal = Calendar.from_ical(feed[0].body)
+    rules = {str(e["summary"]): e["rrule"] for e in cal.walk("VEVENT") if "rrule" in e}
+    # "XX局2022年重点工作方案": its period is 2022.
+    [monthly] = [r for s, r in rules.items() if s.startswith("【例行】调度进展")]
+    assert monthly["UNTIL"] == [dt.date(2022, 12, 31)]
+    # "XX岛管委会防溺水工作方案" names no year: its cadences run on.
+    assert any("UNTIL" not in r for r in rules.values())

@@ -205,3 +205,26 @@ def test_owner_rows_follow_the_milestones(engine: Engine) -> None:
     with session(engine) as s:
         units = sorted(r.unit for r in s.exec(select(MilestoneOwner).where(MilestoneOwner.milestone_key == key)))
     assert units == ["办公室", "法规科"]
+
+
+def _cadence_occurrences(engine: Engine) -> list[dt.date]:
+    key = key_of(engine, "每月")
+    with session(engine) as s:
+        rows = s.exec(select(Reminder).where(Reminder.milestone_key == key, Reminder.label == "due")).all()
+    return sorted({r.occurrence for r in rows})
+
+
+def test_a_cadence_ends_with_its_plans_period(engine: Engine) -> None:
+    # A 2022 plan: its monthly cadence has no occurrence after 2022-12-31.
+    load(engine, now=local("2022-12-20"))
+    assert _cadence_occurrences(engine) == [dt.date(2022, 12, 31)]
+    sync_reminders(engine, policy, CAL, local("2023-01-10"))
+    assert _cadence_occurrences(engine) == [dt.date(2022, 12, 31)]
+    statuses = {t.task: t for t in task_statuses(engine, dt.date(2023, 1, 10))}
+    assert statuses["调度进展"].next_due is None and statuses["调度进展"].undated == []
+
+
+def test_a_plan_without_a_period_keeps_its_cadence(engine: Engine) -> None:
+    load(engine, PLAN.replace("XX局2022年重点工作方案", "XX局重点工作方案"), now=local("2022-12-20"))
+    sync_reminders(engine, policy, CAL, local("2023-01-10"))
+    assert dt.date(2023, 1, 31) in _cadence_occurrences(engine)
