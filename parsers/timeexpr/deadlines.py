@@ -84,33 +84,37 @@ def _day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     return _deadline(m, due, given, confidence=0.95 if given else 0.9)
 
 
-def _month_part(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    if _is_past(m):
-        return None
+def _year_month(m: re.Match[str], ctx: Context) -> tuple[int, int, bool] | None:
+    """The year of a match (and whether the text gives it) and its month;
+    None: the number is not a month."""
     year, given = year_of(m, ctx, "y")
     month = int(m.group("m"))
-    if not 1 <= month <= 12:
+    return (year, month, given) if 1 <= month <= 12 else None
+
+
+def _month_part(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    found = None if _is_past(m) else _year_month(m, ctx)
+    if found is None:
         return None
+    year, month, given = found
     return _deadline(m, resolve_day(year, month, MONTH_PART_DUE[m.group("p")]), given)
 
 
 def _month_before(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    year, given = year_of(m, ctx, "y")
-    month = int(m.group("m"))
-    if not 1 <= month <= 12:
+    found = _year_month(m, ctx)
+    if found is None:
         return None
+    year, month, given = found
     due = dt.date(year, month, 1) - dt.timedelta(days=1)
     note = "月前 with no day: read as the end of the previous month; may mean the end of this month"
     return _deadline(m, due, given, note, confidence=0.6)
 
 
 def _month_alone(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    if _is_past(m):
+    found = None if _is_past(m) else _year_month(m, ctx)
+    if found is None:
         return None
-    year, given = year_of(m, ctx, "y")
-    month = int(m.group("m"))
-    if not 1 <= month <= 12:
-        return None
+    year, month, given = found
     if not given and not in_completion_field(m):
         # A bare month in running text is as often a season of work as a
         # deadline; only a year or a completion field makes it one.
