@@ -130,7 +130,8 @@ def parse(
             sys.stdout.write(json.dumps(m.as_dict(), ensure_ascii=False) + "\n")
     else:
         stamp = dt.datetime.now(dt.UTC).replace(microsecond=0)
-        sys.stdout.buffer.write(calendar_of(result.milestones, path.stem, stamp).to_ical())
+        milestones = ((m, plan.until) for plan in result.plans for m in plan.milestones)
+        sys.stdout.buffer.write(calendar_of(milestones, path.stem, stamp).to_ical())
 
 
 @app.command()

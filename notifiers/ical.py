@@ -72,7 +72,16 @@ def event_days(
     return None
 
 
-def milestone_event(m: Milestone, stamp: dt.datetime) -> Event | None:
+def with_until(rule: str, until: dt.date | None) -> str:
+    """An RRULE that ends on ``until`` (the end of its plan's period), unless
+    it has an end of its own."""
+    rule = rule.upper().removeprefix("RRULE:")
+    if until is None or "UNTIL=" in rule or "COUNT=" in rule:
+        return rule
+    return f"{rule};UNTIL={until:%Y%m%d}"
+
+
+def milestone_event(m: Milestone, stamp: dt.datetime, until: dt.date | None = None) -> Event | None:
     if m.kind not in LABEL:
         return None
     event = Event()
@@ -85,22 +94,23 @@ def milestone_event(m: Milestone, stamp: dt.datetime) -> Event | None:
         return None
     first, last = days
     if m.kind == "recurring" and m.rrule:
-        event.add("rrule", vRecur.from_ical(m.rrule))
+        event.add("rrule", vRecur.from_ical(with_until(m.rrule, until)))
     event.add("dtstart", first)
     event.add("dtend", last + dt.timedelta(days=1))
     event.add("transp", "TRANSPARENT")
     return event
 
 
-def calendar_of(milestones: Iterable[Milestone], name: str, stamp: dt.datetime) -> Calendar:
+def calendar_of(milestones: Iterable[tuple[Milestone, dt.date | None]], name: str, stamp: dt.datetime) -> Calendar:
+    """A calendar of milestones, each with the end of its plan's period."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", "Asia/Shanghai")
-    for m in milestones:
-        event = milestone_event(m, stamp)
+    for m, until in milestones:
+        event = milestone_event(m, stamp, until)
         if event is not None:
             cal.add_component(event)
     return cal

@@ -16,7 +16,7 @@ from dataclasses import astuple, dataclass
 from functools import lru_cache
 from typing import Any
 
-from notifiers.ical import event_days, summary_text
+from notifiers.ical import event_days, summary_text, with_until
 from scheduler.policy import Dates, ReminderPolicy
 from scheduler.reminders import effective_dates
 
@@ -195,10 +195,8 @@ class EventWriter:
         description = f"DESCRIPTION:{title}\\n{self._section(task.section)}{source}\\n{link}"
         span = self._span(*days)
         if kind == "recurring" and rrule:
-            rule = rrule.upper().removeprefix("RRULE:")
-            if due is not None and "UNTIL=" not in rule and "COUNT=" not in rule:
-                rule += f";UNTIL={due:%Y%m%d}"  # the end of the plan's period (or the override's)
-            span += "\r\n" + fold(f"RRULE:{rule}")
+            # A recurrence's due is its end: the plan's period, or an override's.
+            span += "\r\n" + fold(f"RRULE:{with_until(rrule, due)}")
         head = (
             f"BEGIN:VEVENT\r\nUID:{key}@duban\r\nDTSTAMP:{modified}\r\nLAST-MODIFIED:{modified}\r\n"
             f"SEQUENCE:{sequence}\r\n{fold(description)}\r\n{url}\r\n{span}\r\nTRANSP:TRANSPARENT\r\n"

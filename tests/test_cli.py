@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -74,6 +75,9 @@ def test_ics_output_is_a_calendar() -> None:
     assert len(events) > 50
     assert any(str(e.get("summary")).startswith("【截止】") for e in events)
     assert b"\r\n" in done.stdout
+    # Cadences of a plan with a period of its own end with it; others run on.
+    rules = [e["rrule"] for e in events if "rrule" in e]
+    assert {tuple(r.get("UNTIL", [])) for r in rules} >= {(dt.date(2022, 12, 31),), ()}
 
 
 def test_text_prints_decoded_lines(tmp_path: Path) -> None:
