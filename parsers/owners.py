@@ -4,6 +4,7 @@
     〔责任单位:A,B、C…逗号前为牵头单位〕  -> lead A, support B, C
     (A牵头,B、C配合)                      -> lead A, support B, C
     (A、B按职责分工负责)                  -> lead A, B
+    (A负责)  (A负责,B配合)                -> lead A (support B), when all are units' names
     责任单位:A、B (a line after the task) -> lead A, B
 
 Names are split on 、 , ， and spaces, never inside brackets.
@@ -26,13 +27,23 @@ _LEAD_LABELS = (
     "负责单位",
 )
 _SUPPORT_LABELS = ("配合单位", "配合科室", "配合部门", "协办单位", "参与单位", "协同单位")
-_LIST = r"(?P<list>(?:[^;；。()\[\]【】〔〕\n]|\([^()\n]*\))+)"
-_LABELLED = re.compile("(?P<label>" + "|".join(_LEAD_LABELS + _SUPPORT_LABELS) + r")\s*[:：]\s*" + _LIST)
+_ANY_LABEL = "|".join(_LEAD_LABELS + _SUPPORT_LABELS)
+# A list runs to the end of its clause, or up to the next label
+# ("责任单位：A，配合单位：B" is two lists).
+_LIST = rf"(?P<list>(?:(?![,，、\s]*(?:{_ANY_LABEL})\s*[:：])(?:[^;；。()\[\]【】〔〕\n]|\([^()\n]*\)))+)"
+_LABELLED = re.compile(rf"(?P<label>{_ANY_LABEL})\s*[:：]\s*" + _LIST)
 _FIRST_IS_LEAD = re.compile(r"[(（]?\s*(?:逗号|,|，)前(?:的)?为牵头单位\s*[)）]?")
 _LEAD_SUPPORT = re.compile(
     r"^(?P<lead>.+?)牵头(?:负责)?(?:\s*[,，;；、]\s*(?P<support>.+?)(?:配合|协助|参与|协办|按职责分工负责|共同负责|等配合))?\s*$"
 )
 _BY_DUTY = re.compile(r"^(?P<all>.+?)(?:按职责分工负责|按职责负责|分别负责)\s*$")
+# "(县发改局负责)", "(县发改局负责,县财政局配合)": taken only when every name
+# is a unit's, so "(主要领导负责)" names no owner.
+_RESPONSIBLE = re.compile(r"^(?P<lead>[^()]+?)负责(?:\s*[,，;；]\s*(?P<support>.+?)(?:配合|协助|参与|协办))?\s*$")
+_UNIT_END = re.compile(
+    r"(?:局|委|办|厅|部|处|科|室|院|所|中心|政府|单位|组|会|队|站|公司|集团|街道|乡镇|镇|乡|村|社区|区|县|市"
+    r"|馆|校|银行|支行|分行|团|专班|指挥部|管委会)$"
+)
 _OPEN = "(〔【["
 _CLOSE = ")〕】]"
 _BRACKET = re.compile("[" + re.escape(_OPEN + _CLOSE) + "]")
@@ -133,6 +144,16 @@ def _labelled(text: str, offset: int, group: tuple[int, int] | None, first_is_le
     return notes
 
 
+def _responsible(flat: str, group: tuple[int, int]) -> list[OwnerNote]:
+    m = _RESPONSIBLE.match(flat)
+    if not m:
+        return []
+    lead, support = split_names(m.group("lead")), split_names(m.group("support") or "")
+    if not lead or not all(_UNIT_END.search(name) for name in lead + support):
+        return []
+    return [OwnerNote(group[0], group[1], Owners(tuple(lead), tuple(support)), group)]
+
+
 def find_owner_notes(text: str, first_is_lead: bool = False) -> list[OwnerNote]:
     """Every statement of owners in a block's text, in order.
     ``first_is_lead``: the plan declared that the unit before the first comma
@@ -153,6 +174,8 @@ def find_owner_notes(text: str, first_is_lead: bool = False) -> list[OwnerNote]:
                 m = _BY_DUTY.match(flat)
                 if m:
                     found = [OwnerNote(a, b, Owners(tuple(split_names(m.group("all")))), (a, b))]
+                else:
+                    found = _responsible(flat, (a, b))
         if found:
             for i in range(a, min(b, len(text))):
                 inside[i] = True
