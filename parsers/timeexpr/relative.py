@@ -23,10 +23,13 @@ def _event(text: str) -> str:
     for lead in ("应当在", "应在", "须在", "要在", "在", "于", "待", "自", "从"):
         if lead in text:
             text = text.rsplit(lead, 1)[1]
-    cut = [text.find(v) for v in EVENT_VERBS if text.find(v) > 0]
+    # "申请人提交材料" -> "提交材料": the event starts at its verb; but a
+    # verb that ends the text keeps its subject ("事件发生", "会议结束").
+    text = text.strip()
+    cut = [i for v in EVENT_VERBS if (i := text.find(v)) > 0 and i + len(v) < len(text)]
     if cut:
         text = text[min(cut) :]
-    return text.strip()
+    return text
 
 
 def _relative(m: re.Match[str], ctx: Context, n: int, unit: str, anchor: str, before: bool) -> TimeExpr:
@@ -53,7 +56,9 @@ def _rel_after(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 def _rel_same_day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     anchor = _event(m.group("ev"))
-    if not anchor or not any(anchor.startswith(v) for v in EVENT_VERBS):
+    # The event must be one: a verb with its object ("收到材料") or a subject
+    # with its verb ("会议结束").
+    if not anchor or not any(anchor.startswith(v) or anchor.endswith(v) for v in EVENT_VERBS):
         return None
     expr = TimeExpr(m.start(), m.end(), "relative", offset={"n": 0, "unit": "day", "after": anchor}, confidence=0.8)
     expr.start = m.start("ev") + m.group("ev").find(anchor)

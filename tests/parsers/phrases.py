@@ -213,6 +213,8 @@ RELATIVE: list[Row] = [
     ),
     ("核查结束后5个工作日内推送信息。", "核查结束后5个工作日内", "relative 5 workday after"),
     ("收到材料后当日完成初审。", "收到材料后当日", "relative 0 day after"),
+    ("会议结束后当日报送简报。", "会议结束后当日", "relative 0 day after"),
+    ("事件发生后2小时内上报。", "事件发生后2小时内", "relative 2 hour after"),
     ("收到申请后3日内答复。", "收到申请后3日内", "relative 3 day after"),
     ("事故发生后2小时内上报。", "发生后2小时内", "relative 2 hour after"),
     ("接到通知后1周内完成整改。", "接到通知后1周内", "relative 1 week after"),

@@ -67,3 +67,19 @@ def test_phrase(row: Row) -> None:
 @pytest.mark.parametrize("row", WIDE, ids=_id)
 def test_phrase_full_width(row: Row) -> None:
     _check(row)
+
+
+EVENTS = [
+    ("作出准予行政许可决定后60个工作日内完成。", "作出准予行政许可决定"),
+    ("申请人提交材料后5个工作日内办结。", "提交材料"),
+    ("各地在收到通知后3日内反馈。", "收到通知"),
+    ("事件发生后2小时内上报。", "事件发生"),
+    ("会议结束后当日报送简报。", "会议结束"),
+    ("方案印发后10个工作日内制定细则。", "方案印发"),
+]
+
+
+@pytest.mark.parametrize(("text", "event"), EVENTS, ids=[e for _, e in EVENTS])
+def test_the_event_an_offset_counts_from(text: str, event: str) -> None:
+    [m] = parse_text(text, ref=dt.date(2022, 1, 1), imported=dt.date(2026, 11, 29)).milestones
+    assert m.kind == "relative" and m.offset is not None and m.offset["after"] == event
