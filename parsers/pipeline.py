@@ -24,6 +24,9 @@ _QUOTED = re.compile(r"“([^“”]{2,15})”")
 _SEASON_LABEL = re.compile(r"(?P<s>[春夏秋冬]{1,2}季)\s*[:：]?\s*$")
 _PERIOD_SECTION = re.compile(r"时间")
 _CLAUSE = re.compile(r"[^,，。;；:：()]+")
+_PHASE_LABEL = re.compile(
+    r"^\s*(?P<ordinal>第[一二三四五六七八九十\d]{1,3}阶段)?\s*(?:\((?P<name>[^()]{2,12}阶段)\))?\s*[:：]"
+)
 
 
 @dataclass
@@ -116,10 +119,24 @@ def _task_of(line: Line, expr: TimeExpr) -> str:
 
 
 def _phase_of(line: Line, task: str) -> str | None:
+    """The stage a phrase belongs to: a heading that names one, else a
+    label opening its line ("第一阶段(动员部署阶段):…" gives 动员部署阶段)."""
     for heading in reversed(line.path):
         if heading.title.endswith("阶段"):
             return heading.title
+    label = _PHASE_LABEL.match(line.text)
+    if label:
+        return label.group("name") or label.group("ordinal")
     return task if task.endswith("阶段") else None
+
+
+def _section_of(line: Line) -> list[str]:
+    """The headings above a phrase's task: all of them when the line sits
+    under a section heading with no task heading of its own."""
+    if not line.path:
+        return []
+    headings = line.path if line.path[-1].level == 1 else line.path[:-1]
+    return [h.title for h in headings]
 
 
 def _plan_milestones(
@@ -148,6 +165,9 @@ def _block_milestones(
         for expr in find_time_expressions(line.text, ctx):
             owners = owners_at(notes, offset + expr.start)
             task = _task_of(line, expr)
+            phase = _phase_of(line, task)
+            if phase and task == line.text[expr.start : expr.end].strip():
+                task = phase  # "第一阶段(动员部署阶段):3月1日—15日": the stage is the task
             season = expr.season
             if season is None:
                 label = _SEASON_LABEL.search(line.text[max(0, expr.start - 6) : expr.start])
@@ -164,10 +184,10 @@ def _block_milestones(
                     due=expr.due,
                     rrule=expr.rrule,
                     offset=expr.offset,
-                    section=[h.title for h in line.path[:-1]] if line.path else [],
+                    section=_section_of(line),
                     task=task,
                     owners=_as_written(owners, block) if owners else None,
-                    phase=_phase_of(line, task),
+                    phase=phase,
                     season=season,
                     confidence=expr.confidence,
                     note=expr.note,

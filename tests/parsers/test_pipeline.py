@@ -1,0 +1,50 @@
+"""A whole plan written the way county offices write them: what each
+milestone carries besides its dates (section, task, phase, owners)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from parsers.pipeline import parse_text
+
+PLAN = """XX县2023年数字乡村建设实施方案
+一、重点任务
+（一）加强组织领导。成立工作专班，2023年3月底前完成组建。（责任单位：县发改局，配合单位：县财政局）
+（二）强化应急处置。事件发生后2小时内上报。（县应急管理局负责）
+二、实施步骤
+第一阶段（动员部署阶段）：2023年3月1日—3月15日。
+第二阶段（集中整治阶段）：2023年3月16日至6月30日。
+第三阶段：2023年7月。
+三、工作要求
+各乡镇于11月15日前将年度工作总结报送县农业农村局。
+"""
+
+
+def _by_quote() -> dict[str, dict[str, object]]:
+    [plan] = parse_text(PLAN, imported=dt.date(2023, 1, 1)).plans
+    return {m.quote: m.as_dict() for m in plan.milestones}
+
+
+def test_tasks_and_their_owners() -> None:
+    found = _by_quote()
+    first = found["2023年3月底前"]
+    assert (first["section"], first["task"]) == (["重点任务"], "加强组织领导")
+    assert first["owners"] == {"lead": ["县发改局"], "support": ["县财政局"]}
+    second = found["事件发生后2小时内"]
+    assert second["owners"] == {"lead": ["县应急管理局"], "support": []}
+    assert second["offset"] == {"n": 2, "unit": "hour", "after": "事件发生"}
+
+
+def test_stages_named_at_the_start_of_their_lines() -> None:
+    found = _by_quote()
+    assert {q: (m["phase"], m["task"], m["section"]) for q, m in found.items() if m["phase"]} == {
+        "2023年3月1日—3月15日": ("动员部署阶段", "动员部署阶段", ["实施步骤"]),
+        "2023年3月16日至6月30日": ("集中整治阶段", "集中整治阶段", ["实施步骤"]),
+        "2023年7月": ("第三阶段", "第三阶段", ["实施步骤"]),
+    }
+
+
+def test_a_line_under_a_section_heading_has_that_section() -> None:
+    found = _by_quote()
+    last = found["11月15日前"]
+    assert last["section"] == ["工作要求"] and last["due"] == "2023-11-15"
