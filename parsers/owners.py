@@ -118,12 +118,22 @@ def declares_first_is_lead(text: str) -> bool:
     return bool(_FIRST_IS_LEAD.search(text))
 
 
+_BETWEEN_LABELS = re.compile(r"[\s,，;；。]*")
+
+
 def _labelled(text: str, offset: int, group: tuple[int, int] | None, first_is_lead: bool) -> list[OwnerNote]:
+    """Labelled lists ("牵头单位:A", "配合单位:B"). Inside a bracket group
+    they make one statement; outside, labels that follow one another with
+    nothing but separators between them ("牵头单位:A\n配合单位:B") do."""
     notes = []
     lead: list[str] = []
     support: list[str] = []
     first = last = None
     for m in _LABELLED.finditer(text):
+        if group is None and last is not None and not _BETWEEN_LABELS.fullmatch(text, last, m.start()):
+            assert first is not None
+            notes.append(OwnerNote(offset + first, offset + last, Owners(tuple(lead), tuple(support)), None))
+            lead, support, first = [], [], None
         listed = m.group("list")
         listed = _FIRST_IS_LEAD.sub("", listed)
         if m.group("label") in _SUPPORT_LABELS:
@@ -136,10 +146,7 @@ def _labelled(text: str, offset: int, group: tuple[int, int] | None, first_is_le
             lead += split_names(listed)
         first = m.start() if first is None else first
         last = m.end()
-        if group is None:
-            notes.append(OwnerNote(offset + m.start(), offset + m.end(), Owners(tuple(lead), tuple(support)), None))
-            lead, support = [], []
-    if group is not None and first is not None and last is not None and (lead or support):
+    if first is not None and last is not None and (lead or support):
         notes.append(OwnerNote(offset + first, offset + last, Owners(tuple(lead), tuple(support)), group))
     return notes
 

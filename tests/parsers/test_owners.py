@@ -70,3 +70,12 @@ def test_sentence_text_is_not_an_owner_statement() -> None:
 
 def test_never_split_inside_brackets() -> None:
     assert split_names("各县(市、区)政府、市直园区管委会") == ["各县(市、区)政府", "市直园区管委会"]
+
+
+def test_label_lines_one_after_another_are_one_statement() -> None:
+    text = "开展监管,每月通报进展。\n牵头单位:市市场监管局\n配合单位:市直各有关部门\n完成时限:长期"
+    notes = find_owner_notes(text)
+    for phrase in ("每月", "长期"):
+        owners = owners_at(notes, text.index(phrase))
+        assert owners is not None
+        assert (owners.lead, owners.support) == (("市市场监管局",), ("市直各有关部门",))
