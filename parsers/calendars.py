@@ -103,7 +103,14 @@ class WorkdayCalendar:
             return None
         if not days:
             return None
-        first, last = days[0], days[-1]
+        # The first run of days: a year's list of New Year's days also holds
+        # the next New Year's, when its days off begin in late December.
+        run = [days[0]]
+        for day in days[1:]:
+            if (day - run[-1]).days > 1:
+                break
+            run.append(day)
+        first, last = run[0], run[-1]
         while self._is_day_off(first - dt.timedelta(days=1)):
             first -= dt.timedelta(days=1)
         while self._is_day_off(last + dt.timedelta(days=1)):

@@ -18,6 +18,7 @@ from parsers.timeexpr.base import (
     clause_after,
     followed_by,
     in_completion_field,
+    preceded_by,
     safe_date,
     year_of,
 )
@@ -115,6 +116,11 @@ def _month_alone(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     if found is None:
         return None
     year, month, given = found
+    if not given and preceded_by(m, ("阶段(",)):
+        # "巩固提升阶段(10月份)": the stage takes the month.
+        return TimeExpr(
+            m.start(), m.end(), "range", begin=dt.date(year, month, 1), due=month_end(year, month), priority=45
+        )
     if not given and not in_completion_field(m):
         # A bare month in running text is as often a season of work as a
         # deadline; only a year or a completion field makes it one.

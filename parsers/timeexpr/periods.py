@@ -45,9 +45,10 @@ _SEASON_DEFINED = re.compile(
     + r"(?P<next>次年)?(?P<m2>\d{1,2})月\)"
 )
 _TURN_OF_YEAR = re.compile(r"岁末年初")
-_HOLIDAY_WINDOW = re.compile(
-    "(?P<h>" + "|".join(sorted(HOLIDAY_WINDOW_NAMES, key=len, reverse=True)) + r")(?:期间|假期|长假|放假期间)"
-)
+_HOLIDAY_NAME = "|".join(sorted(HOLIDAY_WINDOW_NAMES, key=len, reverse=True))
+# One holiday, or two written as one season ("元旦春节期间", "中秋国庆期间"):
+# from the first day off of the first to the last of the second.
+_HOLIDAY_WINDOW = re.compile(f"(?P<h>{_HOLIDAY_NAME})(?P<h2>{_HOLIDAY_NAME})?" + r"(?:期间|假期|长假|放假期间)")
 _NAMED_PERIOD = re.compile(r"“(?P<name>[^“”]{2,15})”(?P<w>期间|到来之际|来临之际|前夕|之际)")
 _STAGES = re.compile(r"(?P<n>[1-9])年(?P<w>[\u4e00-\u9fff]{2,3})(?=[、,，;；])")
 _START = re.compile(
@@ -157,11 +158,13 @@ def _turn_of_year(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 
 def _holiday_window(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    name = HOLIDAY_WINDOW_NAMES[m.group("h")]
-    window = ctx.calendar.holiday_window(name, ctx.ref.year)
-    if window is None:
+    names = [HOLIDAY_WINDOW_NAMES[h] for h in (m.group("h"), m.group("h2")) if h]
+    windows = [ctx.calendar.holiday_window(name, ctx.ref.year) for name in names]
+    if None in windows:
         return TimeExpr(m.start(), m.end(), "unresolved", note=f"no holiday data for {ctx.ref.year}", priority=30)
-    return _range_expr(m, window[0], window[1], True, "official days off")
+    first = min(w[0] for w in windows if w)
+    last = max(w[1] for w in windows if w)
+    return _range_expr(m, first, last, True, "official days off")
 
 
 def _named_period(m: re.Match[str], ctx: Context) -> TimeExpr | None:
