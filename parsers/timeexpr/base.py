@@ -59,7 +59,7 @@ class Rule(NamedTuple):
     also: tuple[str, ...] = ()
 
 
-SEP = r"\s*(?:—{1,2}|–|-{1,2}|~|至|到|一)\s*"
+SEP = r"\s*(?:—{1,2}|–|-{1,2}|~|起?至|起?到|一)\s*"  # "5月起至10月" is a range too
 RANGE_SEPARATORS = ("—", "–", "-", "~", "至", "到", "一")  # one of them is in every SEP
 PUNCT = ",，。;；:：、()“”\"' \t"
 REL_YEAR = {"今年": 0, "本年": 0, "当年": 0, "明年": 1, "次年": 1, "翌年": 1}
