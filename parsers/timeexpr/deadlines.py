@@ -44,14 +44,19 @@ _MONTH_BEFORE = re.compile(YEAR.format(g="y") + r"(?P<m>\d{1,2})月(?:前|之前
 _MONTH_ALONE = re.compile(YEAR.format(g="y") + r"(?P<m>\d{1,2})月份?(?![\d日号份])")
 _YEAR_PART = re.compile(
     r"(?P<lead>从现在到|到|至)?(?:(?P<y>\d{4})年|(?P<yr>今年|本年|明年|次年))?"
-    r"(?P<w>上半年|下半年|后半年|第?[1-4一二三四]季度|年底前|年底|年末|年内|年初|年中(?![央国华心小学期旬])|本年度内?|全年|年终)(?P<by>前|之前|以前)?"
+    r"(?P<w>上半年|下半年|后半年|第?[1-4一二三四]季度|年底前|年底|年末|年内|年初|年中(?![央国华心小学期旬])|本年度内?|度内|全年|年终)(?P<by>前|之前|以前)?"
 )
 _TARGET_YEAR = re.compile(
     r"(?P<lead>力争到|力争在|争取到|争取在|力争|争取|预计到|计划到|到|至|截至|截止到|截止)?(?P<y>\d{4})年(?P<e>底|末)?(?P<by>前|之前|以前)?(?![\d月度的份代])"
 )
 _THIS_YEAR_TASK = re.compile(r"(?<=完成|实现|确保)今年(?:确定的|的)?")
-_SOLAR_EVE = re.compile("(?P<h>" + "|".join(sorted(SOLAR_HOLIDAY_EVE, key=len, reverse=True)) + r")节?(?:前|之前|以前)")
-_LUNAR_EVE = re.compile("(?P<h>" + "|".join(sorted(LUNAR_HOLIDAYS, key=len, reverse=True)) + r")节?(?:前|之前|以前)")
+# "春节前", and with its year "2023年春节前".
+_SOLAR_EVE = re.compile(
+    YEAR.format(g="y") + "(?P<h>" + "|".join(sorted(SOLAR_HOLIDAY_EVE, key=len, reverse=True)) + r")节?(?:前|之前|以前)"
+)
+_LUNAR_EVE = re.compile(
+    YEAR.format(g="y") + "(?P<h>" + "|".join(sorted(LUNAR_HOLIDAYS, key=len, reverse=True)) + r")节?(?:前|之前|以前)"
+)
 _ONGOING = re.compile("|".join(ONGOING_IN_FIELD))
 _UNRESOLVED = re.compile("|".join(sorted(map(re.escape, UNRESOLVED), key=len, reverse=True)))
 
@@ -130,6 +135,8 @@ def _month_alone(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 def _year_part(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     word = m.group("w")
+    if word == "度内" and not m.group("y"):
+        return None  # "2023年度内" only; "制度内容" is no date
     if not (m.group("y") or m.group("yr")):
         before = m.string[m.start() - 1] if m.start() else ""
         if before and (before.isdigit() or before in "〇一二两三四五六七八九十百几多每去上前近当往历"):
@@ -168,13 +175,17 @@ def _this_year_task(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 def _solar_eve(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     mon, day = SOLAR_HOLIDAY_EVE[m.group("h")]
-    return _deadline(m, dt.date(ctx.ref.year, mon, day), False, "eve of the holiday")
+    year, given = year_of(m, ctx, "y")
+    if given and mon == 12:
+        year -= 1  # "2024年元旦前": the eve of 2024's New Year's Day is in 2023
+    return _deadline(m, dt.date(year, mon, day), given, "eve of the holiday")
 
 
 def _lunar_eve(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     lm, ld = LUNAR_HOLIDAYS[m.group("h")]
-    due = lunar_to_solar(ctx.ref.year, lm, ld) - dt.timedelta(days=1)
-    return _deadline(m, due, False, "day before the lunar holiday")
+    year, given = year_of(m, ctx, "y")
+    due = lunar_to_solar(year, lm, ld) - dt.timedelta(days=1)
+    return _deadline(m, due, given, "day before the lunar holiday")
 
 
 def _ongoing(m: re.Match[str], ctx: Context) -> TimeExpr | None:

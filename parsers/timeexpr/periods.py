@@ -21,7 +21,11 @@ _DATE_RANGE = re.compile(
     + r"(?:(?P<m2>\d{1,2})月)?(?:(?P<d2>\d{1,2})[日号]?|(?P<e2>月?底|月?末))"
 )
 _MONTH_RANGE = re.compile(
-    YEAR.format(g="y1") + r"(?P<m1>\d{1,2})月份?" + SEP + YEAR.format(g="y2") + r"(?P<m2>\d{1,2})月(?:底|末|份)?"
+    YEAR.format(g="y1")
+    + r"(?P<m1>\d{1,2})(?:月份?)?"  # "2023年1—6月", "1至3月份": the first month's 月 is left out
+    + SEP
+    + YEAR.format(g="y2")
+    + r"(?P<m2>\d{1,2})月(?:底|末|份)?"
 )
 _OPEN_RANGE = re.compile(YEAR.format(g="y1") + r"(?P<m1>\d{1,2})月(?P<d1>\d{1,2})[日号]?" + SEP + r"长期")
 _UNTIL_EVENT = re.compile(
