@@ -6,6 +6,7 @@
     (A、B按职责分工负责)                  -> lead A, B
     (A负责)  (A负责,B配合)                -> lead A (support B), when all are units' names
     责任单位:A、B (a line after the task) -> lead A, B
+    a tab-separated table under a header naming 牵头/配合 columns
 
 Names are split on 、 , ， and spaces, never inside brackets.
 """
@@ -161,6 +162,36 @@ def _responsible(flat: str, group: tuple[int, int]) -> list[OwnerNote]:
     return [OwnerNote(group[0], group[1], Owners(tuple(lead), tuple(support)), group)]
 
 
+_COLUMN_LEAD = re.compile(r"牵头|责任|主办|主责|负责")
+_COLUMN_SUPPORT = re.compile(r"配合|协办|参与|协同|协助")
+
+
+def _table_notes(text: str) -> list[OwnerNote]:
+    """Rows of a table written with tabs under a header that names owner
+    columns ("序号\t工作任务\t牵头单位\t配合单位\t完成时限"): each row's
+    owners are its cells in those columns."""
+    notes: list[OwnerNote] = []
+    header: list[str] | None = None
+    pos = 0
+    for line in text.split("\n"):
+        cells = line.split("\t")
+        labels = len(cells) >= 3 and all(len(c.strip()) <= 8 for c in cells)
+        if labels and any(_COLUMN_LEAD.search(c) or _COLUMN_SUPPORT.search(c) for c in cells):
+            header = cells
+        elif header is not None and len(cells) == len(header):
+            lead, support = [], []
+            for label, cell in zip(header, cells, strict=True):
+                if _COLUMN_SUPPORT.search(label):
+                    support += split_names(cell)
+                elif _COLUMN_LEAD.search(label):
+                    lead += split_names(cell)
+            if lead or support:
+                row = (pos, pos + len(line))
+                notes.append(OwnerNote(row[0], row[1], Owners(tuple(lead), tuple(support)), row))
+        pos += len(line) + 1
+    return notes
+
+
 def find_owner_notes(text: str, first_is_lead: bool = False) -> list[OwnerNote]:
     """Every statement of owners in a block's text, in order.
     ``first_is_lead``: the plan declared that the unit before the first comma
@@ -191,6 +222,8 @@ def find_owner_notes(text: str, first_is_lead: bool = False) -> list[OwnerNote]:
     for note in _labelled(text, 0, None, first_is_lead):
         if not inside[note.start]:
             notes.append(note)
+    if "\t" in text:
+        notes.extend(_table_notes(text))
     return sorted(notes, key=lambda n: n.start)
 
 

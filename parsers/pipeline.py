@@ -24,6 +24,7 @@ _QUOTED = re.compile(r"“([^“”]{2,15})”")
 _SEASON_LABEL = re.compile(r"(?P<s>[春夏秋冬]{1,2}季)\s*[:：]?\s*$")
 _PERIOD_SECTION = re.compile(r"时间")
 _CLAUSE = re.compile(r"[^,，。;；:：()]+")
+_WORDS = re.compile(r"[\u4e00-\u9fff]{2}")
 _PHASE_LABEL = re.compile(
     r"^\s*(?P<ordinal>第[一二三四五六七八九十\d]{1,3}阶段)?\s*(?:\((?P<name>[^()]{2,12}阶段)\))?\s*[:：]"
 )
@@ -112,6 +113,14 @@ def _plan_period(outline: PlanOutline, base: Context) -> tuple[dt.date, dt.date]
 def _task_of(line: Line, expr: TimeExpr) -> str:
     if line.path and line.path[-1].level > 1 and line.path[-1].title:
         return line.path[-1].title
+    if "\t" in line.text:
+        # A table row: the first cell with words that is not the phrase's own.
+        at = 0
+        for cell in line.text.split("\t"):
+            inside = at <= expr.start < at + len(cell)
+            at += len(cell) + 1
+            if not inside and _WORDS.search(cell):
+                return cell.strip()[:40]
     for m in _CLAUSE.finditer(line.text):
         if m.start() <= expr.start < m.end() or m.start() >= expr.end:
             return m.group(0).strip()[:40]

@@ -48,3 +48,21 @@ def test_a_line_under_a_section_heading_has_that_section() -> None:
     found = _by_quote()
     last = found["11月15日前"]
     assert last["section"] == ["工作要求"] and last["due"] == "2023-11-15"
+
+
+TABLE = (
+    "XX县2023年农村人居环境整治任务分工方案\n"
+    "一、任务分工\n"
+    "序号\t工作任务\t牵头单位\t配合单位\t完成时限\n"
+    "1\t开展摸底调查\t县农业农村局\t各乡镇\t2023年3月底前\n"
+    "2\t建立长效管护机制\t县住建局\t县财政局、各乡镇\t长期坚持\n"
+)
+
+
+def test_a_table_written_with_tabs() -> None:
+    [plan] = parse_text(TABLE, imported=dt.date(2023, 1, 1)).plans
+    rows = [(m.line, m.task, m.kind, m.owners) for m in plan.milestones]
+    assert rows == [
+        (4, "开展摸底调查", "deadline", {"lead": ["县农业农村局"], "support": ["各乡镇"]}),
+        (5, "建立长效管护机制", "ongoing", {"lead": ["县住建局"], "support": ["县财政局", "各乡镇"]}),
+    ]
