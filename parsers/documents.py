@@ -181,10 +181,42 @@ def _pdf_text(data: bytes, name: str) -> str:
         pages = [page.extract_text() or "" for page in reader.pages]
     except (PdfReadError, ValueError, KeyError, TypeError) as exc:
         raise DocumentError(name, f"corrupt .pdf: {exc}") from exc
-    text = "\n".join(pages)
+    text = "\n".join(_reflow(page) for page in pages)
     if not text.strip():
         raise DocumentError(name, "the .pdf has no text layer (scanned pages need OCR first)")
     return text
+
+
+_SENTENCE_END = "。;；:：!！?？"
+_HEADING_START = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十]+[)）]|\d{1,2}[.．、]|[(（]\d{1,2}[)）]|[①-⑳]"
+    r"|第[一二三四五六七八九十\d]+[章节条部分阶段])"
+)
+
+
+def _reflow(page: str) -> str:
+    """A PDF page's lines as the text's own lines: a line that fills the
+    page's width and does not end a sentence runs on into the next, unless
+    that one opens a heading ("12月4日至" + "10日" is one phrase)."""
+    lines = [line.rstrip() for line in split_lines(page)]
+    lengths = sorted(len(line) for line in lines if line.strip())
+    if len(lengths) < 4:
+        return page
+    full = lengths[(len(lengths) * 9) // 10]  # the width of a full line
+    out: list[str] = []
+    for line in lines:
+        previous = out[-1] if out else ""
+        if (
+            previous.strip()
+            and len(previous) >= full - 2
+            and previous[-1] not in _SENTENCE_END
+            and line.strip()
+            and not _HEADING_START.match(line)
+        ):
+            out[-1] = previous + line.strip()
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 _BLOCKS = {

@@ -105,6 +105,39 @@ def test_pdf_text_layer(tmp_path: Path) -> None:
     _expect_plan(path)
 
 
+def _pdf(path: Path, lines: list[str]) -> Path:
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buf = io.BytesIO()
+    pdf = canvas.Canvas(buf)
+    pdf.setFont("STSong-Light", 10)
+    for i, line in enumerate(lines):
+        pdf.drawString(40, 800 - 16 * i, line)
+    pdf.save()
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def test_pdf_lines_wrapped_at_the_page_width_run_on(tmp_path: Path) -> None:
+    """A PDF's text layer breaks a paragraph wherever the page ends; the
+    sentence and the dates in it are read whole."""
+    paragraph = (
+        "(一)开展集中宣传。各单位要结合实际,于2022年12月4日至10日开展宪法宣传周集中宣传活动,"
+        "并于12月15日前将活动总结报送市普法办。(牵头单位:市司法局)"
+    )
+    wrapped = [paragraph[i : i + 24] for i in range(0, len(paragraph), 24)]
+    lines = ["XX市2022年宪法宣传周活动方案", "一、活动内容", *wrapped, "二、工作要求", "各单位要高度重视。"]
+    path = _pdf(tmp_path / "wrapped.pdf", lines)
+    text = load_document(path).lines
+    assert paragraph in text
+    result = parse_path(path, imported=IMPORTED)
+    by_quote = {m.quote: m for m in result.milestones}
+    assert (by_quote["2022年12月4日至10日"].start, by_quote["2022年12月4日至10日"].due) == (
+        dt.date(2022, 12, 4),
+        dt.date(2022, 12, 10),
+    )
+    assert by_quote["12月15日前"].owners == {"lead": ["市司法局"], "support": []}
+
+
 def test_html_page(tmp_path: Path) -> None:
     body = "".join(f"<p>{line}</p>" for line in PLAN)
     head = "<head><title>t</title><script>var x='2022年1月1日前';</script></head>"
