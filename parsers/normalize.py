@@ -29,10 +29,13 @@ _GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])\([a-zāáǎàēéěèīíǐìōóǒò
 _LETTER_DIGITS = re.compile(r"(?<![A-Za-z])[0-9lIoO]*[0-9][0-9lIoO]*(?![A-Za-z])")
 _LETTER_ONLY = re.compile(r"(?<![A-Za-z0-9])[lIoO0-9]{2,}(?=(个|日|月|年|天|号))")
 _YEAR_INTO_MONTH = re.compile(r"(?<!\d)(20\d{2})(1[0-2]|[1-9])(?=月)")
+# Dates in figures: "2023.06.30", "2023/6/30", "2023-06-30", and "2023.12" for a month.
+_NUMERIC_DATE = re.compile(r"(?<![\d.])((?:19|20)\d{2})([./-])(\d{1,2})\2(\d{1,2})(?![\d.])")
+_NUMERIC_MONTH = re.compile(r"(?<![\d.])((?:19|20)\d{2})[./](\d{1,2})(?![\d./%万亿元])")
 _MASKED = re.compile(r"《[^《》]*》|〔\d{4}〕|\[\d{4}\]")
 MASK = "□"
 # Anything one of the rewriting passes below could change.
-_NEEDS_WORK = re.compile(rf"[{_CN_DIGITS}《〔\[lIoO]|\(|20\d{{3}}")
+_NEEDS_WORK = re.compile(rf"[{_CN_DIGITS}《〔\[lIoO]|\(|20\d{{3}}|\d{{4}}[./-]\d")
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,16 @@ def _numeral(m: re.Match[str]) -> str | None:
     return _cn_number(run, unit)
 
 
+def _numeric_date(m: re.Match[str]) -> str | None:
+    month, day = int(m.group(3)), int(m.group(4))
+    return f"{m.group(1)}年{month}月{day}日" if 1 <= month <= 12 and 1 <= day <= 31 else None
+
+
+def _numeric_month(m: re.Match[str]) -> str | None:
+    month = int(m.group(2))
+    return f"{m.group(1)}年{month}月" if 1 <= month <= 12 else None
+
+
 def _letters(m: re.Match[str]) -> str:
     return m.group(0).translate(str.maketrans("lIoO", "1100"))
 
@@ -125,8 +138,9 @@ def _letters(m: re.Match[str]) -> str:
 @lru_cache(maxsize=65536)
 def normalize_line(line: str) -> Normalized:
     """Full-width to ASCII, traditional to simplified, Chinese numerals to
-    digits, letters standing for digits, years run into months, pinyin glosses
-    dropped, quoted document titles and document numbers masked."""
+    digits, letters standing for digits, years run into months, dates in
+    figures (2023.06.30) written out, pinyin glosses dropped, quoted document
+    titles and document numbers masked."""
     text = _simplified(line.translate(_WIDTH))
     if not _NEEDS_WORK.search(text):
         return Normalized(text, tuple(range(len(line))), line)
@@ -137,4 +151,6 @@ def normalize_line(line: str) -> Normalized:
     b.sub(_LETTER_DIGITS, _letters)
     b.sub(_LETTER_ONLY, _letters)
     b.sub(_YEAR_INTO_MONTH, lambda m: f"{m.group(1)}年{m.group(2)}")
+    b.sub(_NUMERIC_DATE, _numeric_date)
+    b.sub(_NUMERIC_MONTH, _numeric_month)
     return Normalized(b.text, tuple(b.src), line)
