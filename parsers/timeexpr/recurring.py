@@ -10,8 +10,10 @@ from parsers.timeexpr.base import Context, Rule, TimeExpr, clause_after, followe
 from parsers.vocabulary import CADENCES, MONTH_PART_DUE, RATE_FOLLOWERS, RATE_LEADERS, RATE_WORDS, WEEKDAYS
 
 _BY_QUARTER_MONTH = re.compile(r"每个?季度第(?P<k>[1-3])个月的?(?P<d>\d{1,2})日(?:前|之前)?")
+# "每年3月底前", and months listed one after another: "每年3月、9月".
 _YEARLY_MONTH = re.compile(
-    r"每年(?:的)?(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})[日号]|(?P<p>上旬|中旬|下旬|底|末|初))?(?:前|之前|以前)?"
+    r"每年(?:的)?(?P<m>\d{1,2})月(?P<more>(?:(?:、|和|及|,|，)\d{1,2}月)*)"
+    r"(?:(?P<d>\d{1,2})[日号]|(?P<p>上旬|中旬|下旬|底|末|初))?(?:前|之前|以前)?"
 )
 _MONTHLY_DAY = re.compile(r"每月(?:的)?(?:(?P<d>\d{1,2})[日号]|(?P<p>上旬|中旬|下旬|底|末|初))(?:前|之前|以前)?")
 _EVERY_N = re.compile(r"每(?:隔)?(?P<n>\d+)(?P<u>天|日|周|个星期|个月|年)")
@@ -49,10 +51,11 @@ def _by_quarter_month(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 
 def _yearly_month(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    month = int(m.group("m"))
-    if not 1 <= month <= 12:
+    months = [int(m.group("m")), *(int(n) for n in re.findall(r"\d{1,2}", m.group("more") or ""))]
+    if not all(1 <= month <= 12 for month in months):
         return None
-    return _recurring(m, f"FREQ=YEARLY;BYMONTH={month};BYMONTHDAY={_part_day(m.group('p'), m.group('d'))}")
+    by_month = ",".join(str(month) for month in sorted(set(months)))
+    return _recurring(m, f"FREQ=YEARLY;BYMONTH={by_month};BYMONTHDAY={_part_day(m.group('p'), m.group('d'))}")
 
 
 def _monthly_day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
