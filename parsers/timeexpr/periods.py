@@ -27,6 +27,8 @@ _MONTH_RANGE = re.compile(
     + YEAR.format(g="y2")
     + r"(?P<m2>\d{1,2})月(?:底|末|份)?"
 )
+# "2023-2025年", "2023年至2025年": the years' first and last days.
+_YEAR_RANGE = re.compile(r"(?<![\d.])(?P<y1>(?:19|20)\d{2})年?" + SEP + r"(?P<y2>(?:19|20)\d{2})年(?![\d月度底末初])")
 _OPEN_RANGE = re.compile(YEAR.format(g="y1") + r"(?P<m1>\d{1,2})月(?P<d1>\d{1,2})[日号]?" + SEP + r"长期")
 _UNTIL_EVENT = re.compile(
     YEAR.format(g="y1")
@@ -95,6 +97,13 @@ def _month_range(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     if not g2:
         y2 = y1 + (1 if m2 < m1 else 0)
     return _range_expr(m, dt.date(y1, m1, 1), month_end(y2, m2), g1 or g2)
+
+
+def _year_range(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    y1, y2 = int(m.group("y1")), int(m.group("y2"))
+    if not y1 < y2 <= y1 + 30:
+        return None
+    return _range_expr(m, dt.date(y1, 1, 1), dt.date(y2, 12, 31), True)
 
 
 def _open_range(m: re.Match[str], ctx: Context) -> TimeExpr | None:
@@ -229,6 +238,7 @@ RULES: list[Rule] = [
     Rule(30, _UNTIL_EVENT, _until_event, needs=("月",), also=("结束", "闭幕", "召开")),
     Rule(30, _DATE_RANGE, _date_range, needs=("月",), also=RANGE_SEPARATORS),
     Rule(30, _MONTH_RANGE, _month_range, needs=("月",), also=RANGE_SEPARATORS),
+    Rule(30, _YEAR_RANGE, _year_range, needs=("年",), also=RANGE_SEPARATORS),
     Rule(30, _TURN_OF_YEAR, _turn_of_year, needs=("岁末",)),
     Rule(30, _HOLIDAY_WINDOW, _holiday_window, needs=("期间", "假期", "长假")),
     Rule(30, _NAMED_PERIOD, _named_period, needs=("“",)),

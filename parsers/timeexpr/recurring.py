@@ -7,7 +7,16 @@ from __future__ import annotations
 import re
 
 from parsers.timeexpr.base import Context, Rule, TimeExpr, clause_after, followed_by, preceded_by
-from parsers.vocabulary import CADENCES, MONTH_PART_DUE, RATE_FOLLOWERS, RATE_LEADERS, RATE_WORDS, WEEKDAYS
+from parsers.vocabulary import (
+    CADENCES,
+    MONTH_PART_DUE,
+    QUARTER_END,
+    RATE_FOLLOWERS,
+    RATE_LEADERS,
+    RATE_WORDS,
+    WEEKDAYS,
+    YEAR_PART_DUE,
+)
 
 _BY_QUARTER_MONTH = re.compile(r"每个?季度第(?P<k>[1-3])个月的?(?P<d>\d{1,2})日(?:前|之前)?")
 # "每年3月底前", and months listed one after another: "每年3月、9月".
@@ -15,6 +24,10 @@ _YEARLY_MONTH = re.compile(
     r"每年(?:的)?(?P<m>\d{1,2})月(?P<more>(?:(?:、|和|及|,|，)\d{1,2}月)*)"
     r"(?:(?P<d>\d{1,2})[日号]|(?P<p>上旬|中旬|下旬|底|末|初))?(?:前|之前|以前)?"
 )
+# A part of each year: "每年一季度", "每年第三季度末前", "每年上半年".
+_YEARLY_PART = re.compile(r"每年(?:的)?(?:(?:第)?(?P<q>[1-4])季度末?|(?P<w>上半年|下半年|年中|年初))(?:前|之前|以前)?")
+# "(于)次月5日前报送上月…": a monthly report due in the month after.
+_NEXT_MONTH_DAY = re.compile(r"次月(?P<d>\d{1,2})[日号](?:前|之前|以前)?")
 _MONTHLY_DAY = re.compile(r"每月(?:的)?(?:(?P<d>\d{1,2})[日号]|(?P<p>上旬|中旬|下旬|底|末|初))(?:前|之前|以前)?")
 _EVERY_N = re.compile(r"每(?:隔)?(?P<n>\d+)(?P<u>天|日|周|个星期|个月|年)")
 # An annual assessment ("年度考核", "年度综合考核", "年度目标绩效考核"): yearly on 12-31.
@@ -56,6 +69,20 @@ def _yearly_month(m: re.Match[str], ctx: Context) -> TimeExpr | None:
         return None
     by_month = ",".join(str(month) for month in sorted(set(months)))
     return _recurring(m, f"FREQ=YEARLY;BYMONTH={by_month};BYMONTHDAY={_part_day(m.group('p'), m.group('d'))}")
+
+
+def _yearly_part(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    if m.group("q"):  # a quarter's end, written as the spec writes quarter ends
+        return _recurring(m, f"FREQ=YEARLY;BYMONTH={QUARTER_END[int(m.group('q'))][0]};BYMONTHDAY=-1")
+    month, day = YEAR_PART_DUE[m.group("w")]
+    return _recurring(m, f"FREQ=YEARLY;BYMONTH={month};BYMONTHDAY={day}")
+
+
+def _next_month_day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    # Only where the text reports on the month before: a cadence, not one date.
+    if "上月" not in m.string and "每月" not in m.string:
+        return None
+    return _recurring(m, f"FREQ=MONTHLY;BYMONTHDAY={int(m.group('d'))}")
 
 
 def _monthly_day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
@@ -101,6 +128,8 @@ def _cadence(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 RULES: list[Rule] = [
     Rule(20, _BY_QUARTER_MONTH, _by_quarter_month, needs=("季度",)),
     Rule(20, _YEARLY_MONTH, _yearly_month, needs=("每年",)),
+    Rule(20, _YEARLY_PART, _yearly_part, needs=("每年",)),
+    Rule(20, _NEXT_MONTH_DAY, _next_month_day, needs=("次月",)),
     Rule(20, _MONTHLY_DAY, _monthly_day, needs=("每月",)),
     Rule(20, _EVERY_N, _every_n, needs=("每",)),
     Rule(20, _WEEKLY_DAY, _weekly_day, needs=("每周", "每星期")),

@@ -15,6 +15,8 @@ _REL_AFTER = re.compile(rf"(?P<ev>[^,，。;；:：()]{{2,40}}?)(?:之)?后(?P<n
 _REL_SAME_DAY = re.compile(r"(?P<ev>[^,，。;；:：()]{2,30}?)(?:之)?后(?:当日|当天)")
 _REL_BARE = re.compile(rf"(?<![\d.])(?P<n>\d+){_UNIT}(?:内|之内|以内)")
 _REL_BEFORE = re.compile(rf"提前(?P<n>\d+){_UNIT}")
+# "自本方案印发之日起30日内": counted from the day of the event.
+_REL_FROM_DAY = re.compile(rf"(?:自|从)?(?P<ev>[^,，。;；:：()]{{2,30}}?)之日起(?P<n>\d+){_UNIT}(?:内|之内|以内)")
 _DATE_EVENT = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]$")
 
 
@@ -54,6 +56,13 @@ def _rel_after(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     return expr
 
 
+def _rel_from_day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    anchor = m.group("ev").strip().removeprefix("自").removeprefix("从")
+    if not anchor:
+        return None
+    return _relative(m, ctx, int(m.group("n")), m.group("u"), anchor, before=False)
+
+
 def _rel_same_day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     anchor = _event(m.group("ev"))
     # The event must be one: a verb with its object ("收到材料") or a subject
@@ -91,4 +100,5 @@ RULES: list[Rule] = [
     Rule(10, _REL_AFTER, _rel_after, needs=("后",)),
     Rule(10, _REL_SAME_DAY, _rel_same_day, needs=("后",)),
     Rule(10, _REL_BEFORE, _rel_before, needs=("提前",)),
+    Rule(10, _REL_FROM_DAY, _rel_from_day, needs=("之日起",)),
 ]
