@@ -120,6 +120,7 @@ def declares_first_is_lead(text: str) -> bool:
 
 
 _BETWEEN_LABELS = re.compile(r"[\s,，;；。]*")
+_LEAD_MARK = "(牵头)"
 
 
 def _labelled(text: str, offset: int, group: tuple[int, int] | None, first_is_lead: bool) -> list[OwnerNote]:
@@ -144,7 +145,13 @@ def _labelled(text: str, offset: int, group: tuple[int, int] | None, first_is_le
             lead += split_names(parts[0])
             support += split_names(parts[1]) if len(parts) > 1 else []
         else:
-            lead += split_names(listed)
+            names = split_names(listed)
+            marked = [n for n in names if n.endswith(_LEAD_MARK)]
+            if marked:  # "责任单位:A(牵头)、B": the marked unit leads, the others support
+                lead += [n.removesuffix(_LEAD_MARK) for n in marked]
+                support += [n for n in names if not n.endswith(_LEAD_MARK)]
+            else:
+                lead += names
         first = m.start() if first is None else first
         last = m.end()
     if first is not None and last is not None and (lead or support):
