@@ -19,6 +19,8 @@ from functools import lru_cache
 import chinese_calendar
 from lunar_python import Lunar
 
+from parsers.vocabulary import SEASONS
+
 log = logging.getLogger(__name__)
 
 
@@ -33,6 +35,14 @@ def month_end(year: int, month: int) -> dt.date:
 def resolve_day(year: int, month: int, day: int) -> dt.date:
     """``day`` -1 means the last day of the month."""
     return month_end(year, month) if day == -1 else dt.date(year, month, day)
+
+
+def season_bounds(season: str, year: int) -> tuple[dt.date, dt.date]:
+    """First and last day of a season (春, 夏, 秋, 冬) starting in ``year``;
+    winter ends in the next year."""
+    (m1, d1), (m2, d2) = SEASONS[season]
+    end_year = year + 1 if m2 < m1 else year
+    return dt.date(year, m1, d1), resolve_day(end_year, m2, d2)
 
 
 def lunar_to_solar(year: int, month: int, day: int) -> dt.date:

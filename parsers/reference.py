@@ -14,8 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from parsers.calendars import resolve_day
-from parsers.vocabulary import SEASONS
+from parsers.calendars import season_bounds
 
 _TITLE_YEAR = re.compile(r"(?<!\d)(\d{4})年")
 _DATED_YEAR = re.compile(r"(?<!\d)(\d{4})年\d{1,2}月")
@@ -82,9 +81,7 @@ def plan_until(title: str, period: tuple[dt.date, dt.date] | None, ref: dt.date)
         return period[1]
     season = _TITLE_SEASON.search(title)
     if season:
-        (m1, _), (m2, d2) = SEASONS[season.group(1)]
-        year = ref.year + 1 if m2 < m1 else ref.year
-        return resolve_day(year, m2, d2)
+        return season_bounds(season.group(1), ref.year)[1]
     years = [int(y) for y in _TITLE_YEAR.findall(title) if 1949 < int(y) < 2200]
     years += [_five_year_end(m.group(1)) for m in _FIVE_YEAR.finditer(title)]
     return dt.date(max(years), 12, 31) if years else None

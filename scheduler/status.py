@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 from scheduler.db import session
 from scheduler.models import Completion, Milestone, Override, Plan, Reminder, Task
+from scheduler.policy import Dates
 from scheduler.reminders import effective_dates
 
 DONE, ON_TRACK, DUE_SOON, OVERDUE = "done", "on track", "due soon", "overdue"
@@ -29,10 +30,7 @@ class TaskStatus:
     undated: list[str] = field(default_factory=list)
 
 
-def _next_due(
-    m: Milestone, override: Override | None, today: dt.date, anchor: dt.date, until: dt.date | None
-) -> dt.date | None:
-    d = effective_dates(m, override, until)
+def _next_due(d: Dates, today: dt.date, anchor: dt.date) -> dt.date | None:
     if d.kind in ("deadline", "range"):
         return d.due
     if d.kind == "start":
@@ -44,9 +42,8 @@ def _next_due(
     return None
 
 
-def _ended(m: Milestone, override: Override | None, today: dt.date, until: dt.date | None) -> bool:
+def _ended(d: Dates, today: dt.date) -> bool:
     """A recurrence past the end of its period: nothing is due any more."""
-    d = effective_dates(m, override, until)
     return d.kind == "recurring" and d.due is not None and d.due < today
 
 
@@ -71,9 +68,10 @@ def task_statuses(engine: Engine, today: dt.date, owner: str | None = None) -> l
             overdue_since = None
             undated = []
             for m in milestones:
-                if _ended(m, overrides.get(m.key), today, plan.until):
+                dates = effective_dates(m, overrides.get(m.key), plan.until)
+                if _ended(dates, today):
                     continue
-                due = _next_due(m, overrides.get(m.key), today, plan.ref, plan.until)
+                due = _next_due(dates, today, plan.ref)
                 if due is None:
                     undated.append(m.kind)
                     continue

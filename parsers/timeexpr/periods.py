@@ -9,9 +9,9 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
-from parsers.calendars import month_end, resolve_day
+from parsers.calendars import month_end, resolve_day, season_bounds
 from parsers.timeexpr.base import RANGE_SEPARATORS, SEP, YEAR, Context, Rule, TimeExpr, safe_date, year_of
-from parsers.vocabulary import HOLIDAY_WINDOW_NAMES, MONTH_PART_DUE, SEASONS
+from parsers.vocabulary import HOLIDAY_WINDOW_NAMES, MONTH_PART_DUE
 
 _DATE_RANGE = re.compile(
     YEAR.format(g="y1")
@@ -141,14 +141,8 @@ def _last_months(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     return _range_expr(m, dt.date(ctx.ref.year, 13 - n, 1), dt.date(ctx.ref.year, 12, 31), True)
 
 
-def _season_bounds(season: str, year: int) -> tuple[dt.date, dt.date]:
-    (m1, d1), (m2, d2) = SEASONS[season]
-    end_year = year + 1 if m2 < m1 else year
-    return dt.date(year, m1, d1), resolve_day(end_year, m2, d2)
-
-
 def _this_season(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    begin, due = _season_bounds(m.group("s"), ctx.ref.year)
+    begin, due = season_bounds(m.group("s"), ctx.ref.year)
     expr = _range_expr(m, begin, due, True, "default season bounds")
     expr.season = m.group("s") + "季"
     return expr

@@ -92,19 +92,6 @@ def test_docx_table_rows_carry_owner_and_time_columns(tmp_path: Path) -> None:
     assert by_quote["每季度"].owners == {"lead": ["规划科"], "support": []}
 
 
-def test_pdf_text_layer(tmp_path: Path) -> None:
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    buf = io.BytesIO()
-    pdf = canvas.Canvas(buf)
-    pdf.setFont("STSong-Light", 10)
-    for i, line in enumerate(PLAN):
-        pdf.drawString(40, 800 - 16 * i, line)
-    pdf.save()
-    path = tmp_path / "plan.pdf"
-    path.write_bytes(buf.getvalue())
-    _expect_plan(path)
-
-
 def _pdf(path: Path, lines: list[str]) -> Path:
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     buf = io.BytesIO()
@@ -115,6 +102,10 @@ def _pdf(path: Path, lines: list[str]) -> Path:
     pdf.save()
     path.write_bytes(buf.getvalue())
     return path
+
+
+def test_pdf_text_layer(tmp_path: Path) -> None:
+    _expect_plan(_pdf(tmp_path / "plan.pdf", PLAN))
 
 
 def test_pdf_lines_wrapped_at_the_page_width_run_on(tmp_path: Path) -> None:
