@@ -57,6 +57,7 @@ class Rule(NamedTuple):
     handler: Handler
     needs: tuple[str, ...] = ()
     also: tuple[str, ...] = ()
+    alone: bool = False
 
 
 SEP = r"\s*(?:—{1,2}|–|-{1,2}|~|起?至|起?到|一)\s*"  # "5月起至10月" is a range too

@@ -216,6 +216,6 @@ RULES: list[Rule] = [
     Rule(44, _TARGET_YEAR, _target_year, needs=("年",)),
     Rule(45, _MONTH_ALONE, _month_alone, needs=("月",)),
     Rule(45, _ONGOING, _ongoing, needs=("长期", "持续推进")),
-    Rule(45, _UNRESOLVED, _unresolved),
+    Rule(45, _UNRESOLVED, _unresolved, needs=UNRESOLVED),
     Rule(46, _THIS_YEAR_TASK, _this_year_task, needs=("今年",)),
 ]

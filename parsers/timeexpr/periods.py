@@ -57,10 +57,11 @@ _HOLIDAY_NAME = "|".join(sorted(HOLIDAY_WINDOW_NAMES, key=len, reverse=True))
 _HOLIDAY_WINDOW = re.compile(f"(?P<h>{_HOLIDAY_NAME})(?P<h2>{_HOLIDAY_NAME})?" + r"(?:期间|假期|长假|放假期间)")
 _NAMED_PERIOD = re.compile(r"“(?P<name>[^“”]{2,15})”(?P<w>期间|到来之际|来临之际|前夕|之际)")
 _STAGES = re.compile(r"(?<!\d)(?P<n>[1-9])年(?P<w>[\u4e00-\u9fff]{2,3})(?=[、,，;；])")
+# Not "5月起至10月": that start begins a range.
 _START = re.compile(
     r"(?:自|从|于)?"
     + YEAR.format(g="y1")
-    + r"(?P<m1>\d{1,2})月份?(?:(?P<d1>\d{1,2})[日号]|(?P<p>底|末|初|上旬|中旬|下旬))?(?:起|开始)(?!的)"
+    + r"(?P<m1>\d{1,2})月份?(?:(?P<d1>\d{1,2})[日号]|(?P<p>底|末|初|上旬|中旬|下旬))?(?:起|开始)(?![的至到])"
 )
 _FROM_NOW = re.compile(r"(?:从|自)?即日起|(?:从|自)(?:本方案|本通知|本办法)?(?:印发|发布|公布)之日起")
 

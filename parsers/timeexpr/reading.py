@@ -1,50 +1,18 @@
-"""Reading a line: which rules may match (trigger words), their
-candidates, the choice among overlapping ones (priority, then length), and
-the sentence-level readings that follow."""
+"""Reading a line: its candidates (``scanning``), the choice among
+overlapping ones (priority, then length), and the sentence-level readings
+that follow."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import replace
 from itertools import pairwise
 
 from parsers.calendars import month_end
-from parsers.timeexpr import deadlines, periods, recurring, relative
-from parsers.timeexpr.base import Context, Rule, TimeExpr
+from parsers.timeexpr import relative
+from parsers.timeexpr.base import Context, TimeExpr
 from parsers.timeexpr.periods import stages
-
-# Every family's rules by priority; the sort is stable, so rules of one
-# priority keep their order within their family.
-RULES: list[Rule] = sorted(
-    [*relative.RULES, *recurring.RULES, *periods.RULES, *deadlines.RULES], key=lambda r: r.priority
-)
-_TRIGGER_WORDS = sorted({w for rule in RULES for w in rule.needs}, key=len, reverse=True)
-_TRIGGER = re.compile("|".join(map(re.escape, _TRIGGER_WORDS)))
-# A longer trigger found in a line also stands for the shorter ones inside it.
-_IMPLIES = {w: {v for v in _TRIGGER_WORDS if v in w} for w in _TRIGGER_WORDS}
-_ALWAYS = frozenset(i for i, rule in enumerate(RULES) if not rule.needs)
-# Trigger word -> the rules (by index) that word wakes.
-_WAKES = {
-    word: frozenset(i for i, rule in enumerate(RULES) if any(v in rule.needs for v in implied))
-    for word, implied in _IMPLIES.items()
-}
-
-
-def _candidates(line: str, ctx: Context) -> Iterator[TimeExpr]:
-    awake = set(_ALWAYS)
-    for word in set(_TRIGGER.findall(line)):
-        awake |= _WAKES[word]
-    for index in sorted(awake):
-        rule = RULES[index]
-        if rule.also and not any(word in line for word in rule.also):
-            continue
-        for m in rule.pattern.finditer(line):
-            expr = rule.handler(m, ctx)
-            if expr is not None:
-                expr.priority = rule.priority
-                yield expr
-    yield from stages(line, ctx)
+from parsers.timeexpr.scanning import candidates
 
 
 def _select(cands: list[TimeExpr]) -> list[TimeExpr]:
@@ -130,13 +98,19 @@ def _forward_lists(line: str, found: list[TimeExpr]) -> None:
 
 def find_time_expressions(line: str, ctx: Context) -> list[TimeExpr]:
     """Every time phrase in a normalized line, in order of position."""
-    found = _select(list(_candidates(line, ctx)))
-    extra = [
-        e
-        for e in relative.anchor_bare_offsets(line, ctx, found)
-        if all(e.end <= t.start or e.start >= t.end for t in found)
-    ]
-    found = sorted(found + extra, key=lambda e: e.start)
-    found = _tidy(line, found)
-    _forward_lists(line, found)
+    found = candidates(line, ctx)
+    if "年" in line:  # numbered stage years ("1年打基础、2年见成效、3年上台阶")
+        found.extend(stages(line, ctx))
+    if len(found) > 1:
+        found = _select(found)
+    if any(e.kind == "relative" for e in found):
+        extra = [
+            e
+            for e in relative.anchor_bare_offsets(line, ctx, found)
+            if all(e.end <= t.start or e.start >= t.end for t in found)
+        ]
+        found = sorted(found + extra, key=lambda e: e.start)
+    if len(found) > 1:  # sentence-level readings need two phrases
+        found = _tidy(line, found)
+        _forward_lists(line, found)
     return found

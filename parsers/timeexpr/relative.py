@@ -97,8 +97,8 @@ def anchor_bare_offsets(line: str, ctx: Context, found: list[TimeExpr]) -> Itera
 
 
 RULES: list[Rule] = [
-    Rule(10, _REL_AFTER, _rel_after, needs=("后",)),
-    Rule(10, _REL_SAME_DAY, _rel_same_day, needs=("后",)),
+    Rule(10, _REL_AFTER, _rel_after, needs=("后",), alone=True),
+    Rule(10, _REL_SAME_DAY, _rel_same_day, needs=("后",), alone=True),
     Rule(10, _REL_BEFORE, _rel_before, needs=("提前",)),
-    Rule(10, _REL_FROM_DAY, _rel_from_day, needs=("之日起",)),
+    Rule(10, _REL_FROM_DAY, _rel_from_day, needs=("之日起",), alone=True),
 ]
