@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import NamedTuple
 
 import cn2an
 import opencc
@@ -38,13 +38,12 @@ MASK = "□"
 _NEEDS_WORK = re.compile(rf"[{_CN_DIGITS}《〔\[lIoO]|\(|20\d{{3}}|\d{{4}}[./-]\d")
 
 
-@dataclass(frozen=True)
-class Normalized:
+class Normalized(NamedTuple):
     """A normalized line; ``src[i]`` is the index in the original line of
     normalized character ``i``."""
 
     text: str
-    src: tuple[int, ...]
+    src: Sequence[int]  # range(len(original)) when nothing moved
     original: str
 
     def source_span(self, start: int, end: int) -> tuple[int, int]:
@@ -59,6 +58,7 @@ class Normalized:
 
 # Full-width ASCII forms (U+FF01..U+FF5E) and the ideographic space.
 _WIDTH = {code: unicodedata.normalize("NFKC", chr(code)) for code in range(0xFF01, 0xFF5F)} | {0x3000: " "}
+_WIDE = re.compile("[\uff01-\uff5e\u3000]")
 
 
 def _simplified(line: str) -> str:
@@ -141,9 +141,9 @@ def normalize_line(line: str) -> Normalized:
     digits, letters standing for digits, years run into months, dates in
     figures (2023.06.30) written out, pinyin glosses dropped, quoted document
     titles and document numbers masked."""
-    text = _simplified(line.translate(_WIDTH))
+    text = _simplified(line.translate(_WIDTH) if _WIDE.search(line) else line)
     if not _NEEDS_WORK.search(text):
-        return Normalized(text, tuple(range(len(line))), line)
+        return Normalized(text, range(len(line)), line)
     b = _Builder(text, list(range(len(line))))
     b.sub(_GLOSS, lambda m: "")
     b.sub(_MASKED, lambda m: m.group(0)[0] + MASK * (len(m.group(0)) - 2) + m.group(0)[-1])
