@@ -14,8 +14,7 @@ from parsers.calendars import DEFAULT_CALENDAR, WorkdayCalendar, resolve_day
 from parsers.vocabulary import COMPLETION_FIELDS
 
 
-@dataclass(frozen=True, slots=True)
-class Context:
+class Context(NamedTuple):
     """What a line's phrases resolve against."""
 
     ref: dt.date
@@ -68,10 +67,11 @@ YEAR = r"(?:(?P<{g}>\d{{4}})年|(?P<{g}r>今年|本年|明年|次年|翌年))?"
 
 
 def year_of(m: re.Match[str], ctx: Context, g: str) -> tuple[int, bool]:
-    groups = m.re.groupindex
-    if g in groups and m.group(g):
-        return int(m.group(g)), True
-    rel = m.group(g + "r") if g + "r" in groups else None
+    """The year of the ``YEAR`` group ``g`` of a match, and whether the
+    text gives it; the reference year when it does not."""
+    digits, rel = m.group(g, g + "r")
+    if digits:
+        return int(digits), True
     if rel:
         return ctx.ref.year + REL_YEAR[rel], True
     return ctx.ref.year, False
