@@ -28,6 +28,7 @@ class HolidayDataMissing(UserWarning):
     """The holiday calendar has no data for a year; weekends were used."""
 
 
+@lru_cache(maxsize=4096)
 def month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 

@@ -17,6 +17,8 @@ from typing import NamedTuple
 import cn2an
 import opencc
 
+from parsers.traditional import T2S_CHANGES
+
 _T2S = opencc.OpenCC("t2s")
 
 # Characters that may precede a Chinese numeral we turn into digits: a word
@@ -62,6 +64,8 @@ _WIDE = re.compile("[\uff01-\uff5e\u3000]")
 
 
 def _simplified(line: str) -> str:
+    if T2S_CHANGES.isdisjoint(line):
+        return line  # nothing t2s would change
     converted: str = _T2S.convert(line)
     if len(converted) == len(line):
         return converted
