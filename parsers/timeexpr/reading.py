@@ -99,11 +99,11 @@ def _forward_lists(line: str, found: list[TimeExpr]) -> None:
 def find_time_expressions(line: str, ctx: Context) -> list[TimeExpr]:
     """Every time phrase in a normalized line, in order of position."""
     found = candidates(line, ctx)
-    if "年" in line:  # numbered stage years ("1年打基础、2年见成效、3年上台阶")
+    if line.count("年") > 1:  # numbered stage years ("1年打基础、2年见成效、3年上台阶")
         found.extend(stages(line, ctx))
     if len(found) > 1:
         found = _select(found)
-    if any(e.kind == "relative" for e in found):
+    if any([e.kind == "relative" for e in found]):
         extra = [
             e
             for e in relative.anchor_bare_offsets(line, ctx, found)

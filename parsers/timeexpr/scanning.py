@@ -37,8 +37,7 @@ class Scanner(NamedTuple):
 
     joined: tuple[Rule, ...]  # read in one pass, in order of priority
     alone: tuple[Rule, ...]  # scanned on their own
-    pattern: re.Pattern[str] | None  # the joined rules as one alternation
-    position: dict[str, int]  # an alternative's name -> its rule in ``joined``
+    pattern: re.Pattern[str] | None  # the joined rules as one alternation; group k+1 is rule k
 
 
 def _held(words: tuple[str, ...], chars: frozenset[str]) -> bool:
@@ -51,15 +50,12 @@ def scanner(chars: frozenset[str]) -> Scanner:
     their joined pattern; lines with the same characters share one."""
     awake = [rule for rule in RULES if _held(rule.needs, chars) and _held(rule.also, chars)]
     joined = tuple(rule for rule in awake if not rule.alone)
-    # Each rule is one named alternative; its own groups are dropped, as the
-    # handler reads the rule's own match.
-    alternatives = "|".join(f"(?P<r{k}>{_GROUP.sub('(?:', rule.pattern.pattern)})" for k, rule in enumerate(joined))
-    return Scanner(
-        joined,
-        tuple(rule for rule in awake if rule.alone),
-        re.compile(alternatives) if joined else None,
-        {f"r{k}": k for k in range(len(joined))},
-    )
+    # Each rule is one group; its own named groups are dropped (the handler
+    # reads the rule's own match), and rules use no other groups.
+    pattern = re.compile("|".join(f"({_GROUP.sub('(?:', rule.pattern.pattern)})" for rule in joined))
+    if pattern.groups != len(joined):
+        raise ValueError("a rule's pattern has an unnamed group; write it (?:...)")
+    return Scanner(joined, tuple(rule for rule in awake if rule.alone), pattern if joined else None)
 
 
 def _taken(rule: Rule, m: re.Match[str], ctx: Context) -> TimeExpr | None:
@@ -77,12 +73,12 @@ def candidates(line: str, ctx: Context) -> list[TimeExpr]:
     if scan.pattern is not None:
         joined = scan.joined
         pos, size = 0, len(line)
-        while pos <= size and (found := scan.pattern.search(line, pos)) is not None:
+        while pos < size and (found := scan.pattern.search(line, pos)) is not None:
             at = found.start()
             pos = at + 1
             # The first alternative that matched, then the rules after it
             # that also match here, until a handler takes one.
-            for k in range(scan.position[str(found.lastgroup)], len(joined)):
+            for k in range((found.lastindex or 1) - 1, len(joined)):
                 m = joined[k].pattern.match(line, at)
                 if m is not None and (expr := _taken(joined[k], m, ctx)) is not None:
                     out.append(expr)
