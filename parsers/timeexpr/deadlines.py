@@ -16,7 +16,6 @@ from parsers.timeexpr.base import (
     Rule,
     TimeExpr,
     clause_after,
-    followed_by,
     in_completion_field,
     preceded_by,
     safe_date,
@@ -62,13 +61,11 @@ _UNRESOLVED = re.compile("|".join(sorted(map(re.escape, UNRESOLVED), key=len, re
 
 
 def _is_past(m: re.Match[str]) -> bool:
-    return followed_by(m, PAST_MARKERS)
+    return m.string.startswith(PAST_MARKERS, m.end())
 
 
 def _deadline(m: re.Match[str], due: dt.date, year_given: bool, note: str = "", confidence: float = 0.9) -> TimeExpr:
-    return TimeExpr(
-        m.start(), m.end(), "deadline", due=due, year_given=year_given, note=note, confidence=confidence, priority=40
-    )
+    return TimeExpr(m.start(), m.end(), "deadline", due=due, year_given=year_given, note=note, confidence=confidence)
 
 
 def _names_event(m: re.Match[str]) -> bool:
@@ -86,7 +83,7 @@ def _day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     year, given = year_of(m, ctx, "y")
     due = safe_date(year, int(m.group("m")), int(m.group("d")))
     if due is None:
-        return TimeExpr(m.start(), m.end(), "unresolved", note="not a calendar date", priority=40)
+        return TimeExpr(m.start(), m.end(), "unresolved", note="not a calendar date")
     return _deadline(m, due, given, confidence=0.95 if given else 0.9)
 
 
@@ -123,9 +120,7 @@ def _month_alone(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     year, month, given = found
     if not given and preceded_by(m, ("阶段(",)):
         # "巩固提升阶段(10月份)": the stage takes the month.
-        return TimeExpr(
-            m.start(), m.end(), "range", begin=dt.date(year, month, 1), due=month_end(year, month), priority=45
-        )
+        return TimeExpr(m.start(), m.end(), "range", begin=dt.date(year, month, 1), due=month_end(year, month))
     if not given and not in_completion_field(m):
         # A bare month in running text is as often a season of work as a
         # deadline; only a year or a completion field makes it one.
@@ -133,22 +128,41 @@ def _month_alone(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     return _deadline(m, month_end(year, month), given, confidence=0.75)
 
 
+def _year_part_day(word: str) -> tuple[int, int]:
+    if word.endswith("季度"):
+        return QUARTER_END[int(word.lstrip("第")[0].translate(str.maketrans("一二三四", "1234")))]
+    return YEAR_PART_DUE.get(word, YEAR_PART_DUE.get(word.rstrip("内"), (12, 31)))
+
+
+# Each word _YEAR_PART reads -> its due month and day.
+_YEAR_PART_DAY = {
+    word: _year_part_day(word)
+    for word in (
+        *(f"{first}{q}季度" for first in ("", "第") for q in "1234一二三四"),
+        *YEAR_PART_DUE,
+        "度内",
+        "本年度内",
+        "年终",
+    )
+}
+# Characters before a bare year word that make it part of another phrase:
+# a count ("三年内", "多年来"), a cadence ("每年底") or the past ("去年底").
+_NOT_OWN_YEAR = "〇一二两三四五六七八九十百几多每去上前近当往历"
+
+
 def _year_part(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     word = m.group("w")
-    if word == "度内" and not m.group("y"):
+    digits, rel = m.group("y", "yr")
+    if word == "度内" and not digits:
         return None  # "2023年度内" only; "制度内容" is no date
-    if not (m.group("y") or m.group("yr")):
-        before = m.string[m.start() - 1] if m.start() else ""
-        if before and (before.isdigit() or before in "〇一二两三四五六七八九十百几多每去上前近当往历"):
+    if not (digits or rel) and m.start():
+        before = m.string[m.start() - 1]
+        if before.isdigit() or before in _NOT_OWN_YEAR:
             return None
     if _is_past(m):
         return None
     year, given = year_of(m, ctx, "y")
-    if word.endswith("季度"):
-        q = int(word.lstrip("第")[0].translate(str.maketrans("一二三四", "1234")))
-        mon, day = QUARTER_END[q]
-    else:
-        mon, day = YEAR_PART_DUE.get(word, YEAR_PART_DUE.get(word.rstrip("内"), (12, 31)))
+    mon, day = _YEAR_PART_DAY[word]
     return _deadline(m, resolve_day(year, mon, day), given, confidence=0.85)
 
 
@@ -194,12 +208,12 @@ def _ongoing(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     after = m.string[m.end() : m.end() + 1]
     standalone = before in PUNCT + "" and (after in PUNCT or not after)
     if in_completion_field(m) or (word == "长期" and standalone) or word == "长期坚持":
-        return TimeExpr(m.start(), m.end(), "ongoing", confidence=0.9, priority=45)
+        return TimeExpr(m.start(), m.end(), "ongoing", confidence=0.9)
     return None
 
 
 def _unresolved(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    expr = TimeExpr(m.start(), m.end(), "unresolved", note="temporal but not datable", confidence=0.3, priority=45)
+    expr = TimeExpr(m.start(), m.end(), "unresolved", note="temporal but not datable", confidence=0.3)
     season = re.match(r"[春夏秋冬]{1,2}", m.group(0))
     if season:
         expr.season = season.group(0)
