@@ -69,9 +69,10 @@ YEAR = r"(?:(?P<{g}>\d{{4}})年|(?P<{g}r>今年|本年|明年|次年|翌年))?"
 def year_of(m: re.Match[str], ctx: Context, g: str) -> tuple[int, bool]:
     """The year of the ``YEAR`` group ``g`` of a match, and whether the
     text gives it; the reference year when it does not."""
-    digits, rel = m.group(g, g + "r")
+    digits = m[g]
     if digits:
         return int(digits), True
+    rel = m[g + "r"]
     if rel:
         return ctx.ref.year + REL_YEAR[rel], True
     return ctx.ref.year, False

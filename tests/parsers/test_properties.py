@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from parsers.documents import split_lines
-from parsers.normalize import normalize_line
+from parsers.normalize import normalize_line, rewritten
 from parsers.pipeline import parse_text
 
 _CN = "〇一二三四五六七八九"
@@ -109,3 +109,32 @@ def test_date_like_junk_never_raises(parts: list[str]) -> None:
     lines = split_lines(text)
     for m in result.milestones:
         assert m.quote in lines[m.line - 1]
+
+
+# Everything a normalization pass looks at, and text it leaves alone.
+_NORMALIZED_PIECES = [
+    *_PIECES,
+    *"０１２３（）／．－　",
+    *"〇一二两三十百《》〔〕[]lIoO./-",
+    "週",
+    "個月",
+    "深沈",
+    "shi",
+    "(jiàn)",
+    "202211月",
+    "2023.06.30",
+    "2023.12",
+    "通知",
+]
+
+
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(_NORMALIZED_PIECES), st.integers(0, 30000).map(str)),
+        max_size=30,
+    ).map("".join)
+)
+@settings(max_examples=600, deadline=None)
+def test_lines_left_alone_are_the_lines_rewriting_leaves_alone(line: str) -> None:
+    fast, full = normalize_line.__wrapped__(line), rewritten(line)
+    assert (fast.text, list(fast.src)) == (full.text, list(full.src))
