@@ -77,6 +77,7 @@ def _simplified(line: str) -> str:
     return "".join(_T2S.convert(ch) or ch for ch in line)
 
 
+@lru_cache(maxsize=4096)  # cn2an takes ~20 µs a numeral, and plans repeat theirs
 def _cn_number(run: str, unit: str) -> str | None:
     if unit == "年" and len(run) == 4 and all(c in "〇零○一二三四五六七八九" for c in run):
         return run.translate(_YEAR_DIGITS)
@@ -92,16 +93,17 @@ class _Builder:
         self.text = text
         self.src = src
 
-    def sub(self, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str | None]) -> None:
-        matches = list(pattern.finditer(self.text))
-        if not matches:
+    def sub(self, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str | None], needs: frozenset[str]) -> None:
+        """Replace each match by ``repl``'s text (None: leave it); ``needs``:
+        characters one of which every match holds."""
+        if needs.isdisjoint(self.text):
             return
         out: list[str] = []
         src: list[int] = []
         pos = 0
-        for m in matches:
+        for m in pattern.finditer(self.text):
             new = repl(m)
-            if new is None:
+            if new is None or new == m.group(0):
                 continue
             out.append(self.text[pos : m.start()])
             src.extend(self.src[pos : m.start()])
@@ -114,6 +116,8 @@ class _Builder:
                 # points at the character it was inserted before.
                 src.extend(span[min(i * len(span) // len(new), len(span) - 1)] for i in range(len(new)))
             pos = m.end()
+        if not out:
+            return
         out.append(self.text[pos:])
         src.extend(self.src[pos:])
         self.text = "".join(out)
@@ -144,6 +148,20 @@ def _letters(m: re.Match[str]) -> str:
     return m.group(0).translate(str.maketrans("lIoO", "1100"))
 
 
+# The rewriting passes in order: pattern, replacement, and the characters
+# one of which every match holds (a line with none skips the pass).
+_PASSES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str | None], frozenset[str]], ...] = (
+    (_GLOSS, lambda m: "", frozenset("(")),
+    (_MASKED, lambda m: m.group(0)[0] + MASK * (len(m.group(0)) - 2) + m.group(0)[-1], frozenset("《〔[")),
+    (_NUMERAL_RUN, _numeral, frozenset(_CN_DIGITS)),
+    (_LETTER_DIGITS, _letters, frozenset("lIoO")),
+    (_LETTER_ONLY, _letters, frozenset("lIoO")),
+    (_YEAR_INTO_MONTH, lambda m: f"{m.group(1)}年{m.group(2)}", frozenset("月")),
+    (_NUMERIC_DATE, _numeric_date, frozenset("./-")),
+    (_NUMERIC_MONTH, _numeric_month, frozenset("./")),
+)
+
+
 @lru_cache(maxsize=65536)
 def normalize_line(line: str) -> Normalized:
     """Full-width to ASCII, traditional to simplified, Chinese numerals to
@@ -161,12 +179,6 @@ def rewritten(line: str) -> Normalized:
     if not _NEEDS_WORK.search(text):
         return Normalized(text, range(len(line)), line)
     b = _Builder(text, list(range(len(line))))
-    b.sub(_GLOSS, lambda m: "")
-    b.sub(_MASKED, lambda m: m.group(0)[0] + MASK * (len(m.group(0)) - 2) + m.group(0)[-1])
-    b.sub(_NUMERAL_RUN, _numeral)
-    b.sub(_LETTER_DIGITS, _letters)
-    b.sub(_LETTER_ONLY, _letters)
-    b.sub(_YEAR_INTO_MONTH, lambda m: f"{m.group(1)}年{m.group(2)}")
-    b.sub(_NUMERIC_DATE, _numeric_date)
-    b.sub(_NUMERIC_MONTH, _numeric_month)
+    for pattern, repl, needs in _PASSES:
+        b.sub(pattern, repl, needs)
     return Normalized(b.text, tuple(b.src), line)
