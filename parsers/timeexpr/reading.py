@@ -103,7 +103,7 @@ def find_time_expressions(line: str, ctx: Context) -> list[TimeExpr]:
         found.extend(stages(line, ctx))
     if len(found) > 1:
         found = _select(found)
-    if any([e.kind == "relative" for e in found]):
+    if "内" in line and any([e.kind == "relative" for e in found]):  # "…后3日内，…5个工作日内"
         extra = [
             e
             for e in relative.anchor_bare_offsets(line, ctx, found)

@@ -58,13 +58,6 @@ def scanner(chars: frozenset[str]) -> Scanner:
     return Scanner(joined, tuple(rule for rule in awake if rule.alone), pattern if joined else None)
 
 
-def _taken(rule: Rule, m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    expr = rule.handler(m, ctx)
-    if expr is not None:
-        expr.priority = rule.priority
-    return expr
-
-
 def candidates(line: str, ctx: Context) -> list[TimeExpr]:
     """The phrases of ``line`` the rules read: left to right, the first rule
     by priority at each place; then the rules scanned alone."""
@@ -78,14 +71,16 @@ def candidates(line: str, ctx: Context) -> list[TimeExpr]:
             pos = at + 1
             # The first alternative that matched, then the rules after it
             # that also match here, until a handler takes one.
-            for k in range((found.lastindex or 1) - 1, len(joined)):
-                m = joined[k].pattern.match(line, at)
-                if m is not None and (expr := _taken(joined[k], m, ctx)) is not None:
+            for rule in joined[(found.lastindex or 1) - 1 :]:
+                m = rule.pattern.match(line, at)
+                if m is not None and (expr := rule.handler(m, ctx)) is not None:
+                    expr.priority = rule.priority
                     out.append(expr)
                     pos = max(m.end(), pos)
                     break
     for rule in scan.alone:
         for m in rule.pattern.finditer(line):
-            if (expr := _taken(rule, m, ctx)) is not None:
+            if (expr := rule.handler(m, ctx)) is not None:
+                expr.priority = rule.priority
                 out.append(expr)
     return out
