@@ -25,18 +25,23 @@ class Context(NamedTuple):
 
 @dataclass(slots=True)
 class TimeExpr:
+    """A phrase at ``start:end`` of the normalized line and its meaning.
+    The fields every dated phrase sets come first, in this order, so that
+    the two helpers that make most of them (deadlines and ranges) pass them
+    by position."""
+
     start: int
     end: int
     kind: str
     begin: dt.date | None = None
     due: dt.date | None = None
-    rrule: str | None = None
-    offset: dict[str, object] | None = None
+    year_given: bool = True
     note: str = ""
     confidence: float = 0.9
+    rrule: str | None = None
+    offset: dict[str, object] | None = None
     season: str | None = None
     priority: int = 50
-    year_given: bool = True
     weak: bool = False  # gives way to a real date in its clause
 
 

@@ -65,7 +65,7 @@ def _is_past(m: re.Match[str]) -> bool:
 
 
 def _deadline(m: re.Match[str], due: dt.date, year_given: bool, note: str = "", confidence: float = 0.9) -> TimeExpr:
-    return TimeExpr(m.start(), m.end(), "deadline", due=due, year_given=year_given, note=note, confidence=confidence)
+    return TimeExpr(*m.span(), "deadline", None, due, year_given, note, confidence)
 
 
 def _names_event(m: re.Match[str]) -> bool:
@@ -83,7 +83,7 @@ def _day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     year, given = year_of(m, ctx, "y")
     due = safe_date(year, int(m.group("m")), int(m.group("d")))
     if due is None:
-        return TimeExpr(m.start(), m.end(), "unresolved", note="not a calendar date")
+        return TimeExpr(*m.span(), "unresolved", note="not a calendar date")
     return _deadline(m, due, given, confidence=0.95 if given else 0.9)
 
 
@@ -120,7 +120,7 @@ def _month_alone(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     year, month, given = found
     if not given and preceded_by(m, ("阶段(",)):
         # "巩固提升阶段(10月份)": the stage takes the month.
-        return TimeExpr(m.start(), m.end(), "range", begin=dt.date(year, month, 1), due=month_end(year, month))
+        return TimeExpr(*m.span(), "range", begin=dt.date(year, month, 1), due=month_end(year, month))
     if not given and not in_completion_field(m):
         # A bare month in running text is as often a season of work as a
         # deadline; only a year or a completion field makes it one.
@@ -208,12 +208,12 @@ def _ongoing(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     after = m.string[m.end() : m.end() + 1]
     standalone = before in PUNCT + "" and (after in PUNCT or not after)
     if in_completion_field(m) or (word == "长期" and standalone) or word == "长期坚持":
-        return TimeExpr(m.start(), m.end(), "ongoing", confidence=0.9)
+        return TimeExpr(*m.span(), "ongoing", confidence=0.9)
     return None
 
 
 def _unresolved(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    expr = TimeExpr(m.start(), m.end(), "unresolved", note="temporal but not datable", confidence=0.3)
+    expr = TimeExpr(*m.span(), "unresolved", note="temporal but not datable", confidence=0.3)
     season = re.match(r"[春夏秋冬]{1,2}", m.group(0))
     if season:
         expr.season = season.group(0)

@@ -67,7 +67,7 @@ _FROM_NOW = re.compile(r"(?:从|自)?即日起|(?:从|自)(?:本方案|本通知
 
 
 def _range_expr(m: re.Match[str], begin: dt.date, due: dt.date, year_given: bool, note: str = "") -> TimeExpr:
-    return TimeExpr(m.start(), m.end(), "range", begin=begin, due=due, year_given=year_given, note=note)
+    return TimeExpr(*m.span(), "range", begin, due, year_given, note)
 
 
 def _date_range(m: re.Match[str], ctx: Context) -> TimeExpr | None:
@@ -112,7 +112,7 @@ def _open_range(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     begin = safe_date(y1, int(m.group("m1")), int(m.group("d1")))
     if begin is None:
         return None
-    return TimeExpr(m.start(), m.end(), "start", begin=begin, year_given=g1, note="open-ended: 长期")
+    return TimeExpr(*m.span(), "start", begin=begin, year_given=g1, note="open-ended: 长期")
 
 
 def _until_event(m: re.Match[str], ctx: Context) -> TimeExpr | None:
@@ -121,7 +121,7 @@ def _until_event(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     if begin is None:
         return None
     note = f"ends at an undated event: {m.group('ev')}"
-    return TimeExpr(m.start(), m.end(), "start", begin=begin, year_given=g1, note=note)
+    return TimeExpr(*m.span(), "start", begin=begin, year_given=g1, note=note)
 
 
 def _from_now_until(m: re.Match[str], ctx: Context) -> TimeExpr | None:
@@ -169,7 +169,7 @@ def _holiday_window(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     names = [HOLIDAY_WINDOW_NAMES[h] for h in (m.group("h"), m.group("h2")) if h]
     windows = [ctx.calendar.holiday_window(name, ctx.ref.year) for name in names]
     if None in windows:
-        return TimeExpr(m.start(), m.end(), "unresolved", note=f"no holiday data for {ctx.ref.year}")
+        return TimeExpr(*m.span(), "unresolved", note=f"no holiday data for {ctx.ref.year}")
     first = min(w[0] for w in windows if w)
     last = max(w[1] for w in windows if w)
     return _range_expr(m, first, last, True, "official days off")
@@ -183,7 +183,7 @@ def _named_period(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     if m.group("w") == "期间":
         return _range_expr(m, ctx.period[0], ctx.period[1], True, "the period the plan defines")
     note = "on the arrival of the period the plan defines: by its first day"
-    return TimeExpr(m.start(), m.end(), "deadline", due=ctx.period[0], note=note, confidence=0.7)
+    return TimeExpr(*m.span(), "deadline", due=ctx.period[0], note=note, confidence=0.7)
 
 
 def stages(line: str, ctx: Context) -> Iterator[TimeExpr]:
@@ -216,11 +216,11 @@ def _start(m: re.Match[str], ctx: Context) -> TimeExpr | None:
         begin = dt.date(y1, month, 1) if part in (None, "初", "上旬") else resolve_day(y1, month, MONTH_PART_DUE[part])
     if begin is None:
         return None
-    return TimeExpr(m.start(), m.end(), "start", begin=begin, year_given=g1)
+    return TimeExpr(*m.span(), "start", begin=begin, year_given=g1)
 
 
 def _from_now(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    return TimeExpr(m.start(), m.end(), "start", begin=ctx.ref, note="from the plan's reference date", confidence=0.7)
+    return TimeExpr(*m.span(), "start", begin=ctx.ref, note="from the plan's reference date", confidence=0.7)
 
 
 RULES: list[Rule] = [

@@ -48,7 +48,7 @@ def _recurring(m: re.Match[str], rule: str) -> TimeExpr | None:
         return None
     if any(w in clause_after(m) for w in RATE_WORDS):
         return None
-    return TimeExpr(m.start(), m.end(), "recurring", rrule=rule, note=_count_note(m), confidence=0.85)
+    return TimeExpr(*m.span(), "recurring", rrule=rule, note=_count_note(m), confidence=0.85)
 
 
 def _part_day(part: str | None, day: str | None) -> int:

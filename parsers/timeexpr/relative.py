@@ -43,8 +43,8 @@ def _relative(m: re.Match[str], ctx: Context, n: int, unit: str, anchor: str, be
         base = safe_date(year, int(when.group(2)), int(when.group(3)))
         if base is not None:
             due = ctx.calendar.add_workdays(base, n) if offset["unit"] == "workday" else base + dt.timedelta(days=n)
-            return TimeExpr(m.start(), m.end(), "deadline", due=due, note=f"{n} {offset['unit']}s after {base}")
-    return TimeExpr(m.start(), m.end(), "relative", offset=offset, confidence=0.85)
+            return TimeExpr(*m.span(), "deadline", due=due, note=f"{n} {offset['unit']}s after {base}")
+    return TimeExpr(*m.span(), "relative", offset=offset, confidence=0.85)
 
 
 def _rel_after(m: re.Match[str], ctx: Context) -> TimeExpr | None:
@@ -69,7 +69,7 @@ def _rel_same_day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     # with its verb ("会议结束").
     if not anchor or not any(anchor.startswith(v) or anchor.endswith(v) for v in EVENT_VERBS):
         return None
-    expr = TimeExpr(m.start(), m.end(), "relative", offset={"n": 0, "unit": "day", "after": anchor}, confidence=0.8)
+    expr = TimeExpr(*m.span(), "relative", offset={"n": 0, "unit": "day", "after": anchor}, confidence=0.8)
     expr.start = m.start("ev") + m.group("ev").find(anchor)
     return expr
 
