@@ -1,9 +1,15 @@
-"""One pass over a line: the trigger words it holds choose the rules that
-may match, those rules are joined into one pattern in order of priority,
-and the line is read left to right with it. At each place the first rule
-that matches and whose handler takes the match gives a candidate, and the
-reading goes on after it (the way a lexer reads), so most lines cost one
-regex search per phrase plus one that finds nothing more.
+"""Reading a line left to right: the trigger characters it holds choose
+the rules that may match; at each place the first rule by priority that
+matches there and whose handler takes the match gives a candidate, and the
+reading goes on after it (the way a lexer reads).
+
+To find that place, the rules are searched one by one and the leftmost
+match wins (ties go to the higher priority). Lines that wake the same rules
+share a ``Scanner``; once ``JOIN_AFTER`` lines have used one, its rules are
+joined into one alternation in order of priority, and one search then
+finds the same place and rule. Compiling the alternation costs as much as
+a few hundred rule-by-rule reads, so a document's rare lines never pay for
+it, and the vocabulary plans repeat soon does.
 
 A rule whose match may begin anywhere before its trigger word (an event
 named before "后": "作出决定后60个工作日内") would swallow the dates in
@@ -14,7 +20,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import NamedTuple
 
 from parsers.timeexpr import deadlines, periods, recurring, relative
 from parsers.timeexpr.base import Context, Rule, TimeExpr
@@ -32,52 +37,100 @@ _CHARS = frozenset(ch for rule in RULES for word in (*rule.needs, *rule.also) fo
 _GROUP = re.compile(r"\(\?P<\w+>")
 
 
-class Scanner(NamedTuple):
-    """The rules one set of trigger words wakes."""
+JOIN_AFTER = 64
 
-    joined: tuple[Rule, ...]  # read in one pass, in order of priority
-    alone: tuple[Rule, ...]  # scanned on their own
-    pattern: re.Pattern[str] | None  # the joined rules as one alternation; group k+1 is rule k
+
+class Scanner:
+    """The rules one set of trigger characters wakes."""
+
+    __slots__ = ("alone", "joined", "pattern", "uses")
+
+    def __init__(self, joined: tuple[Rule, ...], alone: tuple[Rule, ...]) -> None:
+        self.joined = joined  # read left to right, in order of priority
+        self.alone = alone  # scanned on their own
+        self.pattern: re.Pattern[str] | None = None  # ``joined`` as one alternation; group k+1 is rule k
+        self.uses = 0
+
+    def join(self) -> re.Pattern[str]:
+        # Each rule is one group; its own named groups are dropped (the
+        # handler reads the rule's own match), and rules use no other groups.
+        pattern = re.compile("|".join(f"({_GROUP.sub('(?:', rule.pattern.pattern)})" for rule in self.joined))
+        if pattern.groups != len(self.joined):
+            raise ValueError("a rule's pattern has an unnamed group; write it (?:...)")
+        self.pattern = pattern
+        return pattern
 
 
 def _held(words: tuple[str, ...], chars: frozenset[str]) -> bool:
     return not words or any(chars.issuperset(word) for word in words)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=4096)
 def scanner(chars: frozenset[str]) -> Scanner:
-    """The rules a line holding ``chars`` (of the trigger words') wakes, and
-    their joined pattern; lines with the same characters share one."""
-    awake = [rule for rule in RULES if _held(rule.needs, chars) and _held(rule.also, chars)]
-    joined = tuple(rule for rule in awake if not rule.alone)
-    # Each rule is one group; its own named groups are dropped (the handler
-    # reads the rule's own match), and rules use no other groups.
-    pattern = re.compile("|".join(f"({_GROUP.sub('(?:', rule.pattern.pattern)})" for rule in joined))
-    if pattern.groups != len(joined):
-        raise ValueError("a rule's pattern has an unnamed group; write it (?:...)")
-    return Scanner(joined, tuple(rule for rule in awake if rule.alone), pattern if joined else None)
+    """The rules a line holding ``chars`` (of the trigger words') wakes;
+    lines with the same characters share one, and so do lines that wake the
+    same rules."""
+    return _scanner(tuple(k for k, rule in enumerate(RULES) if _held(rule.needs, chars) and _held(rule.also, chars)))
+
+
+@lru_cache(maxsize=1024)
+def _scanner(awake: tuple[int, ...]) -> Scanner:
+    return Scanner(
+        tuple(RULES[k] for k in awake if not RULES[k].alone), tuple(RULES[k] for k in awake if RULES[k].alone)
+    )
+
+
+def _leftmost(rules: tuple[Rule, ...], line: str, pos: int) -> tuple[int, int]:
+    """Where the first match at or after ``pos`` of any of ``rules`` begins,
+    and the first rule that matches there; (-1, -1) if none does."""
+    at, first = len(line) + 1, -1
+    for k, rule in enumerate(rules):
+        m = rule.pattern.search(line, pos)
+        if m is not None and m.start() < at:
+            at, first = m.start(), k
+            if at == pos:
+                break  # no later rule can begin before it
+    return (at, first) if first >= 0 else (-1, -1)
 
 
 def candidates(line: str, ctx: Context) -> list[TimeExpr]:
-    """The phrases of ``line`` the rules read: left to right, the first rule
-    by priority at each place; then the rules scanned alone."""
-    out: list[TimeExpr] = []
+    """The phrases of ``line`` the rules read, in order, then those of the
+    rules scanned alone."""
     scan = scanner(_CHARS.intersection(line))
-    if scan.pattern is not None:
-        joined = scan.joined
-        pos, size = 0, len(line)
-        while pos < size and (found := scan.pattern.search(line, pos)) is not None:
-            at = found.start()
-            pos = at + 1
-            # The first alternative that matched, then the rules after it
-            # that also match here, until a handler takes one.
-            for rule in joined[(found.lastindex or 1) - 1 :]:
-                m = rule.pattern.match(line, at)
-                if m is not None and (expr := rule.handler(m, ctx)) is not None:
-                    expr.priority = rule.priority
-                    out.append(expr)
-                    pos = max(m.end(), pos)
-                    break
+    pattern = scan.pattern
+    if pattern is None and scan.joined:
+        scan.uses += 1
+        if scan.uses >= JOIN_AFTER:
+            pattern = scan.join()
+    return read(line, ctx, scan, pattern)
+
+
+def read(line: str, ctx: Context, scan: Scanner, pattern: re.Pattern[str] | None) -> list[TimeExpr]:
+    """``candidates``, finding each place with ``pattern`` (the joined
+    rules) or, without it, rule by rule."""
+    out: list[TimeExpr] = []
+    joined = scan.joined
+    pos, size = 0, len(line)
+    while pos < size and joined:
+        if pattern is not None:
+            found = pattern.search(line, pos)
+            if found is None:
+                break
+            at, k = found.start(), (found.lastindex or 1) - 1
+        else:
+            at, k = _leftmost(joined, line, pos)
+            if at < 0:
+                break
+        pos = at + 1
+        # The first rule that matches here, then the rules after it that
+        # also match here, until a handler takes one.
+        for rule in joined[k:]:
+            m = rule.pattern.match(line, at)
+            if m is not None and (expr := rule.handler(m, ctx)) is not None:
+                expr.priority = rule.priority
+                out.append(expr)
+                pos = max(m.end(), pos)
+                break
     for rule in scan.alone:
         for m in rule.pattern.finditer(line):
             if (expr := rule.handler(m, ctx)) is not None:

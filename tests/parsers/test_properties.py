@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from parsers.documents import split_lines
 from parsers.normalize import normalize_line, rewritten
 from parsers.pipeline import parse_text
+from parsers.timeexpr import Context, scanning
 
 _CN = "〇一二三四五六七八九"
 _FULL = str.maketrans("0123456789", "０１２３４５６７８９")
@@ -138,3 +139,56 @@ _NORMALIZED_PIECES = [
 def test_lines_left_alone_are_the_lines_rewriting_leaves_alone(line: str) -> None:
     fast, full = normalize_line.__wrapped__(line), rewritten(line)
     assert (fast.text, list(fast.src)) == (full.text, list(full.src))
+
+
+# Words of many rules, so that lines wake several at once and their
+# matches meet.
+_RULE_PIECES = [
+    *_PIECES,
+    "每年",
+    "每月",
+    "次月",
+    "今年",
+    "明年",
+    "力争到",
+    "上半年",
+    "年底",
+    "年度考核",
+    "春节",
+    "国庆",
+    "期间",
+    "起",
+    "到",
+    "自",
+    "份",
+    "号",
+    "中旬",
+    "秋季",
+    "汛期",
+    "即日起",
+    "结束",
+    "已完成",
+    # Whole phrases where rules of different priority begin at one place.
+    "12月4日至10日",
+    "5月起至10月",
+    "2022年11月底前",
+    "每年3月底前",
+    "夏季(4月—5月)",
+    "2023-2025年",
+    "今年底前",
+]
+
+
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(_RULE_PIECES), st.integers(0, 2030).map(str)),
+        max_size=25,
+    ).map("".join)
+)
+@settings(max_examples=500, deadline=None)
+def test_joined_rules_read_a_line_as_the_rules_one_by_one(text: str) -> None:
+    line = normalize_line(text).text
+    ctx = Context(ref=dt.date(2022, 1, 1))
+    scan = scanning.scanner(scanning._CHARS.intersection(line))
+    one_by_one = scanning.read(line, ctx, scan, None)
+    assert scanning.read(line, ctx, scan, scan.join() if scan.joined else None) == one_by_one
