@@ -41,6 +41,22 @@ _MONTH_PART = re.compile(
 )
 _MONTH_BEFORE = re.compile(YEAR.format(g="y") + r"(?P<m>\d{1,2})月(?:前|之前|以前)")
 _MONTH_ALONE = re.compile(YEAR.format(g="y") + r"(?P<m>\d{1,2})月份?(?![\d日号份])")
+# One of them is in every match of _YEAR_PART.
+_YEAR_PART_WORDS = (
+    "上半年",
+    "下半年",
+    "后半年",
+    "季度",
+    "年底",
+    "年末",
+    "年内",
+    "年初",
+    "年中",
+    "年度",
+    "度内",
+    "全年",
+    "年终",
+)
 _YEAR_PART = re.compile(
     r"(?P<lead>从现在到|到|至)?(?:(?P<y>\d{4})年|(?P<yr>今年|本年|明年|次年))?"
     r"(?P<w>上半年|下半年|后半年|第?[1-4一二三四]季度|年底前|年底|年末|年内|年初|年中(?![央国华心小学期旬])|本年度内?|度内|全年|年终)(?P<by>前|之前|以前)?"
@@ -224,9 +240,9 @@ RULES: list[Rule] = [
     Rule(40, _DAY, _day, needs=("月",), also=("日", "号")),
     Rule(40, _MONTH_PART, _month_part, needs=("月",), also=("旬", "初", "底", "末", "中")),
     Rule(41, _MONTH_BEFORE, _month_before, needs=("月",), also=("前",)),
-    Rule(42, _YEAR_PART, _year_part, needs=("年", "季度")),
-    Rule(43, _SOLAR_EVE, _solar_eve, needs=("前",)),
-    Rule(43, _LUNAR_EVE, _lunar_eve, needs=("前",)),
+    Rule(42, _YEAR_PART, _year_part, needs=_YEAR_PART_WORDS),
+    Rule(43, _SOLAR_EVE, _solar_eve, needs=tuple(SOLAR_HOLIDAY_EVE), also=("前",)),
+    Rule(43, _LUNAR_EVE, _lunar_eve, needs=tuple(LUNAR_HOLIDAYS), also=("前",)),
     Rule(44, _TARGET_YEAR, _target_year, needs=("年",)),
     Rule(45, _MONTH_ALONE, _month_alone, needs=("月",)),
     Rule(45, _ONGOING, _ongoing, needs=("长期", "持续推进")),

@@ -134,5 +134,5 @@ RULES: list[Rule] = [
     Rule(20, _EVERY_N, _every_n, needs=("每",)),
     Rule(20, _WEEKLY_DAY, _weekly_day, needs=("每周", "每星期")),
     Rule(21, _ANNUAL_REVIEW, _annual_review, needs=("年度",)),
-    Rule(22, _CADENCE_WORDS, _cadence, needs=("每", "月", "季", "旬", "全天候", "年度")),
+    Rule(22, _CADENCE_WORDS, _cadence, needs=tuple(CADENCES)),
 ]

@@ -37,7 +37,7 @@ _CHARS = frozenset(ch for rule in RULES for word in (*rule.needs, *rule.also) fo
 _GROUP = re.compile(r"\(\?P<\w+>")
 
 
-JOIN_AFTER = 64
+JOIN_AFTER = 10**9
 
 
 class Scanner:
@@ -80,14 +80,24 @@ def _scanner(awake: tuple[int, ...]) -> Scanner:
     )
 
 
-def _leftmost(rules: tuple[Rule, ...], line: str, pos: int) -> tuple[int, int]:
+def _leftmost(rules: tuple[Rule, ...], line: str, pos: int, known: list[int]) -> tuple[int, int]:
     """Where the first match at or after ``pos`` of any of ``rules`` begins,
-    and the first rule that matches there; (-1, -1) if none does."""
+    and the first rule that matches there; (-1, -1) if none does.
+    ``known[k]``: where rule k's first match at or after an earlier ``pos``
+    begins (-1: nowhere; -2: not searched yet); it stands while it is not
+    before ``pos``, as no match of the rule begins in between."""
     at, first = len(line) + 1, -1
     for k, rule in enumerate(rules):
-        m = rule.pattern.search(line, pos)
-        if m is not None and m.start() < at:
-            at, first = m.start(), k
+        start = known[k]
+        if start == -1:
+            continue
+        if start < pos:
+            m = rule.pattern.search(line, pos)
+            start = known[k] = m.start() if m is not None else -1
+            if start == -1:
+                continue
+        if start < at:
+            at, first = start, k
             if at == pos:
                 break  # no later rule can begin before it
     return (at, first) if first >= 0 else (-1, -1)
@@ -98,7 +108,7 @@ def candidates(line: str, ctx: Context) -> list[TimeExpr]:
     rules scanned alone."""
     scan = scanner(_CHARS.intersection(line))
     pattern = scan.pattern
-    if pattern is None and scan.joined:
+    if pattern is None and len(scan.joined) > 1:  # one rule is one search either way
         scan.uses += 1
         if scan.uses >= JOIN_AFTER:
             pattern = scan.join()
@@ -110,6 +120,7 @@ def read(line: str, ctx: Context, scan: Scanner, pattern: re.Pattern[str] | None
     rules) or, without it, rule by rule."""
     out: list[TimeExpr] = []
     joined = scan.joined
+    known = [-2] * len(joined)
     pos, size = 0, len(line)
     while pos < size and joined:
         if pattern is not None:
@@ -118,7 +129,7 @@ def read(line: str, ctx: Context, scan: Scanner, pattern: re.Pattern[str] | None
                 break
             at, k = found.start(), (found.lastindex or 1) - 1
         else:
-            at, k = _leftmost(joined, line, pos)
+            at, k = _leftmost(joined, line, pos, known)
             if at < 0:
                 break
         pos = at + 1
