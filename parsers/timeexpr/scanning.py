@@ -33,11 +33,12 @@ RULES: tuple[Rule, ...] = tuple(
 # words it holds all the characters of. That wakes a few rules more than
 # the words would (their characters may lie apart), which costs a failed
 # search and nothing else, and it takes one set operation per line.
-_CHARS = frozenset(ch for rule in RULES for word in (*rule.needs, *rule.also) for ch in word)
+_WORD_CHARS = {word: frozenset(word) for rule in RULES for word in (*rule.needs, *rule.also)}
+_CHARS = frozenset().union(*_WORD_CHARS.values())
 _GROUP = re.compile(r"\(\?P<\w+>")
 
 
-JOIN_AFTER = 10**9
+JOIN_AFTER = 64
 
 
 class Scanner:
@@ -61,8 +62,10 @@ class Scanner:
         return pattern
 
 
-def _held(words: tuple[str, ...], chars: frozenset[str]) -> bool:
-    return not words or any(chars.issuperset(word) for word in words)
+def forget() -> None:
+    """Drop every ``Scanner``, with its count of lines and joined pattern."""
+    scanner.cache_clear()
+    _scanner.cache_clear()
 
 
 @lru_cache(maxsize=4096)
@@ -70,7 +73,14 @@ def scanner(chars: frozenset[str]) -> Scanner:
     """The rules a line holding ``chars`` (of the trigger words') wakes;
     lines with the same characters share one, and so do lines that wake the
     same rules."""
-    return _scanner(tuple(k for k, rule in enumerate(RULES) if _held(rule.needs, chars) and _held(rule.also, chars)))
+    held = {word for word, its in _WORD_CHARS.items() if its <= chars}
+    return _scanner(
+        tuple(
+            k
+            for k, rule in enumerate(RULES)
+            if (not rule.needs or not held.isdisjoint(rule.needs)) and (not rule.also or not held.isdisjoint(rule.also))
+        )
+    )
 
 
 @lru_cache(maxsize=1024)
