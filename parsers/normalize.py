@@ -93,10 +93,12 @@ class _Builder:
         self.text = text
         self.src = src
 
-    def sub(self, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str | None], needs: frozenset[str]) -> None:
+    def sub(
+        self, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str | None], needs: re.Pattern[str]
+    ) -> None:
         """Replace each match by ``repl``'s text (None: leave it); ``needs``:
-        characters one of which every match holds."""
-        if needs.isdisjoint(self.text):
+        a class of characters one of which every match holds."""
+        if not needs.search(self.text):
             return
         out: list[str] = []
         src: list[int] = []
@@ -150,15 +152,15 @@ def _letters(m: re.Match[str]) -> str:
 
 # The rewriting passes in order: pattern, replacement, and the characters
 # one of which every match holds (a line with none skips the pass).
-_PASSES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str | None], frozenset[str]], ...] = (
-    (_GLOSS, lambda m: "", frozenset("(")),
-    (_MASKED, lambda m: m.group(0)[0] + MASK * (len(m.group(0)) - 2) + m.group(0)[-1], frozenset("《〔[")),
-    (_NUMERAL_RUN, _numeral, frozenset(_CN_DIGITS)),
-    (_LETTER_DIGITS, _letters, frozenset("lIoO")),
-    (_LETTER_ONLY, _letters, frozenset("lIoO")),
-    (_YEAR_INTO_MONTH, lambda m: f"{m.group(1)}年{m.group(2)}", frozenset("月")),
-    (_NUMERIC_DATE, _numeric_date, frozenset("./-")),
-    (_NUMERIC_MONTH, _numeric_month, frozenset("./")),
+_PASSES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str | None], re.Pattern[str]], ...] = (
+    (_GLOSS, lambda m: "", re.compile(r"\(")),
+    (_MASKED, lambda m: m.group(0)[0] + MASK * (len(m.group(0)) - 2) + m.group(0)[-1], re.compile(r"[《〔\[]")),
+    (_NUMERAL_RUN, _numeral, re.compile(f"[{_CN_DIGITS}]")),
+    (_LETTER_DIGITS, _letters, re.compile("[lIoO]")),
+    (_LETTER_ONLY, _letters, re.compile("[lIoO]")),
+    (_YEAR_INTO_MONTH, lambda m: f"{m.group(1)}年{m.group(2)}", re.compile("月")),
+    (_NUMERIC_DATE, _numeric_date, re.compile("[./-]")),
+    (_NUMERIC_MONTH, _numeric_month, re.compile("[./]")),
 )
 
 
