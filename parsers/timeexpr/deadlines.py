@@ -87,7 +87,7 @@ def _deadline(m: re.Match[str], due: dt.date, year_given: bool, note: str = "", 
 def _names_event(m: re.Match[str]) -> bool:
     """ "3月31日全国安全生产电视电话会议": the date names a meeting or a
     speech, it sets no deadline."""
-    if m.group("by"):
+    if m["by"]:
         return False
     after = clause_after(m)[:20]
     return any(w in after for w in EVENT_NOUNS)
@@ -97,7 +97,7 @@ def _day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     if _is_past(m) or _names_event(m):
         return None
     year, given = year_of(m, ctx, "y")
-    due = safe_date(year, int(m.group("m")), int(m.group("d")))
+    due = safe_date(year, int(m["m"]), int(m["d"]))
     if due is None:
         return TimeExpr(*m.span(), "unresolved", note="not a calendar date")
     return _deadline(m, due, given, confidence=0.95 if given else 0.9)
@@ -107,7 +107,7 @@ def _year_month(m: re.Match[str], ctx: Context) -> tuple[int, int, bool] | None:
     """The year of a match (and whether the text gives it) and its month;
     None: the number is not a month."""
     year, given = year_of(m, ctx, "y")
-    month = int(m.group("m"))
+    month = int(m["m"])
     return (year, month, given) if 1 <= month <= 12 else None
 
 
@@ -116,7 +116,7 @@ def _month_part(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     if found is None:
         return None
     year, month, given = found
-    return _deadline(m, resolve_day(year, month, MONTH_PART_DUE[m.group("p")]), given)
+    return _deadline(m, resolve_day(year, month, MONTH_PART_DUE[m["p"]]), given)
 
 
 def _month_before(m: re.Match[str], ctx: Context) -> TimeExpr | None:
@@ -167,7 +167,7 @@ _NOT_OWN_YEAR = "〇一二两三四五六七八九十百几多每去上前近当
 
 
 def _year_part(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    word = m.group("w")
+    word = m["w"]
     digits, rel = m.group("y", "yr")
     if word == "度内" and not digits:
         return None  # "2023年度内" only; "制度内容" is no date
@@ -183,15 +183,15 @@ def _year_part(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 
 def _target_year(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    year = int(m.group("y"))
+    year = int(m["y"])
     before = m.string[m.start() - 1] if m.start() else ""
     clause_start = not before or before in ",，。;；:：(\n 、"
-    if not (m.group("lead") or m.group("e") or m.group("by") or clause_start):
+    if not (m["lead"] or m["e"] or m["by"] or clause_start):
         return None
     if _is_past(m) or year < ctx.ref.year or year > ctx.ref.year + 30:
         return None
     rest = m.string[m.end() : m.end() + 1]
-    stated = m.group("lead") or m.group("e") or m.group("by")
+    stated = m["lead"] or m["e"] or m["by"]
     if not stated and rest not in (",", "，", "") and not any(v in clause_after(m) for v in TARGET_VERBS):
         return None
     return _deadline(m, dt.date(year, 12, 31), True, "target year", confidence=0.8)
@@ -204,7 +204,7 @@ def _this_year_task(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 
 def _solar_eve(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    mon, day = SOLAR_HOLIDAY_EVE[m.group("h")]
+    mon, day = SOLAR_HOLIDAY_EVE[m["h"]]
     year, given = year_of(m, ctx, "y")
     if given and mon == 12:
         year -= 1  # "2024年元旦前": the eve of 2024's New Year's Day is in 2023
@@ -212,7 +212,7 @@ def _solar_eve(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 
 def _lunar_eve(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    lm, ld = LUNAR_HOLIDAYS[m.group("h")]
+    lm, ld = LUNAR_HOLIDAYS[m["h"]]
     year, given = year_of(m, ctx, "y")
     due = lunar_to_solar(year, lm, ld) - dt.timedelta(days=1)
     return _deadline(m, due, given, "day before the lunar holiday")

@@ -72,13 +72,13 @@ def _range_expr(m: re.Match[str], begin: dt.date, due: dt.date, year_given: bool
 
 def _date_range(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     y1, g1 = year_of(m, ctx, "y1")
-    m1, d1 = int(m.group("m1")), int(m.group("d1"))
+    m1, d1 = int(m["m1"]), int(m["d1"])
     begin = safe_date(y1, m1, d1)
     y2, g2 = year_of(m, ctx, "y2")
     if not g2:
         y2 = y1
-    m2 = int(m.group("m2")) if m.group("m2") else m1
-    d2 = -1 if m.group("e2") else int(m.group("d2"))
+    m2 = int(m["m2"]) if m["m2"] else m1
+    d2 = -1 if m["e2"] else int(m["d2"])
     due = safe_date(y2, m2, d2)
     if begin is None or due is None:
         return None
@@ -92,7 +92,7 @@ def _date_range(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 def _month_range(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     y1, g1 = year_of(m, ctx, "y1")
     y2, g2 = year_of(m, ctx, "y2")
-    m1, m2 = int(m.group("m1")), int(m.group("m2"))
+    m1, m2 = int(m["m1"]), int(m["m2"])
     if not (1 <= m1 <= 12 and 1 <= m2 <= 12):
         return None
     if not g2:
@@ -101,7 +101,7 @@ def _month_range(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 
 def _year_range(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    y1, y2 = int(m.group("y1")), int(m.group("y2"))
+    y1, y2 = int(m["y1"]), int(m["y2"])
     if not y1 < y2 <= y1 + 30:
         return None
     return _range_expr(m, dt.date(y1, 1, 1), dt.date(y2, 12, 31), True)
@@ -109,7 +109,7 @@ def _year_range(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 def _open_range(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     y1, g1 = year_of(m, ctx, "y1")
-    begin = safe_date(y1, int(m.group("m1")), int(m.group("d1")))
+    begin = safe_date(y1, int(m["m1"]), int(m["d1"]))
     if begin is None:
         return None
     return TimeExpr(*m.span(), "start", begin=begin, year_given=g1, note="open-ended: 长期")
@@ -117,7 +117,7 @@ def _open_range(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 def _until_event(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     y1, g1 = year_of(m, ctx, "y1")
-    begin = safe_date(y1, int(m.group("m1")), int(m.group("d1")))
+    begin = safe_date(y1, int(m["m1"]), int(m["d1"]))
     if begin is None:
         return None
     note = f"ends at an undated event: {m.group('ev')}"
@@ -126,9 +126,9 @@ def _until_event(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 def _from_now_until(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     y2, g2 = year_of(m, ctx, "y2")
-    part = m.group("e2")
-    day = int(m.group("d2")) if m.group("d2") else MONTH_PART_DUE.get(part[:2] if part else "底", -1)
-    due = safe_date(y2, int(m.group("m2")), day)
+    part = m["e2"]
+    day = int(m["d2"]) if m["d2"] else MONTH_PART_DUE.get(part[:2] if part else "底", -1)
+    due = safe_date(y2, int(m["m2"]), day)
     if due is None:
         return None
     note = "starts on the plan's reference date"
@@ -136,27 +136,27 @@ def _from_now_until(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 
 def _last_months(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    n = int(m.group("n"))
+    n = int(m["n"])
     if not 1 <= n <= 12:
         return None
     return _range_expr(m, dt.date(ctx.ref.year, 13 - n, 1), dt.date(ctx.ref.year, 12, 31), True)
 
 
 def _this_season(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    begin, due = season_bounds(m.group("s"), ctx.ref.year)
+    begin, due = season_bounds(m["s"], ctx.ref.year)
     expr = _range_expr(m, begin, due, True, "default season bounds")
-    expr.season = m.group("s") + "季"
+    expr.season = m["s"] + "季"
     return expr
 
 
 def _season_defined(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    year = int(m.group("y1")) if m.group("y1") else ctx.ref.year
-    m1, m2 = int(m.group("m1")), int(m.group("m2"))
+    year = int(m["y1"]) if m["y1"] else ctx.ref.year
+    m1, m2 = int(m["m1"]), int(m["m2"])
     if not (1 <= m1 <= 12 and 1 <= m2 <= 12):
         return None
-    end_year = year + 1 if m.group("next") or m2 < m1 else year
+    end_year = year + 1 if m["next"] or m2 < m1 else year
     expr = _range_expr(m, dt.date(year, m1, 1), month_end(end_year, m2), True, "season as the plan defines it")
-    expr.season = m.group("s") + "季"
+    expr.season = m["s"] + "季"
     return expr
 
 
@@ -166,7 +166,7 @@ def _turn_of_year(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 
 def _holiday_window(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    names = [HOLIDAY_WINDOW_NAMES[h] for h in (m.group("h"), m.group("h2")) if h]
+    names = [HOLIDAY_WINDOW_NAMES[h] for h in (m["h"], m["h2"]) if h]
     windows = [ctx.calendar.holiday_window(name, ctx.ref.year) for name in names]
     if None in windows:
         return TimeExpr(*m.span(), "unresolved", note=f"no holiday data for {ctx.ref.year}")
@@ -176,11 +176,11 @@ def _holiday_window(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 
 def _named_period(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    if m.group("name") not in ctx.event_names:
+    if m["name"] not in ctx.event_names:
         return None
     if ctx.period is None:
         return None  # the title's own period ("“十四五”期间"): not a milestone
-    if m.group("w") == "期间":
+    if m["w"] == "期间":
         return _range_expr(m, ctx.period[0], ctx.period[1], True, "the period the plan defines")
     note = "on the arrival of the period the plan defines: by its first day"
     return TimeExpr(*m.span(), "deadline", due=ctx.period[0], note=note, confidence=0.7)
@@ -191,7 +191,7 @@ def stages(line: str, ctx: Context) -> Iterator[TimeExpr]:
     if len(found) < 2:
         return
     for m in found:
-        year = ctx.ref.year + int(m.group("n")) - 1
+        year = ctx.ref.year + int(m["n"]) - 1
         yield TimeExpr(
             m.start(),
             m.end(),
@@ -206,13 +206,13 @@ def stages(line: str, ctx: Context) -> Iterator[TimeExpr]:
 
 def _start(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     y1, g1 = year_of(m, ctx, "y1")
-    month = int(m.group("m1"))
+    month = int(m["m1"])
     if not 1 <= month <= 12:
         return None
-    if m.group("d1"):
-        begin = safe_date(y1, month, int(m.group("d1")))
+    if m["d1"]:
+        begin = safe_date(y1, month, int(m["d1"]))
     else:
-        part = m.group("p")
+        part = m["p"]
         begin = dt.date(y1, month, 1) if part in (None, "初", "上旬") else resolve_day(y1, month, MONTH_PART_DUE[part])
     if begin is None:
         return None

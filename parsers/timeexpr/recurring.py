@@ -58,13 +58,13 @@ def _part_day(part: str | None, day: str | None) -> int:
 
 
 def _by_quarter_month(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    k = int(m.group("k"))
+    k = int(m["k"])
     months = ",".join(str(k + 3 * i) for i in range(4))
     return _recurring(m, f"FREQ=YEARLY;BYMONTH={months};BYMONTHDAY={int(m.group('d'))}")
 
 
 def _yearly_month(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    months = [int(m.group("m")), *(int(n) for n in re.findall(r"\d{1,2}", m.group("more") or ""))]
+    months = [int(m["m"]), *(int(n) for n in re.findall(r"\d{1,2}", m["more"] or ""))]
     if not all(1 <= month <= 12 for month in months):
         return None
     by_month = ",".join(str(month) for month in sorted(set(months)))
@@ -72,9 +72,9 @@ def _yearly_month(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 
 def _yearly_part(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    if m.group("q"):  # a quarter's end, written as the spec writes quarter ends
+    if m["q"]:  # a quarter's end, written as the spec writes quarter ends
         return _recurring(m, f"FREQ=YEARLY;BYMONTH={QUARTER_END[int(m.group('q'))][0]};BYMONTHDAY=-1")
-    month, day = YEAR_PART_DUE[m.group("w")]
+    month, day = YEAR_PART_DUE[m["w"]]
     return _recurring(m, f"FREQ=YEARLY;BYMONTH={month};BYMONTHDAY={day}")
 
 
@@ -90,7 +90,7 @@ def _monthly_day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 
 def _every_n(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    n, unit = int(m.group("n")), m.group("u")
+    n, unit = int(m["n"]), m["u"]
     base = {
         "天": "FREQ=DAILY",
         "日": "FREQ=DAILY",

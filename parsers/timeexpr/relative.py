@@ -48,36 +48,36 @@ def _relative(m: re.Match[str], ctx: Context, n: int, unit: str, anchor: str, be
 
 
 def _rel_after(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    anchor = _event(m.group("ev"))
+    anchor = _event(m["ev"])
     if not anchor:
         return None
-    expr = _relative(m, ctx, int(m.group("n")), m.group("u"), anchor, before=False)
-    expr.start = m.start("ev") + m.group("ev").find(anchor) if anchor in m.group("ev") else m.start()
+    expr = _relative(m, ctx, int(m["n"]), m["u"], anchor, before=False)
+    expr.start = m.start("ev") + m["ev"].find(anchor) if anchor in m["ev"] else m.start()
     return expr
 
 
 def _rel_from_day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    anchor = m.group("ev").strip().removeprefix("自").removeprefix("从")
+    anchor = m["ev"].strip().removeprefix("自").removeprefix("从")
     if not anchor:
         return None
-    return _relative(m, ctx, int(m.group("n")), m.group("u"), anchor, before=False)
+    return _relative(m, ctx, int(m["n"]), m["u"], anchor, before=False)
 
 
 def _rel_same_day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    anchor = _event(m.group("ev"))
+    anchor = _event(m["ev"])
     # The event must be one: a verb with its object ("收到材料") or a subject
     # with its verb ("会议结束").
     if not anchor or not any(anchor.startswith(v) or anchor.endswith(v) for v in EVENT_VERBS):
         return None
     expr = TimeExpr(*m.span(), "relative", offset={"n": 0, "unit": "day", "after": anchor}, confidence=0.8)
-    expr.start = m.start("ev") + m.group("ev").find(anchor)
+    expr.start = m.start("ev") + m["ev"].find(anchor)
     return expr
 
 
 def _rel_before(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     rest = re.split(r"[,，。;；]", m.string[m.end() :], maxsplit=1)[0]
     anchor = rest.strip() or "约定时间"
-    return _relative(m, ctx, int(m.group("n")), m.group("u"), anchor, before=True)
+    return _relative(m, ctx, int(m["n"]), m["u"], anchor, before=True)
 
 
 def anchor_bare_offsets(line: str, ctx: Context, found: list[TimeExpr]) -> Iterator[TimeExpr]:
@@ -90,7 +90,7 @@ def anchor_bare_offsets(line: str, ctx: Context, found: list[TimeExpr]) -> Itera
         previous = [off for pos, off in anchors if pos < m.start()]
         if previous:
             anchor = str(previous[-1]["after"])
-            expr = _relative(m, ctx, int(m.group("n")), m.group("u"), anchor, before=False)
+            expr = _relative(m, ctx, int(m["n"]), m["u"], anchor, before=False)
             expr.priority = 50
             expr.note = "counts from the event named before it"
             yield expr

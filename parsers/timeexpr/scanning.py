@@ -130,7 +130,7 @@ def read(line: str, ctx: Context, scan: Scanner, pattern: re.Pattern[str] | None
     rules) or, without it, rule by rule."""
     out: list[TimeExpr] = []
     joined = scan.joined
-    known = [-2] * len(joined)
+    known = [-2] * len(joined) if pattern is None else []
     pos, size = 0, len(line)
     while pos < size and joined:
         if pattern is not None:
