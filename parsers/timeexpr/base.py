@@ -98,9 +98,17 @@ def preceded_by(m: re.Match[str], words: tuple[str, ...]) -> bool:
     return m.string.endswith(words, 0, m.start())
 
 
+def one_of(words: tuple[str, ...]) -> re.Pattern[str]:
+    """A pattern that finds any of ``words``, longest first."""
+    return re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))
+
+
+_FIELD_LABEL = re.compile(f"(?:{one_of(COMPLETION_FIELDS).pattern})[:：]")
+
+
 def in_completion_field(m: re.Match[str]) -> bool:
     head = m.string[max(0, m.start() - 8) : m.start()]
-    return any(f + ":" in head or f + "：" in head or head.rstrip().endswith(f) for f in COMPLETION_FIELDS)
+    return _FIELD_LABEL.search(head) is not None or head.rstrip().endswith(COMPLETION_FIELDS)
 
 
 CLAUSE_END = re.compile(r"[,，。;；:：()]")

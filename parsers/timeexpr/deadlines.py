@@ -17,6 +17,7 @@ from parsers.timeexpr.base import (
     TimeExpr,
     clause_after,
     in_completion_field,
+    one_of,
     preceded_by,
     safe_date,
     year_of,
@@ -72,8 +73,10 @@ _SOLAR_EVE = re.compile(
 _LUNAR_EVE = re.compile(
     YEAR.format(g="y") + "(?P<h>" + "|".join(sorted(LUNAR_HOLIDAYS, key=len, reverse=True)) + r")节?(?:前|之前|以前)"
 )
+_EVENT_NOUN = one_of(EVENT_NOUNS)
+_TARGET_VERB = one_of(TARGET_VERBS)
 _ONGOING = re.compile("|".join(ONGOING_IN_FIELD))
-_UNRESOLVED = re.compile("|".join(sorted(map(re.escape, UNRESOLVED), key=len, reverse=True)))
+_UNRESOLVED = one_of(UNRESOLVED)
 
 
 def _is_past(m: re.Match[str]) -> bool:
@@ -89,8 +92,7 @@ def _names_event(m: re.Match[str]) -> bool:
     speech, it sets no deadline."""
     if m["by"]:
         return False
-    after = clause_after(m)[:20]
-    return any(w in after for w in EVENT_NOUNS)
+    return _EVENT_NOUN.search(clause_after(m)[:20]) is not None
 
 
 def _day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
@@ -192,7 +194,7 @@ def _target_year(m: re.Match[str], ctx: Context) -> TimeExpr | None:
         return None
     rest = m.string[m.end() : m.end() + 1]
     stated = m["lead"] or m["e"] or m["by"]
-    if not stated and rest not in (",", "，", "") and not any(v in clause_after(m) for v in TARGET_VERBS):
+    if not stated and rest not in (",", "，", "") and not _TARGET_VERB.search(clause_after(m)):
         return None
     return _deadline(m, dt.date(year, 12, 31), True, "target year", confidence=0.8)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from parsers.timeexpr.base import Context, Rule, TimeExpr, clause_after, followed_by, preceded_by
+from parsers.timeexpr.base import Context, Rule, TimeExpr, clause_after, followed_by, one_of, preceded_by
 from parsers.vocabulary import (
     CADENCES,
     MONTH_PART_DUE,
@@ -33,7 +33,8 @@ _EVERY_N = re.compile(r"每(?:隔)?(?P<n>\d+)(?P<u>天|日|周|个星期|个月|
 # An annual assessment ("年度考核", "年度综合考核", "年度目标绩效考核"): yearly on 12-31.
 _ANNUAL_REVIEW = re.compile(r"年度[\u4e00-\u9fff]{0,4}?(?:考核|考评|评估|评价)")
 _WEEKLY_DAY = re.compile(r"每(?:周|星期)(?P<d>[一二三四五六日天])")
-_CADENCE_WORDS = re.compile("|".join(sorted(map(re.escape, CADENCES), key=len, reverse=True)))
+_CADENCE_WORDS = one_of(tuple(CADENCES))
+_RATE_WORD = one_of(RATE_WORDS)
 _COUNT = re.compile(r"(?:不少于|至少|不低于)?(\d+)次")
 
 
@@ -46,7 +47,7 @@ def _count_note(m: re.Match[str]) -> str:
 def _recurring(m: re.Match[str], rule: str) -> TimeExpr | None:
     if followed_by(m, RATE_FOLLOWERS) or preceded_by(m, RATE_LEADERS):
         return None
-    if any(w in clause_after(m) for w in RATE_WORDS):
+    if _RATE_WORD.search(clause_after(m)):
         return None
     return TimeExpr(*m.span(), "recurring", rrule=rule, note=_count_note(m), confidence=0.85)
 
