@@ -90,27 +90,35 @@ def _scanner(awake: tuple[int, ...]) -> Scanner:
     )
 
 
-def _leftmost(rules: tuple[Rule, ...], line: str, pos: int, known: list[int]) -> tuple[int, int]:
-    """Where the first match at or after ``pos`` of any of ``rules`` begins,
-    and the first rule that matches there; (-1, -1) if none does.
-    ``known[k]``: where rule k's first match at or after an earlier ``pos``
-    begins (-1: nowhere; -2: not searched yet); it stands while it is not
-    before ``pos``, as no match of the rule begins in between."""
-    at, first = len(line) + 1, -1
-    for k, rule in enumerate(rules):
-        start = known[k]
-        if start == -1:
-            continue
-        if start < pos:
-            m = rule.pattern.search(line, pos)
-            start = known[k] = m.start() if m is not None else -1
-            if start == -1:
+class _Ahead:
+    """Reading rule by rule: each rule's first match at or after an earlier
+    place. It stands while it does not begin before the place the reading
+    has reached, as no match of the rule begins in between."""
+
+    __slots__ = ("gone", "matches")
+
+    def __init__(self, rules: int) -> None:
+        self.matches: list[re.Match[str] | None] = [None] * rules  # None: search again
+        self.gone: set[int] = set()  # rules with no match left
+
+    def leftmost(self, rules: tuple[Rule, ...], line: str, pos: int) -> tuple[int, re.Match[str] | None]:
+        """The rule whose next match begins first (ties go to the one first
+        in ``rules``) and that match; (-1, None) if none is left."""
+        first, best = -1, None
+        for k, rule in enumerate(rules):
+            if k in self.gone:
                 continue
-        if start < at:
-            at, first = start, k
-            if at == pos:
-                break  # no later rule can begin before it
-    return (at, first) if first >= 0 else (-1, -1)
+            m = self.matches[k]
+            if m is None or m.start() < pos:
+                m = self.matches[k] = rule.pattern.search(line, pos)
+                if m is None:
+                    self.gone.add(k)
+                    continue
+            if best is None or m.start() < best.start():
+                first, best = k, m
+                if m.start() == pos:
+                    break  # no later rule can begin before it
+        return first, best
 
 
 def candidates(line: str, ctx: Context) -> list[TimeExpr]:
@@ -130,23 +138,26 @@ def read(line: str, ctx: Context, scan: Scanner, pattern: re.Pattern[str] | None
     rules) or, without it, rule by rule."""
     out: list[TimeExpr] = []
     joined = scan.joined
-    known = [-2] * len(joined) if pattern is None else []
+    ahead = _Ahead(len(joined)) if pattern is None else None
     pos, size = 0, len(line)
     while pos < size and joined:
-        if pattern is not None:
-            found = pattern.search(line, pos)
+        if ahead is None:
+            found = pattern.search(line, pos) if pattern is not None else None
             if found is None:
                 break
-            at, k = found.start(), (found.lastindex or 1) - 1
+            k = (found.lastindex or 1) - 1
+            first = joined[k].pattern.match(line, found.start())
         else:
-            at, k = _leftmost(joined, line, pos, known)
-            if at < 0:
-                break
+            k, first = ahead.leftmost(joined, line, pos)
+        if first is None:
+            break
+        at = first.start()
         pos = at + 1
         # The first rule that matches here, then the rules after it that
         # also match here, until a handler takes one.
-        for rule in joined[k:]:
-            m = rule.pattern.match(line, at)
+        for j in range(k, len(joined)):
+            rule = joined[j]
+            m = first if j == k else rule.pattern.match(line, at)
             if m is not None and (expr := rule.handler(m, ctx)) is not None:
                 expr.priority = rule.priority
                 out.append(expr)
