@@ -129,12 +129,12 @@ _NORMALIZED_PIECES = [
 ]
 
 
-@given(
-    st.lists(
-        st.one_of(st.sampled_from(_NORMALIZED_PIECES), st.integers(0, 30000).map(str)),
-        max_size=30,
-    ).map("".join)
-)
+def _lines_of(pieces: list[str], largest: int, size: int) -> st.SearchStrategy[str]:
+    """Lines of up to ``size`` pieces and numbers up to ``largest``."""
+    return st.lists(st.one_of(st.sampled_from(pieces), st.integers(0, largest).map(str)), max_size=size).map("".join)
+
+
+@given(_lines_of(_NORMALIZED_PIECES, 30000, 30))
 @settings(max_examples=600, deadline=None)
 def test_lines_left_alone_are_the_lines_rewriting_leaves_alone(line: str) -> None:
     fast, full = normalize_line.__wrapped__(line), rewritten(line)
@@ -179,12 +179,7 @@ _RULE_PIECES = [
 ]
 
 
-@given(
-    st.lists(
-        st.one_of(st.sampled_from(_RULE_PIECES), st.integers(0, 2030).map(str)),
-        max_size=25,
-    ).map("".join)
-)
+@given(_lines_of(_RULE_PIECES, 2030, 25))
 @settings(max_examples=500, deadline=None)
 def test_joined_rules_read_a_line_as_the_rules_one_by_one(text: str) -> None:
     line = normalize_line(text).text
