@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 from parsers.calendars import lunar_to_solar, month_end, resolve_day
 from parsers.timeexpr.base import (
@@ -146,23 +147,14 @@ def _month_alone(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     return _deadline(m, month_end(year, month), given, confidence=0.75)
 
 
+@lru_cache(maxsize=64)
 def _year_part_day(word: str) -> tuple[int, int]:
+    """The due month and day of a word _YEAR_PART reads."""
     if word.endswith("季度"):
         return QUARTER_END[int(word.lstrip("第")[0].translate(str.maketrans("一二三四", "1234")))]
     return YEAR_PART_DUE.get(word, YEAR_PART_DUE.get(word.rstrip("内"), (12, 31)))
 
 
-# Each word _YEAR_PART reads -> its due month and day.
-_YEAR_PART_DAY = {
-    word: _year_part_day(word)
-    for word in (
-        *(f"{first}{q}季度" for first in ("", "第") for q in "1234一二三四"),
-        *YEAR_PART_DUE,
-        "度内",
-        "本年度内",
-        "年终",
-    )
-}
 # Characters before a bare year word that make it part of another phrase:
 # a count ("三年内", "多年来"), a cadence ("每年底") or the past ("去年底").
 _NOT_OWN_YEAR = "〇一二两三四五六七八九十百几多每去上前近当往历"
@@ -180,7 +172,7 @@ def _year_part(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     if _is_past(m):
         return None
     year, given = year_of(m, ctx, "y")
-    mon, day = _YEAR_PART_DAY[word]
+    mon, day = _year_part_day(word)
     return _deadline(m, resolve_day(year, mon, day), given, confidence=0.85)
 
 
