@@ -61,25 +61,34 @@ class Scanner:
         return pattern
 
 
+# Trigger characters -> their Scanner; a plain dict, read in every line.
+_SCANNERS: dict[frozenset[str], Scanner] = {}
+
+
 def forget() -> None:
     """Drop every ``Scanner``, with its count of lines and joined pattern."""
-    scanner.cache_clear()
+    _SCANNERS.clear()
     _scanner.cache_clear()
 
 
-@lru_cache(maxsize=4096)
 def scanner(chars: frozenset[str]) -> Scanner:
     """The rules a line holding ``chars`` (of the trigger words') wakes;
     lines with the same characters share one, and so do lines that wake the
     same rules."""
-    held = {word for word, its in _WORD_CHARS.items() if its <= chars}
-    return _scanner(
-        tuple(
-            k
-            for k, rule in enumerate(RULES)
-            if (not rule.needs or not held.isdisjoint(rule.needs)) and (not rule.also or not held.isdisjoint(rule.also))
+    found = _SCANNERS.get(chars)
+    if found is None:
+        if len(_SCANNERS) >= 4096:
+            _SCANNERS.clear()
+        held = {word for word, its in _WORD_CHARS.items() if its <= chars}
+        found = _SCANNERS[chars] = _scanner(
+            tuple(
+                k
+                for k, rule in enumerate(RULES)
+                if (not rule.needs or not held.isdisjoint(rule.needs))
+                and (not rule.also or not held.isdisjoint(rule.also))
+            )
         )
-    )
+    return found
 
 
 @lru_cache(maxsize=1024)
@@ -123,7 +132,8 @@ class _Ahead:
 def candidates(line: str, ctx: Context) -> list[TimeExpr]:
     """The phrases of ``line`` the rules read, in order, then those of the
     rules scanned alone."""
-    scan = scanner(_CHARS.intersection(line))
+    chars = _CHARS.intersection(line)
+    scan = _SCANNERS.get(chars) or scanner(chars)
     pattern = scan.pattern
     if pattern is None and len(scan.joined) > 1:  # one rule is one search either way
         scan.uses += 1
