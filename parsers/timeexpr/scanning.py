@@ -98,35 +98,17 @@ def _scanner(awake: tuple[int, ...]) -> Scanner:
     )
 
 
-class _Ahead:
-    """Reading rule by rule: each rule's first match at or after an earlier
-    place. It stands while it does not begin before the place the reading
-    has reached, as no match of the rule begins in between."""
-
-    __slots__ = ("gone", "matches")
-
-    def __init__(self, rules: int) -> None:
-        self.matches: list[re.Match[str] | None] = [None] * rules  # None: search again
-        self.gone: set[int] = set()  # rules with no match left
-
-    def leftmost(self, rules: tuple[Rule, ...], line: str, pos: int) -> tuple[int, re.Match[str] | None]:
-        """The rule whose next match begins first (ties go to the one first
-        in ``rules``) and that match; (-1, None) if none is left."""
-        first, best = -1, None
-        for k, rule in enumerate(rules):
-            if k in self.gone:
-                continue
-            m = self.matches[k]
-            if m is None or m.start() < pos:
-                m = self.matches[k] = rule.pattern.search(line, pos)
-                if m is None:
-                    self.gone.add(k)
-                    continue
-            if best is None or m.start() < best.start():
-                first, best = k, m
-                if m.start() == pos:
-                    break  # no later rule can begin before it
-        return first, best
+def _leftmost(rules: tuple[Rule, ...], line: str, pos: int) -> tuple[int, re.Match[str] | None]:
+    """The rule whose first match at or after ``pos`` begins first (ties go
+    to the one first in ``rules``) and that match; (-1, None) if none."""
+    first, best = -1, None
+    for k, rule in enumerate(rules):
+        m = rule.pattern.search(line, pos)
+        if m is not None and (best is None or m.start() < best.start()):
+            first, best = k, m
+            if m.start() == pos:
+                break  # no later rule can begin before it
+    return first, best
 
 
 def candidates(line: str, ctx: Context) -> list[TimeExpr]:
@@ -147,12 +129,11 @@ def read(line: str, ctx: Context, scan: Scanner, pattern: re.Pattern[str] | None
     rules) or, without it, rule by rule."""
     out: list[TimeExpr] = []
     joined = scan.joined
-    ahead = _Ahead(len(joined)) if pattern is None else None
     pos, size = 0, len(line)
     while pos < size and joined:
-        if ahead is not None:
-            k, first = ahead.leftmost(joined, line, pos)
-        elif pattern is not None and (found := pattern.search(line, pos)) is not None:
+        if pattern is None:
+            k, first = _leftmost(joined, line, pos)
+        elif (found := pattern.search(line, pos)) is not None:
             k = (found.lastindex or 1) - 1
             first = joined[k].pattern.match(line, found.start())
         else:
