@@ -61,11 +61,16 @@ class Normalized(NamedTuple):
 # Full-width ASCII forms (U+FF01..U+FF5E) and the ideographic space.
 _WIDTH = {code: unicodedata.normalize("NFKC", chr(code)) for code in range(0xFF01, 0xFF5F)} | {0x3000: " "}
 _WIDE = re.compile("[\uff01-\uff5e\u3000]")
-# What any pass below may change, asked of the line as written in one set
-# test and one search that opens with a digit: a line holding none of these
-# characters and no such run of digits is its own normal form.
+# What any pass below may change, asked of the line as written in one
+# search: a character one of them rewrites (any beyond the Basic
+# Multilingual Plane, to keep the class a bitmap), or a run of digits the
+# date passes read ("2023.06", "2023-6", "202211月"). A line with none is its
+# own normal form.
 _REWRITTEN = T2S_CHANGES.union(map(chr, _WIDTH), _CN_DIGITS, "《〔[lIoO(")
-_DIGIT_RUN = re.compile(r"\d{4}(?:[./-]\d|(?<=20\d\d)\d)")  # "2023.06", "2023-6", "202211月"
+_DIGIT_RUN = r"\d{4}(?:[./-]\d|(?<=20\d\d)\d)"
+_ANY_WORK = re.compile(
+    "[" + re.escape("".join(sorted(c for c in _REWRITTEN if c < "\U00010000"))) + "\U00010000-\U0010ffff]|" + _DIGIT_RUN
+)
 
 
 def _simplified(line: str) -> str:
@@ -170,7 +175,7 @@ def normalize_line(line: str) -> Normalized:
     digits, letters standing for digits, years run into months, dates in
     figures (2023.06.30) written out, pinyin glosses dropped, quoted document
     titles and document numbers masked."""
-    if _REWRITTEN.isdisjoint(line) and not _DIGIT_RUN.search(line):
+    if not _ANY_WORK.search(line):
         return Normalized(line, range(len(line)), line)
     return rewritten(line)
 

@@ -123,6 +123,8 @@ _NORMALIZED_PIECES = [
     "shi",
     "(jiàn)",
     "202211月",
+    "\U0002005e",  # a traditional character beyond the Basic Multilingual Plane
+    "\U00020000",
     "2023.06.30",
     "2023.12",
     "通知",
