@@ -142,16 +142,20 @@ def read(line: str, ctx: Context, scan: Scanner, pattern: re.Pattern[str] | None
             break
         at = first.start()
         pos = at + 1
-        # The first rule that matches here, then the rules after it that
-        # also match here, until a handler takes one.
-        for j in range(k, len(joined)):
-            rule = joined[j]
-            m = first if j == k else rule.pattern.match(line, at)
-            if m is not None and (expr := rule.handler(m, ctx)) is not None:
-                expr.priority = rule.priority
-                out.append(expr)
-                pos = max(m.end(), pos)
-                break
+        # The first rule that matches here; if its handler declines, the
+        # rules after it that also match here, until a handler takes one.
+        taken, m = joined[k], first
+        expr = taken.handler(m, ctx)
+        if expr is None:
+            for rule in joined[k + 1 :]:
+                again = rule.pattern.match(line, at)
+                if again is not None and (expr := rule.handler(again, ctx)) is not None:
+                    taken, m = rule, again
+                    break
+        if expr is not None:
+            expr.priority = taken.priority
+            out.append(expr)
+            pos = max(pos, m.end())
     for rule in scan.alone:
         for m in rule.pattern.finditer(line):
             if (expr := rule.handler(m, ctx)) is not None:
