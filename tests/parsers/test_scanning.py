@@ -1,64 +1,74 @@
-"""Sets of rules are read rule by rule until JOIN_AFTER lines have used
-them, then through one joined pattern; both read the same candidates (the
-property test in test_properties holds them to it)."""
+"""How a line is read: left to right, the leftmost match first, ties to the
+rule first by priority, a declined match left to the rules after it, and
+the rules scanned alone read on their own."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 
 import pytest
 
-from parsers.timeexpr import Context, scanning
+from parsers.timeexpr import Context, TimeExpr, scanning
 from parsers.timeexpr.base import Rule
 
 CTX = Context(ref=dt.date(2022, 1, 1))
 
 
-@pytest.fixture(autouse=True)
-def fresh_scanners(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(scanning, "JOIN_AFTER", 3)
-    scanning.forget()
-    yield
-    scanning.forget()
+def _rule(priority: int, pattern: str, kind: str, *, takes: bool = True, alone: bool = False) -> Rule:
+    def handler(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+        return TimeExpr(*m.span(), kind) if takes else None
+
+    return Rule(priority, re.compile(pattern), handler, alone=alone)
 
 
-def _scan(line: str) -> scanning.Scanner:
-    return scanning.scanner(scanning._CHARS.intersection(line))
+def _read(line: str, *rules: Rule) -> list[tuple[str, str, int]]:
+    scan = scanning.Scanner(
+        tuple(r for r in rules if not r.alone),
+        tuple(r for r in rules if r.alone),
+    )
+    return [(line[e.start : e.end], e.kind, e.priority) for e in scanning.read(line, CTX, scan)]
 
 
-def test_a_set_of_rules_is_joined_once_enough_lines_used_it() -> None:
-    lines = ["2022年11月底前完成", "2023年12月底前验收", "2024年6月底前上报"]
-    assert len(_scan(lines[0]).joined) > 1
-    for line in lines[:-1]:
-        scanning.candidates(line, CTX)
-        assert _scan(line).pattern is None
-    found = scanning.candidates(lines[-1], CTX)
-    assert _scan(lines[-1]).pattern is not None
-    assert [(e.kind, e.due) for e in found] == [("deadline", dt.date(2024, 6, 30))]
-    # The joined pattern reads what the rules read one by one.
-    scan = _scan(lines[0])
-    assert scanning.read(lines[0], CTX, scan, scan.pattern) == scanning.read(lines[0], CTX, scan, None)
+@pytest.mark.parametrize(
+    ("line", "rules", "read"),
+    [
+        # The leftmost match first, whatever its priority; reading goes on after it.
+        ("ab", [_rule(10, "b", "high"), _rule(20, "ab", "low")], [("ab", "low", 20)]),
+        # At one place, the rule first by priority.
+        ("ab", [_rule(10, "a", "high"), _rule(20, "ab", "low")], [("a", "high", 10)]),
+        # A declined match goes to the next rule that matches at the same place.
+        ("ab", [_rule(10, "ab", "declines", takes=False), _rule(20, "a", "next")], [("a", "next", 20)]),
+        # When every rule there declines, reading goes on from the next character.
+        ("ab", [_rule(10, "ab", "declines", takes=False), _rule(20, "b", "later")], [("b", "later", 20)]),
+        # Matches one after another.
+        ("a-a-a", [_rule(10, "a", "each")], [("a", "each", 10)] * 3),
+        # A rule scanned alone reads over what the others read.
+        (
+            "abc",
+            [_rule(10, "b", "inside"), _rule(5, "abc", "whole", alone=True)],
+            [("b", "inside", 10), ("abc", "whole", 5)],
+        ),
+    ],
+)
+def test_reading(line: str, rules: list[Rule], read: list[tuple[str, str, int]]) -> None:
+    assert _read(line, *rules) == read
 
 
-def test_one_rule_is_never_joined() -> None:
-    line = "全力抓好汛期工作"
-    assert len(_scan(line).joined) == 1
-    for _ in range(10):
-        scanning.candidates(line, CTX)
-    assert _scan(line).pattern is None
+@pytest.mark.parametrize(
+    ("line", "quote", "kind"),
+    [
+        ("12月4日至10日开展宣传", "12月4日至10日", "range"),  # the range (30) over the day (40) at one place
+        ("自5月起至10月开展巡查", "5月起至10月", "range"),  # a start followed by 至 is the range's
+        ("2022年11月底前完成", "2022年11月底前", "deadline"),
+    ],
+)
+def test_rules_of_the_parser(line: str, quote: str, kind: str) -> None:
+    found = scanning.candidates(line, CTX)
+    assert [(line[e.start : e.end], e.kind) for e in found] == [(quote, kind)]
 
 
-def test_forget_drops_the_counts() -> None:
-    for _ in range(3):
-        scanning.candidates("2022年11月底前完成", CTX)
-    assert _scan("2022年11月底前完成").pattern is not None
-    scanning.forget()
-    assert _scan("2022年11月底前完成").pattern is None
-
-
-def test_a_rule_with_an_unnamed_group_cannot_be_joined() -> None:
-    rule = Rule(40, re.compile(r"(\d+)月"), lambda m, ctx: None, needs=("月",))
-    with pytest.raises(ValueError, match="unnamed group"):
-        scanning.Scanner((rule, rule), ()).join()
+def test_lines_with_the_same_trigger_characters_share_their_rules() -> None:
+    one = scanning.scanner(scanning._CHARS.intersection("2022年11月底前"))
+    assert one is scanning.scanner(scanning._CHARS.intersection("2023年12月底前"))
+    assert one.rules and all(rule.needs for rule in one.rules)
