@@ -2,10 +2,11 @@
 what it means, per spec/time-normalization.md.
 
 Each rule is a pattern plus a small function that turns the match into a
-``TimeExpr``. Rules carry a priority; overlapping matches are settled by
-priority, then by length, so "每年1月底前" is one recurring rule and not a
-cadence plus a deadline. A rule may decline a match (a rate, a past event),
-and then the text is left to lower rules.
+``TimeExpr``. A line is read left to right: at each place the leftmost
+match wins, and of the rules that match there the one first by priority,
+so "每年1月底前" is one recurring rule and not a cadence plus a deadline. A
+rule may decline a match (a rate, a past event), and then the text is left
+to the rules after it.
 
     base        Context, TimeExpr, Rule, and what the families share
     relative    offsets from an event ("作出决定后60个工作日内")
@@ -13,7 +14,8 @@ and then the text is left to lower rules.
     periods     ranges, seasons, phases, stages, start dates
     deadlines   days, parts of months and years, target years, holiday eves,
                 and what is temporal without a date
-    reading     trigger words, candidates, choice, sentence-level readings
+    scanning    trigger characters, and the reading left to right
+    reading     the choice among overlapping candidates, sentence-level readings
 """
 
 from parsers.timeexpr.base import Context, TimeExpr
