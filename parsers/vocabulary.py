@@ -42,6 +42,18 @@ MONTH_PART_DUE: dict[str, int] = {
     "底": -1,
     "末": -1,
 }
+# The same words as the start of a range ("8月下旬至9月上旬"): first day.
+MONTH_PART_START: dict[str, int] = {
+    "上中旬": 1,
+    "中下旬": 11,
+    "上旬": 1,
+    "初": 1,
+    "中旬": 11,
+    "中": 11,
+    "下旬": 21,
+    "底": -1,
+    "末": -1,
+}
 
 # Default season bounds (month, day) .. (month, day); winter runs into the
 # next year and ends on the last day of February.

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from parsers.calendars import month_end, resolve_day, season_bounds
 from parsers.timeexpr.base import RANGE_SEPARATORS, SEP, YEAR, Context, Rule, TimeExpr, safe_date, year_of
-from parsers.vocabulary import HOLIDAY_WINDOW_NAMES, MONTH_PART_DUE
+from parsers.vocabulary import HOLIDAY_WINDOW_NAMES, MONTH_PART_DUE, MONTH_PART_START
 
 _DATE_RANGE = re.compile(
     YEAR.format(g="y1")
@@ -26,6 +26,16 @@ _MONTH_RANGE = re.compile(
     + SEP
     + YEAR.format(g="y2")
     + r"(?P<m2>\d{1,2})月(?:底|末|份)?"
+)
+# A range with a part of a month at one end or both: "8月下旬至9月上旬",
+# "2023年5月中旬至6月", "10月至11月上旬", "9月上旬至中旬".
+_PART = r"上中旬|中下旬|上旬|中旬|下旬|初|底|末"
+_PART_RANGE = re.compile(
+    YEAR.format(g="y1")
+    + rf"(?P<m1>\d{{1,2}})月(?P<p1>{_PART})?"
+    + SEP
+    + YEAR.format(g="y2")
+    + rf"(?:(?P<m2>\d{{1,2}})月(?P<p2>{_PART})?|(?P<q2>{_PART}))(?!\d)"
 )
 # "2023-2025年", "2023年至2025年": the years' first and last days.
 _YEAR_RANGE = re.compile(r"(?<![\d.])(?P<y1>(?:19|20)\d{2})年?" + SEP + r"(?P<y2>(?:19|20)\d{2})年(?![\d月度底末初])")
@@ -98,6 +108,25 @@ def _month_range(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     if not g2:
         y2 = y1 + (1 if m2 < m1 else 0)
     return _range_expr(m, dt.date(y1, m1, 1), month_end(y2, m2), g1 or g2)
+
+
+def _part_range(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    p1, p2 = m["p1"], m["p2"] or m["q2"]
+    if not (p1 or p2):
+        return None  # months alone: _MONTH_RANGE's
+    y1, g1 = year_of(m, ctx, "y1")
+    y2, g2 = year_of(m, ctx, "y2")
+    m1 = int(m["m1"])
+    m2 = int(m["m2"]) if m["m2"] else m1
+    if not (1 <= m1 <= 12 and 1 <= m2 <= 12):
+        return None
+    if not g2:
+        y2 = y1 + (1 if m2 < m1 else 0)
+    begin = resolve_day(y1, m1, MONTH_PART_START[p1] if p1 else 1)
+    due = resolve_day(y2, m2, MONTH_PART_DUE[p2] if p2 else -1)
+    if due < begin:
+        return None
+    return _range_expr(m, begin, due, g1 or g2)
 
 
 def _year_range(m: re.Match[str], ctx: Context) -> TimeExpr | None:
@@ -230,6 +259,7 @@ RULES: list[Rule] = [
     Rule(30, _OPEN_RANGE, _open_range, needs=("长期",)),
     Rule(30, _UNTIL_EVENT, _until_event, needs=("月",), also=("结束", "闭幕", "召开")),
     Rule(30, _DATE_RANGE, _date_range, needs=("月",), also=RANGE_SEPARATORS),
+    Rule(30, _PART_RANGE, _part_range, needs=("月",), also=RANGE_SEPARATORS),
     Rule(30, _MONTH_RANGE, _month_range, needs=("月",), also=RANGE_SEPARATORS),
     Rule(30, _YEAR_RANGE, _year_range, needs=("年",), also=RANGE_SEPARATORS),
     Rule(30, _TURN_OF_YEAR, _turn_of_year, needs=("岁末",)),

@@ -61,6 +61,8 @@ def test_reading(line: str, rules: list[Rule], read: list[tuple[str, str, int]])
         ("12月4日至10日开展宣传", "12月4日至10日", "range"),  # the range (30) over the day (40) at one place
         ("自5月起至10月开展巡查", "5月起至10月", "range"),  # a start followed by 至 is the range's
         ("2022年11月底前完成", "2022年11月底前", "deadline"),
+        ("2023年第二季度末前完成验收", "2023年第二季度末前", "deadline"),
+        ("时间安排:2023年8月下旬至9月上旬。", "2023年8月下旬至9月上旬", "range"),
     ],
 )
 def test_rules_of_the_parser(line: str, quote: str, kind: str) -> None:
