@@ -66,3 +66,22 @@ def test_a_table_written_with_tabs() -> None:
         (4, "开展摸底调查", "deadline", {"lead": ["县农业农村局"], "support": ["各乡镇"]}),
         (5, "建立长效管护机制", "ongoing", {"lead": ["县住建局"], "support": ["县财政局", "各乡镇"]}),
     ]
+
+
+NUMBERED = """XX县2023年安全生产专项整治工作方案
+一、重点任务
+（一）强化执法检查。
+1.开展“双随机”抽查，每季度不少于1次。牵头单位：县应急局；配合单位：县公安局。
+2.5月底前完成重点企业执法检查全覆盖。
+3、2023年9月底前建成监管平台。
+4.完成投资2.5万元。
+"""
+
+
+def test_numbered_items_that_open_with_a_date() -> None:
+    [plan] = parse_text(NUMBERED, imported=dt.date(2023, 1, 1)).plans
+    found = {m.quote: m.as_dict() for m in plan.milestones}
+    assert found["5月底前"]["task"] == "5月底前完成重点企业执法检查全覆盖"
+    assert found["5月底前"]["owners"] is None  # not the item above's
+    assert found["2023年9月底前"]["task"] == "2023年9月底前建成监管平台"
+    assert set(found) == {"每季度", "5月底前", "2023年9月底前"}  # "2.5万元" is an amount
