@@ -222,6 +222,11 @@ TARGET_VERBS: tuple[str, ...] = (
     "覆盖",
 )
 
+# A bare month followed by one of these is when the work is done, so a
+# deadline ("于3月份完成方案制定"); before other verbs it is as often the
+# month the work goes on in ("3月开展排查").
+DONE_VERBS: tuple[str, ...] = ("完成", "建成", "完工", "竣工", "报送", "上报", "印发", "出台")
+
 # Units of a relative offset as the spec names them.
 OFFSET_UNITS: dict[str, str] = {
     "工作日": "workday",

@@ -24,6 +24,7 @@ from parsers.timeexpr.base import (
     year_of,
 )
 from parsers.vocabulary import (
+    DONE_VERBS,
     EVENT_NOUNS,
     LUNAR_HOLIDAYS,
     MONTH_PART_DUE,
@@ -64,7 +65,7 @@ _YEAR_PART = re.compile(
     r"(?P<w>上半年|下半年|后半年|第?[1-4一二三四]季度|年底前|年底|年末|年内|年初|年中(?![央国华心小学期旬])|本年度内?|度内|全年|年终)(?:(?<=季度)[末底])?(?P<by>前|之前|以前)?"
 )
 _TARGET_YEAR = re.compile(
-    r"(?P<lead>力争到|力争在|争取到|争取在|力争|争取|预计到|计划到|到|至|截至|截止到|截止)?(?P<y>\d{4})年(?P<e>底|末)?(?P<by>前|之前|以前)?(?![\d月度的份代])"
+    r"(?P<lead>力争到|力争在|争取到|争取在|力争|争取|预计到|计划到|到|至|截至|截止到|截止)?(?P<y>\d{4})年(?P<e>底|末)?(?P<by>前|之前|以前|内|以内|之内)?(?![\d月度的份代])"
 )
 _THIS_YEAR_TASK = re.compile(r"(?<=完成|实现|确保)今年(?:确定的|的)?")
 # "春节前", and with its year "2023年春节前".
@@ -140,9 +141,10 @@ def _month_alone(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     if not given and preceded_by(m, ("阶段(",)):
         # "巩固提升阶段(10月份)": the stage takes the month.
         return TimeExpr(*m.span(), "range", begin=dt.date(year, month, 1), due=month_end(year, month))
-    if not given and not in_completion_field(m):
+    if not given and not in_completion_field(m) and not m.string.startswith(DONE_VERBS, m.end()):
         # A bare month in running text is as often a season of work as a
-        # deadline; only a year or a completion field makes it one.
+        # deadline; a year, a completion field or a verb of finishing makes
+        # it one.
         return None
     return _deadline(m, month_end(year, month), given, confidence=0.75)
 
