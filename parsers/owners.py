@@ -31,7 +31,10 @@ _SUPPORT_LABELS = ("配合单位", "配合科室", "配合部门", "协办单位
 _ANY_LABEL = "|".join(_LEAD_LABELS + _SUPPORT_LABELS)
 # A list runs to the end of its clause, or up to the next label
 # ("责任单位：A，配合单位：B" is two lists).
-_LIST = rf"(?P<list>(?:(?![,，、\s]*(?:{_ANY_LABEL})\s*[:：])(?:[^;；。()\[\]【】〔〕\n]|\([^()\n]*\)))+)"
+_LIST = (
+    rf"(?P<list>(?:(?![,，、\s]*(?:{_ANY_LABEL})\s*[:：])"
+    r"(?:[^;；。()\[\]【】〔〕\n]|\([^()\n]*\)|〔[^〔〕\n]*〕|【[^【】\n]*】|\[[^\[\]\n]*\]))+)"
+)
 _LABELLED = re.compile(rf"(?P<label>{_ANY_LABEL})\s*[:：]\s*" + _LIST)
 _FIRST_IS_LEAD = re.compile(r"[(（]?\s*(?:逗号|,|，)前(?:的)?为牵头单位\s*[)）]?")
 _LEAD_SUPPORT = re.compile(
@@ -120,7 +123,8 @@ def declares_first_is_lead(text: str) -> bool:
 
 
 _BETWEEN_LABELS = re.compile(r"[\s,，;；。]*")
-_LEAD_MARK = "(牵头)"
+# "A(牵头)", "A〔牵头〕", "A【牵头】" in a list: A leads.
+_LEAD_MARK = re.compile(r"[(〔【\[]牵头[)〕】\]]$")
 
 
 def _labelled(text: str, offset: int, group: tuple[int, int] | None, first_is_lead: bool) -> list[OwnerNote]:
@@ -128,35 +132,56 @@ def _labelled(text: str, offset: int, group: tuple[int, int] | None, first_is_le
     they make one statement; outside, labels that follow one another with
     nothing but separators between them ("牵头单位:A\n配合单位:B") do."""
     notes = []
-    lead: list[str] = []
-    support: list[str] = []
+    statement = _Statement()
     first = last = None
     for m in _LABELLED.finditer(text):
         if group is None and last is not None and not _BETWEEN_LABELS.fullmatch(text, last, m.start()):
             assert first is not None
-            notes.append(OwnerNote(offset + first, offset + last, Owners(tuple(lead), tuple(support)), None))
-            lead, support, first = [], [], None
-        listed = m.group("list")
-        listed = _FIRST_IS_LEAD.sub("", listed)
-        if m.group("label") in _SUPPORT_LABELS:
-            support += split_names(listed)
-        elif first_is_lead or declares_first_is_lead(m.group("list")):
-            parts = re.split(r"[,，]", listed, maxsplit=1)
-            lead += split_names(parts[0])
-            support += split_names(parts[1]) if len(parts) > 1 else []
-        else:
-            names = split_names(listed)
-            marked = [n for n in names if n.endswith(_LEAD_MARK)]
-            if marked:  # "责任单位:A(牵头)、B": the marked unit leads, the others support
-                lead += [n.removesuffix(_LEAD_MARK) for n in marked]
-                support += [n for n in names if not n.endswith(_LEAD_MARK)]
-            else:
-                lead += names
+            notes.append(OwnerNote(offset + first, offset + last, statement.owners(), None))
+            statement, first = _Statement(), None
+        statement.add(m.group("label"), m.group("list"), first_is_lead)
         first = m.start() if first is None else first
         last = m.end()
-    if first is not None and last is not None and (lead or support):
-        notes.append(OwnerNote(offset + first, offset + last, Owners(tuple(lead), tuple(support)), group))
+    if first is not None and last is not None and statement.names():
+        notes.append(OwnerNote(offset + first, offset + last, statement.owners(), group))
     return notes
+
+
+class _Statement:
+    """The lists of one statement of owners, by what their labels say."""
+
+    def __init__(self) -> None:
+        self.leads: list[str] = []  # under a 牵头 label
+        self.responsible: list[str] = []  # under 责任单位 and the like, leading
+        self.others: list[str] = []  # under 责任单位 but not leading, or under 配合单位
+
+    def add(self, label: str, listed: str, first_is_lead: bool) -> None:
+        declared = first_is_lead or declares_first_is_lead(listed)
+        listed = _FIRST_IS_LEAD.sub("", listed)
+        names = split_names(listed)
+        marked = [n for n in names if _LEAD_MARK.search(n)]
+        if label in _SUPPORT_LABELS:
+            self.others += names
+        elif label.startswith("牵头"):
+            self.leads += names
+        elif marked:  # "责任单位:A(牵头)、B": the marked unit leads, the others support
+            self.responsible += [_LEAD_MARK.sub("", n) for n in marked]
+            self.others += [n for n in names if n not in marked]
+        elif declared:
+            parts = re.split(r"[,，]", listed, maxsplit=1)
+            self.responsible += split_names(parts[0])
+            self.others += split_names(parts[1]) if len(parts) > 1 else []
+        else:
+            self.responsible += names
+
+    def names(self) -> list[str]:
+        return self.leads + self.responsible + self.others
+
+    def owners(self) -> Owners:
+        # With a 牵头 list, the 责任单位 are the units that work with it.
+        if self.leads:
+            return Owners(tuple(self.leads), tuple(n for n in self.responsible + self.others if n not in self.leads))
+        return Owners(tuple(self.responsible), tuple(self.others))
 
 
 def _responsible(flat: str, group: tuple[int, int]) -> list[OwnerNote]:
