@@ -6,6 +6,8 @@
     (A、B按职责分工负责)                  -> lead A, B
     (A负责)  (A负责,B配合)                -> lead A (support B), when all are units' names
     责任单位:A、B (a line after the task) -> lead A, B
+    责任单位:A(牵头)、B  (A〔牵头〕, A【牵头】) -> lead A, support B
+    (牵头单位:A;责任单位:B、C)           -> lead A, support B, C
     a tab-separated table under a header naming 牵头/配合 columns
 
 Names are split on 、 , ， and spaces, never inside brackets.
