@@ -69,12 +69,12 @@ _TARGET_YEAR = re.compile(
 )
 _THIS_YEAR_TASK = re.compile(r"(?<=完成|实现|确保)今年(?:确定的|的)?")
 # "春节前", and with its year "2023年春节前".
-_SOLAR_EVE = re.compile(
-    YEAR.format(g="y") + "(?P<h>" + "|".join(sorted(SOLAR_HOLIDAY_EVE, key=len, reverse=True)) + r")节?(?:前|之前|以前)"
-)
-_LUNAR_EVE = re.compile(
-    YEAR.format(g="y") + "(?P<h>" + "|".join(sorted(LUNAR_HOLIDAYS, key=len, reverse=True)) + r")节?(?:前|之前|以前)"
-)
+# A holiday's eve; one 前 may close a list of holidays ("元旦、春节前"), and
+# each of them then has its eve.
+_HOLIDAY = one_of((*SOLAR_HOLIDAY_EVE, *LUNAR_HOLIDAYS)).pattern
+_EVE = rf"节?(?:前|之前|以前|(?=[、和及与](?:{_HOLIDAY})节?(?:前|之前|以前)))"
+_SOLAR_EVE = re.compile(YEAR.format(g="y") + f"(?P<h>{one_of(tuple(SOLAR_HOLIDAY_EVE)).pattern})" + _EVE)
+_LUNAR_EVE = re.compile(YEAR.format(g="y") + f"(?P<h>{one_of(tuple(LUNAR_HOLIDAYS)).pattern})" + _EVE)
 _EVENT_NOUN = one_of(EVENT_NOUNS)
 _TARGET_VERB = one_of(TARGET_VERBS)
 _ONGOING = re.compile("|".join(ONGOING_IN_FIELD))
@@ -209,9 +209,12 @@ def _solar_eve(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 def _lunar_eve(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     lm, ld = LUNAR_HOLIDAYS[m["h"]]
-    year, given = year_of(m, ctx, "y")
+    year, _ = year_of(m, ctx, "y")
     due = lunar_to_solar(year, lm, ld) - dt.timedelta(days=1)
-    return _deadline(m, due, given, "day before the lunar holiday")
+    # Its solar date is fixed by the year (the reference year's, per the
+    # spec), so it is not a month-day that moves forward in a list or
+    # repeats on that day every year.
+    return _deadline(m, due, True, "day before the lunar holiday")
 
 
 def _ongoing(m: re.Match[str], ctx: Context) -> TimeExpr | None:

@@ -64,7 +64,9 @@ _TURN_OF_YEAR = re.compile(r"岁末年初")
 _HOLIDAY_NAME = "|".join(sorted(HOLIDAY_WINDOW_NAMES, key=len, reverse=True))
 # One holiday, or two written as one season ("元旦春节期间", "中秋国庆期间"):
 # from the first day off of the first to the last of the second.
-_HOLIDAY_WINDOW = re.compile(f"(?P<h>{_HOLIDAY_NAME})(?P<h2>{_HOLIDAY_NAME})?" + r"(?:期间|假期|长假|放假期间)")
+_HOLIDAY_WINDOW = re.compile(
+    f"(?P<h>{_HOLIDAY_NAME})(?:[、和及与]?(?P<h2>{_HOLIDAY_NAME}))?" + r"(?:期间|假期|长假|放假期间)"
+)
 _NAMED_PERIOD = re.compile(r"“(?P<name>[^“”]{2,15})”(?P<w>期间|到来之际|来临之际|前夕|之际)")
 _STAGES = re.compile(r"(?<!\d)(?P<n>[1-9])年(?P<w>[\u4e00-\u9fff]{2,3})(?=[、,，;；])")
 # Not "5月起至10月": that start begins a range.

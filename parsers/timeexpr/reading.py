@@ -72,13 +72,18 @@ def _tidy(line: str, found: list[TimeExpr]) -> list[TimeExpr]:
                 yearly_in.add(sentence)
         elif expr.kind == "deadline" and not expr.year_given and sentence in yearly_in and expr.due is not None:
             day = -1 if expr.due == month_end(expr.due.year, expr.due.month) else expr.due.day
-            expr = replace(
+            yearly = replace(
                 expr,
                 kind="recurring",
                 due=None,
                 rrule=f"FREQ=YEARLY;BYMONTH={expr.due.month};BYMONTHDAY={day}",
                 note="repeats the yearly cadence of its sentence",
             )
+            if out and out[-1].end == expr.start and line[out[-1].start : out[-1].end] == "每年":
+                # "每年国庆节前": one yearly rule, not "每年" and a second one.
+                yearly.start = out.pop().start
+                yearly.note = ""
+            expr = yearly
         out.append(expr)
     return out
 

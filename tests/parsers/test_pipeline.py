@@ -85,3 +85,10 @@ def test_numbered_items_that_open_with_a_date() -> None:
     assert found["5月底前"]["owners"] is None  # not the item above's
     assert found["2023年9月底前"]["task"] == "2023年9月底前建成监管平台"
     assert set(found) == {"每季度", "5月底前", "2023年9月底前"}  # "2.5万元" is an amount
+
+
+def test_every_year_and_a_holiday_eve_are_one_yearly_rule() -> None:
+    found = parse_text("每年国庆节前开展安全检查。", ref=dt.date(2022, 1, 1), imported=dt.date(2026, 11, 29))
+    assert [(m.quote, m.kind, m.rrule) for m in found.milestones] == [
+        ("每年国庆节前", "recurring", "FREQ=YEARLY;BYMONTH=9;BYMONTHDAY=-1")
+    ]
