@@ -20,22 +20,17 @@ _DATE_RANGE = re.compile(
     + YEAR.format(g="y2")
     + r"(?:(?P<m2>\d{1,2})月)?(?:(?P<d2>\d{1,2})[日号]?|(?P<e2>月?底|月?末))"
 )
-_MONTH_RANGE = re.compile(
-    YEAR.format(g="y1")
-    + r"(?P<m1>\d{1,2})(?:月份?)?"  # "2023年1—6月", "1至3月份": the first month's 月 is left out
-    + SEP
-    + YEAR.format(g="y2")
-    + r"(?P<m2>\d{1,2})月(?:底|末|份)?"
-)
-# A range with a part of a month at one end or both: "8月下旬至9月上旬",
+# Months, each end possibly a part of its month, the last possibly a day:
+# "3月至5月", "3月至5月10日", "2023年1—6月"
+# and "1至3月份" (the first month's 月 left out), "8月下旬至9月上旬",
 # "2023年5月中旬至6月", "10月至11月上旬", "9月上旬至中旬".
 _PART = r"上中旬|中下旬|上旬|中旬|下旬|初|底|末"
-_PART_RANGE = re.compile(
+_MONTH_RANGE = re.compile(
     YEAR.format(g="y1")
-    + rf"(?P<m1>\d{{1,2}})月(?P<p1>{_PART})?"
+    + rf"(?P<m1>\d{{1,2}})(?:月份?(?P<p1>{_PART})?)?"
     + SEP
     + YEAR.format(g="y2")
-    + rf"(?:(?P<m2>\d{{1,2}})月(?P<p2>{_PART})?|(?P<q2>{_PART}))(?!\d)"
+    + rf"(?:(?P<m2>\d{{1,2}})月(?:份|(?P<p2>{_PART})|(?P<d2>\d{{1,2}})[日号])?|(?P<q2>{_PART}))(?!\d)"
 )
 # "2023-2025年", "2023年至2025年": the years' first and last days.
 _YEAR_RANGE = re.compile(r"(?<![\d.])(?P<y1>(?:19|20)\d{2})年?" + SEP + r"(?P<y2>(?:19|20)\d{2})年(?![\d月度底末初])")
@@ -102,20 +97,9 @@ def _date_range(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 
 def _month_range(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    y1, g1 = year_of(m, ctx, "y1")
-    y2, g2 = year_of(m, ctx, "y2")
-    m1, m2 = int(m["m1"]), int(m["m2"])
-    if not (1 <= m1 <= 12 and 1 <= m2 <= 12):
-        return None
-    if not g2:
-        y2 = y1 + (1 if m2 < m1 else 0)
-    return _range_expr(m, dt.date(y1, m1, 1), month_end(y2, m2), g1 or g2)
-
-
-def _part_range(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     p1, p2 = m["p1"], m["p2"] or m["q2"]
-    if not (p1 or p2):
-        return None  # months alone: _MONTH_RANGE's
+    if m["q2"] and "月" not in m.group(0)[: m.start("q2") - m.start()]:
+        return None  # "1至中旬": no month for the part
     y1, g1 = year_of(m, ctx, "y1")
     y2, g2 = year_of(m, ctx, "y2")
     m1 = int(m["m1"])
@@ -125,8 +109,8 @@ def _part_range(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     if not g2:
         y2 = y1 + (1 if m2 < m1 else 0)
     begin = resolve_day(y1, m1, MONTH_PART_START[p1] if p1 else 1)
-    due = resolve_day(y2, m2, MONTH_PART_DUE[p2] if p2 else -1)
-    if due < begin:
+    due = safe_date(y2, m2, int(m["d2"]) if m["d2"] else MONTH_PART_DUE[p2] if p2 else -1)
+    if due is None or due < begin:
         return None
     return _range_expr(m, begin, due, g1 or g2)
 
@@ -261,7 +245,6 @@ RULES: list[Rule] = [
     Rule(30, _OPEN_RANGE, _open_range, needs=("长期",)),
     Rule(30, _UNTIL_EVENT, _until_event, needs=("月",), also=("结束", "闭幕", "召开")),
     Rule(30, _DATE_RANGE, _date_range, needs=("月",), also=RANGE_SEPARATORS),
-    Rule(30, _PART_RANGE, _part_range, needs=("月",), also=RANGE_SEPARATORS),
     Rule(30, _MONTH_RANGE, _month_range, needs=("月",), also=RANGE_SEPARATORS),
     Rule(30, _YEAR_RANGE, _year_range, needs=("年",), also=RANGE_SEPARATORS),
     Rule(30, _TURN_OF_YEAR, _turn_of_year, needs=("岁末",)),
