@@ -33,6 +33,18 @@ def month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
+# The number of a five-year plan as written before its 五 ("十四五": 十四).
+FIVE_YEAR_PLAN = "十[一二三四五六七八九]|[六七八九]"
+_NUMERAL = {c: i for i, c in enumerate("一二三四五六七八九", start=1)}
+
+
+def five_year_plan_end(number: str) -> int:
+    """The last year of a five-year plan ("十四" -> 2025): the sixth ran
+    1981-1985, and each one since five years on."""
+    n = 10 + _NUMERAL[number[1]] if number.startswith("十") else _NUMERAL[number]
+    return 1981 + 5 * (n - 6) + 4
+
+
 def resolve_day(year: int, month: int, day: int) -> dt.date:
     """``day`` -1 means the last day of the month."""
     return month_end(year, month) if day == -1 else dt.date(year, month, day)

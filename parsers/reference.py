@@ -14,14 +14,12 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from parsers.calendars import season_bounds
+from parsers.calendars import FIVE_YEAR_PLAN, five_year_plan_end, season_bounds
 
 _TITLE_YEAR = re.compile(r"(?<!\d)(\d{4})年")
 _DATED_YEAR = re.compile(r"(?<!\d)(\d{4})年\d{1,2}月")
-# The five-year plans: the sixth ran 1981-1985, each one since five years on.
-_FIVE_YEAR = re.compile(r"(十[一二三四五六七八九]|[六七八九])五(?=规划|时期|期间|”|\")")
+_FIVE_YEAR = re.compile(rf"({FIVE_YEAR_PLAN})五(?=规划|时期|期间|”|\")")
 _TITLE_SEASON = re.compile(r"([春夏秋冬])季")
-_NUMERAL = {c: i for i, c in enumerate("一二三四五六七八九", start=1)}
 
 
 @dataclass(frozen=True)
@@ -66,11 +64,6 @@ def infer_reference(
     return Reference(dt.date(imported.year, 1, 1), "import date")
 
 
-def _five_year_end(word: str) -> int:
-    n = 10 + _NUMERAL[word[1]] if word.startswith("十") else _NUMERAL[word]
-    return 1981 + 5 * (n - 6) + 4
-
-
 def plan_until(title: str, period: tuple[dt.date, dt.date] | None, ref: dt.date) -> dt.date | None:
     """The last day of a plan's own period: the end of the range its time
     section gives (活动时间: 12月4日至10日), else the end of the season its
@@ -83,5 +76,5 @@ def plan_until(title: str, period: tuple[dt.date, dt.date] | None, ref: dt.date)
     if season:
         return season_bounds(season.group(1), ref.year)[1]
     years = [int(y) for y in _TITLE_YEAR.findall(title) if 1949 < int(y) < 2200]
-    years += [_five_year_end(m.group(1)) for m in _FIVE_YEAR.finditer(title)]
+    years += [five_year_plan_end(m.group(1)) for m in _FIVE_YEAR.finditer(title)]
     return dt.date(max(years), 12, 31) if years else None

@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from functools import lru_cache
 
-from parsers.calendars import lunar_to_solar, month_end, resolve_day
+from parsers.calendars import FIVE_YEAR_PLAN, five_year_plan_end, lunar_to_solar, month_end, resolve_day
 from parsers.timeexpr.base import (
     PUNCT,
     YEAR,
@@ -67,6 +67,8 @@ _YEAR_PART = re.compile(
 _TARGET_YEAR = re.compile(
     r"(?P<lead>力争到|力争在|争取到|争取在|力争|争取|预计到|计划到|到|至|截至|截止到|截止)?(?P<y>\d{4})年(?P<e>底|末)?(?P<by>前|之前|以前|内|以内|之内)?(?![\d月度的份代])"
 )
+# "到“十四五”末": the last day of that five-year plan.
+_FIVE_YEAR_END = re.compile(rf"(?:到|至|在)?“?(?P<n>{FIVE_YEAR_PLAN})五”?(?:规划)?(?:期末|末期|末)")
 _THIS_YEAR_TASK = re.compile(r"(?<=完成|实现|确保)今年(?:确定的|的)?")
 # "春节前", and with its year "2023年春节前".
 # A holiday's eve; one 前 may close a list of holidays ("元旦、春节前"), and
@@ -193,6 +195,11 @@ def _target_year(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     return _deadline(m, dt.date(year, 12, 31), True, "target year", confidence=0.8)
 
 
+def _five_year_end(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    year = five_year_plan_end(m["n"])
+    return _deadline(m, dt.date(year, 12, 31), True, "end of the five-year plan", confidence=0.8)
+
+
 def _this_year_task(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     expr = _deadline(m, dt.date(ctx.ref.year, 12, 31), True, "this year's task: by year end", confidence=0.6)
     expr.weak = True
@@ -243,6 +250,7 @@ RULES: list[Rule] = [
     Rule(43, _SOLAR_EVE, _solar_eve, needs=tuple(SOLAR_HOLIDAY_EVE), also=("前",)),
     Rule(43, _LUNAR_EVE, _lunar_eve, needs=tuple(LUNAR_HOLIDAYS), also=("前",)),
     Rule(44, _TARGET_YEAR, _target_year, needs=("年",)),
+    Rule(44, _FIVE_YEAR_END, _five_year_end, needs=("末",), also=("五",)),
     Rule(45, _MONTH_ALONE, _month_alone, needs=("月",)),
     Rule(45, _ONGOING, _ongoing, needs=("长期", "持续推进")),
     Rule(45, _UNRESOLVED, _unresolved, needs=UNRESOLVED),
