@@ -221,14 +221,14 @@ def plans_import(
     out.print(f"reminders: {sync.added} added, {sync.moved} moved, {sync.cancelled} cancelled")
 
 
-_STYLE = {"overdue": "red", "due soon": "yellow", "on track": "green", "done": "dim"}
+_STYLE = {"overdue": "red", "due soon": "yellow", "on track": "green", "done": "dim", "ended": "dim"}
 
 
 @app.command()
 def status(
     config: ConfigOption = DEFAULT_CONFIG,
     owner: Annotated[str | None, typer.Option(help="Only tasks of this unit")] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Include done and on-track tasks")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="Include done, on-track and ended tasks")] = False,
 ) -> None:
     """Upcoming and overdue work."""
     settings = _settings(config)
@@ -239,7 +239,7 @@ def status(
     for column in ("status", "due", "task", "owners", "plan", "key"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        if not all_ and row.status in ("done", "on track"):
+        if not all_ and row.status in ("done", "on track", "ended"):
             continue
         due = row.overdue_since if row.status == "overdue" else row.next_due
         table.add_row(

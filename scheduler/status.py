@@ -1,4 +1,5 @@
-"""Task status: done, on track, due soon (yellow), overdue (red)."""
+"""Task status: done, on track, due soon (yellow), overdue (red), and
+ended (its plan's period is over and nothing of it is due any more)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from scheduler.models import Completion, Milestone, Override, Plan, Reminder, Ta
 from scheduler.policy import Dates
 from scheduler.reminders import effective_dates
 
-DONE, ON_TRACK, DUE_SOON, OVERDUE = "done", "on track", "due soon", "overdue"
+DONE, ON_TRACK, DUE_SOON, OVERDUE, ENDED = "done", "on track", "due soon", "overdue", "ended"
 SOON = dt.timedelta(days=7)
 
 
@@ -67,9 +68,11 @@ def task_statuses(engine: Engine, today: dt.date, owner: str | None = None) -> l
             dues = []
             overdue_since = None
             undated = []
+            ended = 0
             for m in milestones:
                 dates = effective_dates(m, overrides.get(m.key), plan.until)
                 if _ended(dates, today):
+                    ended += 1
                     continue
                 due = _next_due(dates, today, plan.ref)
                 if due is None:
@@ -87,10 +90,12 @@ def task_statuses(engine: Engine, today: dt.date, owner: str | None = None) -> l
                 status = OVERDUE
             elif next_due is not None and next_due - today <= SOON:
                 status = DUE_SOON
+            elif ended and not dues and not undated:
+                status = ENDED  # only cadences whose plan period is over
             else:
                 status = ON_TRACK
             out.append(TaskStatus(plan.title, task.key, task.title, owners, status, next_due, overdue_since, undated))
-    order = {OVERDUE: 0, DUE_SOON: 1, ON_TRACK: 2, DONE: 3}
+    order = {OVERDUE: 0, DUE_SOON: 1, ON_TRACK: 2, DONE: 3, ENDED: 4}
     return sorted(out, key=lambda t: (order[t.status], t.next_due or t.overdue_since or dt.date.max, t.plan))
 
 

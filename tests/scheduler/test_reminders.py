@@ -222,6 +222,9 @@ def test_a_cadence_ends_with_its_plans_period(engine: Engine) -> None:
     assert _cadence_occurrences(engine) == [dt.date(2022, 12, 31)]
     statuses = {t.task: t for t in task_statuses(engine, dt.date(2023, 1, 10))}
     assert statuses["调度进展"].next_due is None and statuses["调度进展"].undated == []
+    assert statuses["调度进展"].status == "ended"  # not "on track": nothing of it is due any more
+    # Before the period's end the same task is on track.
+    assert {t.task: t.status for t in task_statuses(engine, dt.date(2022, 12, 20))}["调度进展"] == "on track"
 
 
 def test_a_plan_without_a_period_keeps_its_cadence(engine: Engine) -> None:
