@@ -18,12 +18,13 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from parsers.errors import DocumentError
+from parsers.vocabulary import LEAD_COLUMN_WORDS, SUPPORT_COLUMN_WORDS, TIME_COLUMN_WORDS
 
 FORMATS = ("txt", "docx", "pdf", "html")
 _SUFFIX = {".txt": "txt", ".text": "txt", ".md": "txt", ".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html"}
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_OWNER_HEADER = re.compile(r"牵头|责任|配合|协办|主办")
-_TIME_HEADER = re.compile(r"时间|时限|期限|节点")
+_OWNER_HEADER = re.compile("|".join(LEAD_COLUMN_WORDS + SUPPORT_COLUMN_WORDS))
+_TIME_HEADER = re.compile("|".join(TIME_COLUMN_WORDS))
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,21 @@ def _looks_html(text: str) -> bool:
     return head.startswith(("<!doctype html", "<html")) or ("<body" in head and "</" in text)
 
 
+def _note_label(header: str) -> str | None:
+    """The label a cell of this column is written under, in the words the
+    owner and time readers know ("主责部门(单位)" -> 责任单位); None: the
+    cell is part of the task's text."""
+    if any(w in header for w in SUPPORT_COLUMN_WORDS):
+        return "配合单位"
+    if "牵头" in header:
+        return "牵头单位"
+    if any(w in header for w in LEAD_COLUMN_WORDS):
+        return "责任单位"
+    if any(w in header for w in TIME_COLUMN_WORDS):
+        return "完成时限"
+    return None
+
+
 def _row_line(cells: list[str], header: list[str]) -> str:
     if not header or len(cells) != len(header):
         return "\t".join(c for c in cells if c)
@@ -129,8 +145,9 @@ def _row_line(cells: list[str], header: list[str]) -> str:
     for label, cell in zip(header, cells, strict=True):
         if not cell:
             continue
-        if _OWNER_HEADER.search(label) or _TIME_HEADER.search(label):
-            notes.append(f"{label}:{cell}")
+        note = _note_label(label)
+        if note:
+            notes.append(f"{note}:{cell}")
         else:
             body.append(cell)
     line = "\t".join(body)

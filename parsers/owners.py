@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from parsers.vocabulary import LEAD_COLUMN_WORDS, SUPPORT_COLUMN_WORDS
+
 _LEAD_LABELS = (
     "牵头单位",
     "牵头科室",
@@ -196,8 +198,8 @@ def _responsible(flat: str, group: tuple[int, int]) -> list[OwnerNote]:
     return [OwnerNote(group[0], group[1], Owners(tuple(lead), tuple(support)), group)]
 
 
-_COLUMN_LEAD = re.compile(r"牵头|责任|主办|主责|负责")
-_COLUMN_SUPPORT = re.compile(r"配合|协办|参与|协同|协助")
+_COLUMN_LEAD = re.compile("|".join(LEAD_COLUMN_WORDS))
+_COLUMN_SUPPORT = re.compile("|".join(SUPPORT_COLUMN_WORDS))
 
 
 def _table_notes(text: str) -> list[OwnerNote]:

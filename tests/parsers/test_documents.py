@@ -92,6 +92,30 @@ def test_docx_table_rows_carry_owner_and_time_columns(tmp_path: Path) -> None:
     assert by_quote["每季度"].owners == {"lead": ["规划科"], "support": []}
 
 
+def test_docx_table_headers_in_other_words(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.add_paragraph("XX县2023年优化营商环境任务清单")
+    table = document.add_table(rows=3, cols=5)
+    for row, cells in zip(
+        table.rows,
+        [
+            ["序号", "重点任务", "主责部门（单位）", "参与单位", "时间节点安排"],
+            ["1", "压缩开办时间", "县市场监管局", "县税务局、县公安局", "6月"],
+            ["2", "推行告知承诺", "县司法局", "", "2023年9月底前"],
+        ],
+        strict=True,
+    ):
+        for cell, value in zip(row.cells, cells, strict=True):
+            cell.text = value
+    path = tmp_path / "tasks.docx"
+    document.save(str(path))
+    by_quote = {m.quote: m for m in parse_path(path, imported=IMPORTED).milestones}
+    # A bare month in the time column is a deadline, as in any completion field.
+    assert by_quote["6月"].due == dt.date(2023, 6, 30)
+    assert by_quote["6月"].owners == {"lead": ["县市场监管局"], "support": ["县税务局", "县公安局"]}
+    assert by_quote["2023年9月底前"].owners == {"lead": ["县司法局"], "support": []}
+
+
 def _pdf(path: Path, lines: list[str]) -> Path:
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     buf = io.BytesIO()
