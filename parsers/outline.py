@@ -78,9 +78,14 @@ def heading_of(text: str, number: int) -> Heading | None:
     return None
 
 
+# What may follow a title's last word: its period or status in brackets,
+# "…实施方案（2021—2025年）", "…工作方案(试行)".
+_TITLE_TAIL = re.compile(r"\s*[(（][^()（）]{1,15}[)）]\s*$")
+
+
 def is_plan_title(text: str) -> bool:
     s = text.strip()
-    if not 5 <= len(s) <= 60 or not _TITLE_END.search(s):
+    if not 5 <= len(s) <= 60 or not _TITLE_END.search(_TITLE_TAIL.sub("", s)):
         return False
     if any(c in s for c in "。,，;；:："):
         return False

@@ -164,10 +164,14 @@ class _Statement:
         listed = _FIRST_IS_LEAD.sub("", listed)
         names = split_names(listed)
         marked = [n for n in names if _LEAD_MARK.search(n)]
+        stated = _LEAD_SUPPORT.match(listed.strip())
         if label in _SUPPORT_LABELS:
             self.others += names
         elif label.startswith("牵头"):
             self.leads += names
+        elif stated:  # "责任单位:A牵头,B、C配合"
+            self.responsible += split_names(stated.group("lead"))
+            self.others += split_names(stated.group("support") or "")
         elif marked:  # "责任单位:A(牵头)、B": the marked unit leads, the others support
             self.responsible += [_LEAD_MARK.sub("", n) for n in marked]
             self.others += [n for n in names if n not in marked]

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 from parsers.calendars import FIVE_YEAR_PLAN, five_year_plan_end, season_bounds
 
-_TITLE_YEAR = re.compile(r"(?<!\d)(\d{4})年")
+# A year in a title, alone or opening a range ("2021—2025年": 2021); the
+# reference date takes the first, the plan's period ends with the last.
+_TITLE_YEAR = re.compile(r"(?<!\d)(\d{4})(?:年|\s*(?:[—–~-]{1,2}|至|到)\s*(?=\d{4}年))")
 _DATED_YEAR = re.compile(r"(?<!\d)(\d{4})年\d{1,2}月")
 _FIVE_YEAR = re.compile(rf"({FIVE_YEAR_PLAN})五(?=规划|时期|期间|”|\")")
 _TITLE_SEASON = re.compile(r"([春夏秋冬])季")

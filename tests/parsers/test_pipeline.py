@@ -92,3 +92,20 @@ def test_every_year_and_a_holiday_eve_are_one_yearly_rule() -> None:
     assert [(m.quote, m.kind, m.rrule) for m in found.milestones] == [
         ("每年国庆节前", "recurring", "FREQ=YEARLY;BYMONTH=9;BYMONTHDAY=-1")
     ]
+
+
+NOTICE = """关于印发《XX县农村人居环境整治提升五年行动实施方案（2021—2025年）》的通知
+各乡镇人民政府，县直各部门：
+现将《XX县农村人居环境整治提升五年行动实施方案（2021—2025年）》印发给你们，请认真贯彻落实。
+XX县农村人居环境整治提升五年行动实施方案（2021—2025年）
+一、重点任务
+（一）加快推进农村生活污水治理。2023年6月30日前完成规划编制。
+"""
+
+
+def test_a_plan_whose_title_ends_with_its_period_inside_a_notice() -> None:
+    [plan] = parse_text(NOTICE, imported=dt.date(2026, 11, 29)).plans
+    assert plan.title == "XX县农村人居环境整治提升五年行动实施方案（2021—2025年）"
+    assert (plan.reference.date, plan.until) == (dt.date(2021, 1, 1), dt.date(2025, 12, 31))
+    # The title's years are the plan's period, not a milestone; the notice holds none.
+    assert [m.quote for m in plan.milestones] == ["2023年6月30日前"]

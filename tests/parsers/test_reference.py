@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import pytest
 
 from parsers.pipeline import parse_text
-from parsers.reference import plan_until
+from parsers.reference import infer_reference, plan_until
 
 REF = dt.date(2022, 1, 1)
 
@@ -15,6 +16,7 @@ TITLES = [
     ("XX局2022年重点工作方案", None, "2022-12-31"),
     ("2022年度XX镇新时代文明实践工作方案", None, "2022-12-31"),
     ("XX市2021—2025年数字政府建设行动方案", None, "2025-12-31"),
+    ("XX县农村人居环境整治提升五年行动实施方案（2021—2025年）", None, "2025-12-31"),
     ("XX自治区“十四五”时期“无废城市”建设工作方案", None, "2025-12-31"),
     ("XX省“十三五”规划纲要实施方案", None, "2020-12-31"),
     ("XX县“十五五”期间乡村振兴工作方案", None, "2030-12-31"),
@@ -42,3 +44,17 @@ def test_a_time_section_gives_the_period() -> None:
     [plan] = parse_text(text, imported=REF).plans
     assert plan.until == dt.date(2022, 12, 10)
     assert [m.rrule for m in plan.milestones if m.kind == "recurring"] == ["FREQ=DAILY"]
+
+
+@pytest.mark.parametrize(
+    ("title", "year"),
+    [
+        ("XX县2023年安全生产工作方案", 2023),
+        ("XX市2021—2025年数字政府建设行动方案", 2021),  # a range: its first year
+        ("XX县整治提升五年行动实施方案(2021至2025年)", 2021),
+        ("2022年度XX镇新时代文明实践工作方案", 2022),
+    ],
+)
+def test_the_reference_year_of_a_title(title: str, year: int) -> None:
+    found = infer_reference(title, Counter(), Counter(), dt.date(2026, 11, 29))
+    assert (found.date, found.rule) == (dt.date(year, 1, 1), "title")
