@@ -147,6 +147,30 @@ CADENCES: dict[str, str] = {
     # 年度…考核/考评/评估 (annual assessments) are matched by a rule in timeexpr/recurring.py.
 }
 
+# A period and a routine done once in each ("月调度、季通报、年考核",
+# "月度通报"): the period's rule.
+ROUTINE_PERIODS: dict[str, str] = {
+    "周": "FREQ=WEEKLY",
+    "旬": "FREQ=MONTHLY;BYMONTHDAY=10,20,-1",
+    "月": "FREQ=MONTHLY;BYMONTHDAY=-1",
+    "季": "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1",
+    "年": "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31",
+}
+ROUTINES: tuple[str, ...] = (
+    "调度",
+    "通报",
+    "报告",
+    "分析",
+    "总结",
+    "小结",
+    "点评",
+    "督查",
+    "会商",
+    "研判",
+    "考核",
+    "例会",
+)
+
 # After a cadence word, these mean a rate or an amount, not a schedule
 # ("每人每天补助3元", "每年给予1万元补贴").
 RATE_FOLLOWERS: tuple[str, ...] = ("补助", "补贴", "给予", "奖励", "扣发", "收取", "不超过", "最多")

@@ -14,6 +14,8 @@ from parsers.vocabulary import (
     RATE_FOLLOWERS,
     RATE_LEADERS,
     RATE_WORDS,
+    ROUTINE_PERIODS,
+    ROUTINES,
     WEEKDAYS,
     YEAR_PART_DUE,
 )
@@ -34,6 +36,12 @@ _EVERY_N = re.compile(r"每(?:隔)?(?P<n>\d+)(?P<u>天|日|周|个星期|个月|
 _ANNUAL_REVIEW = re.compile(r"年度[\u4e00-\u9fff]{0,4}?(?:考核|考评|评估|评价)")
 _WEEKLY_DAY = re.compile(r"每(?:周|星期)(?P<d>[一二三四五六日天])")
 _CADENCE_WORDS = one_of(tuple(CADENCES))
+# Not after a word that picks one period out ("上月调度", "本季通报",
+# "一季度通报", "6月调度", "全年考核"), nor inside a longer period ("半年").
+_ROUTINE = re.compile(
+    r"(?<![\d〇一二三四五六七八九十本上下当次该这今明去前每全半近历往多])"
+    rf"(?P<p>[周旬月季年])度?(?:{one_of(ROUTINES).pattern})"
+)
 _RATE_WORD = one_of(RATE_WORDS)
 _COUNT = re.compile(r"(?:不少于|至少|不低于)?(\d+)次")
 
@@ -119,6 +127,10 @@ def _weekly_day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     return _recurring(m, f"FREQ=WEEKLY;BYDAY={WEEKDAYS[m.group('d')]}")
 
 
+def _routine(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    return _recurring(m, ROUTINE_PERIODS[m["p"]])
+
+
 def _cadence(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     word = m.group(0)
     if word == "每年" and m.string[m.end() : m.end() + 1] in ("度", "\u5e74"):
@@ -136,4 +148,5 @@ RULES: list[Rule] = [
     Rule(20, _WEEKLY_DAY, _weekly_day, needs=("每周", "每星期")),
     Rule(21, _ANNUAL_REVIEW, _annual_review, needs=("年度",)),
     Rule(22, _CADENCE_WORDS, _cadence, needs=tuple(CADENCES)),
+    Rule(22, _ROUTINE, _routine, needs=ROUTINES, also=tuple(ROUTINE_PERIODS)),
 ]
