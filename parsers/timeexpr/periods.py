@@ -10,11 +10,11 @@ import re
 from collections.abc import Iterator
 
 from parsers.calendars import month_end, resolve_day, season_bounds
-from parsers.timeexpr.base import RANGE_SEPARATORS, SEP, YEAR, Context, Rule, TimeExpr, safe_date, year_of
+from parsers.timeexpr.base import DATE_YEAR, RANGE_SEPARATORS, SEP, YEAR, Context, Rule, TimeExpr, safe_date, year_of
 from parsers.vocabulary import HOLIDAY_WINDOW_NAMES, MONTH_PART_DUE, MONTH_PART_START
 
 _DATE_RANGE = re.compile(
-    YEAR.format(g="y1")
+    DATE_YEAR.format(g="y1")
     + r"(?P<m1>\d{1,2})月(?P<d1>\d{1,2})[日号]?"
     + SEP
     + YEAR.format(g="y2")
@@ -26,7 +26,7 @@ _DATE_RANGE = re.compile(
 # "2023年5月中旬至6月", "10月至11月上旬", "9月上旬至中旬".
 _PART = r"上中旬|中下旬|上旬|中旬|下旬|初|底|末"
 _MONTH_RANGE = re.compile(
-    YEAR.format(g="y1")
+    DATE_YEAR.format(g="y1")
     + rf"(?P<m1>\d{{1,2}})(?:月份?(?P<p1>{_PART})?)?"
     + SEP
     + YEAR.format(g="y2")
@@ -34,9 +34,9 @@ _MONTH_RANGE = re.compile(
 )
 # "2023-2025年", "2023年至2025年": the years' first and last days.
 _YEAR_RANGE = re.compile(r"(?<![\d.])(?P<y1>(?:19|20)\d{2})年?" + SEP + r"(?P<y2>(?:19|20)\d{2})年(?![\d月度底末初])")
-_OPEN_RANGE = re.compile(YEAR.format(g="y1") + r"(?P<m1>\d{1,2})月(?P<d1>\d{1,2})[日号]?" + SEP + r"长期")
+_OPEN_RANGE = re.compile(DATE_YEAR.format(g="y1") + r"(?P<m1>\d{1,2})月(?P<d1>\d{1,2})[日号]?" + SEP + r"长期")
 _UNTIL_EVENT = re.compile(
-    YEAR.format(g="y1")
+    DATE_YEAR.format(g="y1")
     + r"(?P<m1>\d{1,2})月(?P<d1>\d{1,2})[日号]?"
     + r"(?:至|到)(?P<ev>[\u4e00-\u9fff“”]{2,12}?)(?:结束|闭幕|召开)"
 )
