@@ -44,7 +44,7 @@ _FROM_NOW_UNTIL = re.compile(
     r"(?:自|从)?(?P<from>即日|本方案印发之日|方案印发之日|本通知印发之日|印发之日|发布之日|本方案发布之日)起?"
     r"[^,，。;；]{0,12}?(?:至|到)"
     + YEAR.format(g="y2")
-    + r"(?P<m2>\d{1,2})月(?:(?P<d2>\d{1,2})[日号]|(?P<e2>底|末|中旬|下旬|上旬))?"
+    + r"(?:(?P<m2>\d{1,2})月(?:(?P<d2>\d{1,2})[日号]|(?P<e2>底|末|中旬|下旬|上旬))?|年?(?P<ye>底|末))"  # "至2023年底"
 )
 _LAST_MONTHS = re.compile(r"今年(?:后|最后)(?P<n>\d{1,2})个月")
 _THIS_SEASON = re.compile(r"今(?:年)?(?P<s>[春夏秋冬])(?:季)?(?![天节])")
@@ -66,9 +66,10 @@ _NAMED_PERIOD = re.compile(r"“(?P<name>[^“”]{2,15})”(?P<w>期间|到来�
 _STAGES = re.compile(r"(?<!\d)(?P<n>[1-9])年(?P<w>[\u4e00-\u9fff]{2,3})(?=[、,，;；])")
 # Not "5月起至10月": that start begins a range.
 _START = re.compile(
-    r"(?:自|从|于)?"
+    r"(?:自|从|于)?(?:"
     + YEAR.format(g="y1")
-    + r"(?P<m1>\d{1,2})月份?(?:(?P<d1>\d{1,2})[日号]|(?P<p>底|末|初|上旬|中旬|下旬))?(?:起|开始)(?![的至到])"
+    + r"(?P<m1>\d{1,2})月份?(?:(?P<d1>\d{1,2})[日号]|(?P<p>底|末|初|上旬|中旬|下旬))?|(?P<y0>\d{4})年(?:度)?)"
+    + r"(?:起|开始)(?![的至到])"  # "2023年起": the year's first day
 )
 _FROM_NOW = re.compile(r"(?:从|自)?即日起|(?:从|自)(?:本方案|本通知|本办法)?(?:印发|发布|公布)之日起")
 
@@ -143,7 +144,7 @@ def _from_now_until(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     y2, g2 = year_of(m, ctx, "y2")
     part = m["e2"]
     day = int(m["d2"]) if m["d2"] else MONTH_PART_DUE.get(part[:2] if part else "底", -1)
-    due = safe_date(y2, int(m["m2"]), day)
+    due = safe_date(y2, int(m["m2"]), day) if m["m2"] else dt.date(y2, 12, 31)
     if due is None:
         return None
     note = "starts on the plan's reference date"
@@ -220,6 +221,8 @@ def stages(line: str, ctx: Context) -> Iterator[TimeExpr]:
 
 
 def _start(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    if m["y0"]:
+        return TimeExpr(*m.span(), "start", begin=dt.date(int(m["y0"]), 1, 1))
     y1, g1 = year_of(m, ctx, "y1")
     month = int(m["m1"])
     if not 1 <= month <= 12:
