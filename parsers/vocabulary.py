@@ -292,6 +292,12 @@ EVENT_VERBS: tuple[str, ...] = (
     "到达",
     "发现",
     "报送",
+    "开展",
+    "召开",
+    "举办",
+    "举行",
+    "开始",
+    "启动",
 )
 
 # A completion-time field: here "持续推进" and "长期坚持" mean ongoing.

@@ -15,6 +15,8 @@ _REL_AFTER = re.compile(rf"(?P<ev>[^,，。;；:：()]{{2,40}}?)(?:之)?后(?P<n
 _REL_SAME_DAY = re.compile(r"(?P<ev>[^,，。;；:：()]{2,30}?)(?:之)?后(?:当日|当天)")
 _REL_BARE = re.compile(rf"(?<![\d.])(?P<n>\d+){_UNIT}(?:内|之内|以内)")
 _REL_BEFORE = re.compile(rf"提前(?P<n>\d+){_UNIT}")
+# "活动开展前3天报送方案": so long before an event.
+_REL_BEFORE_EVENT = re.compile(rf"(?P<ev>[^,，。;；:：()]{{2,30}}?)(?:之)?前(?P<n>\d+){_UNIT}(?:内|之内|以内)?")
 # "自本方案印发之日起30日内": counted from the day of the event.
 _REL_FROM_DAY = re.compile(rf"(?:自|从)?(?P<ev>[^,，。;；:：()]{{2,30}}?)之日起(?P<n>\d+){_UNIT}(?:内|之内|以内)")
 _DATE_EVENT = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]$")
@@ -65,11 +67,24 @@ def _rel_from_day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 def _rel_same_day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     anchor = _event(m["ev"])
-    # The event must be one: a verb with its object ("收到材料") or a subject
-    # with its verb ("会议结束").
-    if not anchor or not any(anchor.startswith(v) or anchor.endswith(v) for v in EVENT_VERBS):
+    if not anchor or not _names_event(anchor):
         return None
     expr = TimeExpr(*m.span(), "relative", offset={"n": 0, "unit": "day", "after": anchor}, confidence=0.8)
+    expr.start = m.start("ev") + m["ev"].find(anchor)
+    return expr
+
+
+def _names_event(anchor: str) -> bool:
+    """An event is a verb with its object ("收到材料") or a subject with its
+    verb ("会议结束")."""
+    return any(anchor.startswith(v) or anchor.endswith(v) for v in EVENT_VERBS)
+
+
+def _rel_before_event(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    anchor = _event(m["ev"])
+    if not anchor or not _names_event(anchor):
+        return None  # "年底前3个月", "12月20日前3天": a date, not an event
+    expr = _relative(m, ctx, int(m["n"]), m["u"], anchor, before=True)
     expr.start = m.start("ev") + m["ev"].find(anchor)
     return expr
 
@@ -100,5 +115,6 @@ RULES: list[Rule] = [
     Rule(10, _REL_AFTER, _rel_after, needs=("后",), alone=True),
     Rule(10, _REL_SAME_DAY, _rel_same_day, needs=("后",), alone=True),
     Rule(10, _REL_BEFORE, _rel_before, needs=("提前",)),
+    Rule(10, _REL_BEFORE_EVENT, _rel_before_event, needs=("前",), alone=True),
     Rule(10, _REL_FROM_DAY, _rel_from_day, needs=("之日起",), alone=True),
 ]
