@@ -15,8 +15,10 @@ _REL_AFTER = re.compile(rf"(?P<ev>[^,，。;；:：()]{{2,40}}?)(?:之)?后(?P<n
 _REL_SAME_DAY = re.compile(r"(?P<ev>[^,，。;；:：()]{2,30}?)(?:之)?后(?:当日|当天)")
 _REL_BARE = re.compile(rf"(?<![\d.])(?P<n>\d+){_UNIT}(?:内|之内|以内)")
 _REL_BEFORE = re.compile(rf"提前(?P<n>\d+){_UNIT}")
-# "活动开展前3天报送方案": so long before an event.
-_REL_BEFORE_EVENT = re.compile(rf"(?P<ev>[^,，。;；:：()]{{2,30}}?)(?:之)?前(?P<n>\d+){_UNIT}(?:内|之内|以内)?")
+# "活动开展前3天报送方案": so long before an event, named in the clause
+# before 前 (the match starts at 前, so a search skips to it at once).
+_REL_BEFORE_EVENT = re.compile(rf"(?:之)?前(?P<n>\d+){_UNIT}(?:内|之内|以内)?")
+_CLAUSE_BREAK = re.compile(r"[,，。;；:：()]")
 # "自本方案印发之日起30日内": counted from the day of the event.
 _REL_FROM_DAY = re.compile(rf"(?:自|从)?(?P<ev>[^,，。;；:：()]{{2,30}}?)之日起(?P<n>\d+){_UNIT}(?:内|之内|以内)")
 _DATE_EVENT = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]$")
@@ -81,11 +83,13 @@ def _names_event(anchor: str) -> bool:
 
 
 def _rel_before_event(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    anchor = _event(m["ev"])
-    if not anchor or not _names_event(anchor):
+    head = m.string[max(0, m.start() - 30) : m.start()]
+    clause = _CLAUSE_BREAK.split(head)[-1]
+    anchor = _event(clause)
+    if len(anchor) < 2 or not _names_event(anchor):
         return None  # "年底前3个月", "12月20日前3天": a date, not an event
     expr = _relative(m, ctx, int(m["n"]), m["u"], anchor, before=True)
-    expr.start = m.start("ev") + m["ev"].find(anchor)
+    expr.start = m.start() - len(clause) + clause.find(anchor)
     return expr
 
 
@@ -115,6 +119,6 @@ RULES: list[Rule] = [
     Rule(10, _REL_AFTER, _rel_after, needs=("后",), alone=True),
     Rule(10, _REL_SAME_DAY, _rel_same_day, needs=("后",), alone=True),
     Rule(10, _REL_BEFORE, _rel_before, needs=("提前",)),
-    Rule(10, _REL_BEFORE_EVENT, _rel_before_event, needs=("前",), alone=True),
+    Rule(10, _REL_BEFORE_EVENT, _rel_before_event, needs=("前",)),
     Rule(10, _REL_FROM_DAY, _rel_from_day, needs=("之日起",), alone=True),
 ]
