@@ -30,7 +30,7 @@ _YEARLY_MONTH = re.compile(
 _YEARLY_PART = re.compile(r"每年(?:的)?(?:(?:第)?(?P<q>[1-4])季度末?|(?P<w>上半年|下半年|年中|年初))(?:前|之前|以前)?")
 # "(于)次月5日前报送上月…": a monthly report due in the month after.
 _NEXT_MONTH_DAY = re.compile(r"次月(?P<d>\d{1,2})[日号](?:前|之前|以前)?")
-_MONTHLY_DAY = re.compile(r"每月(?:的)?(?:(?P<d>\d{1,2})[日号]|(?P<p>上旬|中旬|下旬|底|末|初))(?:前|之前|以前)?")
+_MONTHLY_DAY = re.compile(r"每个?月(?:的)?(?:(?P<d>\d{1,2})[日号]|(?P<p>上旬|中旬|下旬|底|末|初))(?:前|之前|以前)?")
 _EVERY_N = re.compile(r"每(?:隔)?(?P<n>\d+)(?P<u>天|日|周|个星期|个月|年)")
 # An annual assessment ("年度考核", "年度综合考核", "年度目标绩效考核"): yearly on 12-31.
 _ANNUAL_REVIEW = re.compile(r"年度[\u4e00-\u9fff]{0,4}?(?:考核|考评|评估|评价)")
@@ -143,7 +143,7 @@ RULES: list[Rule] = [
     Rule(20, _YEARLY_MONTH, _yearly_month, needs=("每年",)),
     Rule(20, _YEARLY_PART, _yearly_part, needs=("每年",)),
     Rule(20, _NEXT_MONTH_DAY, _next_month_day, needs=("次月",)),
-    Rule(20, _MONTHLY_DAY, _monthly_day, needs=("每月",)),
+    Rule(20, _MONTHLY_DAY, _monthly_day, needs=("每月", "每个月")),
     Rule(20, _EVERY_N, _every_n, needs=("每",)),
     Rule(20, _WEEKLY_DAY, _weekly_day, needs=("每周", "每星期")),
     Rule(21, _ANNUAL_REVIEW, _annual_review, needs=("年度",)),

@@ -233,6 +233,8 @@ RECURRING: list[Row] = [
         "recurring FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=20",
     ),
     ("每季度第2个月的10日前报送。", "每季度第2个月的10日前", "recurring FREQ=YEARLY;BYMONTH=2,5,8,11;BYMONTHDAY=10"),
+    ("每个月10日前报送上月数据。", "每个月10日前", "recurring FREQ=MONTHLY;BYMONTHDAY=10"),
+    ("每个月召开一次调度会。", "每个月", "recurring FREQ=MONTHLY;BYMONTHDAY=-1"),
     ("建立月调度、季通报、年考核工作机制。", "月调度", "recurring FREQ=MONTHLY;BYMONTHDAY=-1"),
     ("建立月调度、季通报、年考核工作机制。", "季通报", "recurring FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1"),
     ("建立月调度、季通报、年考核工作机制。", "年考核", "recurring FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31"),
