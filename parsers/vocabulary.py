@@ -119,6 +119,7 @@ CADENCES: dict[str, str] = {
     "每天": "FREQ=DAILY",
     "每日": "FREQ=DAILY",
     "全天候": "FREQ=DAILY",
+    "每个工作日": "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
     "每两周": "FREQ=WEEKLY;INTERVAL=2",
     "每周": "FREQ=WEEKLY",
     "每星期": "FREQ=WEEKLY",

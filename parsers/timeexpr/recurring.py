@@ -20,11 +20,14 @@ from parsers.vocabulary import (
     YEAR_PART_DUE,
 )
 
-_BY_QUARTER_MONTH = re.compile(r"每个?季度第(?P<k>[1-3])个月的?(?P<d>\d{1,2})日(?:前|之前)?")
+# "每季度第1个月的20日前", and its last month: "每季度最后一个月25日前".
+_BY_QUARTER_MONTH = re.compile(
+    r"每个?季度(?:第(?P<k>[1-3])个月|(?P<last>最后1个月|末月))的?(?P<d>\d{1,2})[日号](?:前|之前)?"
+)
 # "每年3月底前", and months listed one after another: "每年3月、9月".
 _YEARLY_MONTH = re.compile(
     r"每年(?:的)?(?P<m>\d{1,2})月(?P<more>(?:(?:、|和|及|,|，)\d{1,2}月)*)"
-    r"(?:(?P<d>\d{1,2})[日号]|(?P<p>上旬|中旬|下旬|底|末|初))?(?:前|之前|以前)?"
+    r"(?:的?(?P<d>\d{1,2})[日号]|(?P<p>上旬|中旬|下旬|底|末|初))?(?:前|之前|以前)?"
 )
 # A part of each year: "每年一季度", "每年第三季度末前", "每年上半年".
 _YEARLY_PART = re.compile(r"每年(?:的)?(?:(?:第)?(?P<q>[1-4])季度末?|(?P<w>上半年|下半年|年中|年初))(?:前|之前|以前)?")
@@ -67,7 +70,7 @@ def _part_day(part: str | None, day: str | None) -> int:
 
 
 def _by_quarter_month(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    k = int(m["k"])
+    k = 3 if m["last"] else int(m["k"])
     months = ",".join(str(k + 3 * i) for i in range(4))
     return _recurring(m, f"FREQ=YEARLY;BYMONTH={months};BYMONTHDAY={int(m.group('d'))}")
 

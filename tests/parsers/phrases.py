@@ -234,6 +234,17 @@ RECURRING: list[Row] = [
     ),
     ("每季度第2个月的10日前报送。", "每季度第2个月的10日前", "recurring FREQ=YEARLY;BYMONTH=2,5,8,11;BYMONTHDAY=10"),
     ("每个月10日前报送上月数据。", "每个月10日前", "recurring FREQ=MONTHLY;BYMONTHDAY=10"),
+    (
+        "每年3月、6月、9月、12月的25日前报送。",
+        "每年3月、6月、9月、12月的25日前",
+        "recurring FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=25",
+    ),
+    (
+        "每季度最后一个月25日前报送季度报表。",
+        "每季度最后一个月25日前",
+        "recurring FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=25",
+    ),
+    ("每个工作日下班前报送。", "每个工作日", "recurring FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"),
     ("每个月召开一次调度会。", "每个月", "recurring FREQ=MONTHLY;BYMONTHDAY=-1"),
     ("建立月调度、季通报、年考核工作机制。", "月调度", "recurring FREQ=MONTHLY;BYMONTHDAY=-1"),
     ("建立月调度、季通报、年考核工作机制。", "季通报", "recurring FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1"),
