@@ -222,6 +222,9 @@ PAST_MARKERS: tuple[str, ...] = (
     "制定的",
     "提出的",
     "是",
+    "已",  # "12月底已完成验收"
+    "修正",  # a law's or a document's own date: "(2021年6月10日修正)"
+    "修订",
 )
 
 # After a bare date, these make it the name of an event ("3月31日…会议精神").

@@ -69,9 +69,10 @@ RANGE_SEPARATORS = ("—", "–", "-", "~", "至", "到", "一")  # one of them 
 PUNCT = ",，。;；:：、()“”\"' \t"
 REL_YEAR = {"今年": 0, "本年": 0, "当年": 0, "明年": 1, "次年": 1, "翌年": 1}
 YEAR = r"(?:(?P<{g}>\d{{4}})年|(?P<{g}r>今年|本年|明年|次年|翌年))?"
-# YEAR opening a date whose month is written in figures: the lookahead
-# lets a search pass over every other character without trying the rest.
-DATE_YEAR = r"(?=[\d今本明次翌])" + YEAR
+# YEAR opening a date whose month is written in figures: never inside a
+# number, nor after a past year ("去年12月底": last year's, not this one's);
+# the lookahead lets a search pass over every other character at once.
+DATE_YEAR = r"(?<!\d)(?<![去上前]年)(?=[\d今本明次翌])" + YEAR
 
 
 def year_of(m: re.Match[str], ctx: Context, g: str) -> tuple[int, bool]:
