@@ -79,13 +79,27 @@ def _tidy(line: str, found: list[TimeExpr]) -> list[TimeExpr]:
                 rrule=f"FREQ=YEARLY;BYMONTH={expr.due.month};BYMONTHDAY={day}",
                 note="repeats the yearly cadence of its sentence",
             )
-            if out and out[-1].end == expr.start and line[out[-1].start : out[-1].end] == "每年":
+            if _every_year_before(line, out, expr):
                 # "每年国庆节前": one yearly rule, not "每年" and a second one.
                 yearly.start = out.pop().start
                 yearly.note = ""
             expr = yearly
+        elif expr.kind in ("unresolved", "deadline") and _every_year_before(line, out, expr):
+            # "每年汛期前", "每年春节前": what "每年" repeats has no fixed
+            # Gregorian day, so no yearly rule; the phrase keeps the 每年.
+            out.pop()
+            expr = replace(expr, start=expr.start - 2, note=_join(expr.note, "every year; no fixed day to repeat on"))
         out.append(expr)
     return out
+
+
+def _every_year_before(line: str, out: list[TimeExpr], expr: TimeExpr) -> bool:
+    """The phrase read last is a bare "每年" right before ``expr``."""
+    return bool(out) and out[-1].end == expr.start and line[out[-1].start : out[-1].end] == "每年"
+
+
+def _join(*notes: str) -> str:
+    return "; ".join(n for n in notes if n)
 
 
 def _forward_lists(line: str, found: list[TimeExpr]) -> None:

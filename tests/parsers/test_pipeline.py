@@ -109,3 +109,13 @@ def test_a_plan_whose_title_ends_with_its_period_inside_a_notice() -> None:
     assert (plan.reference.date, plan.until) == (dt.date(2021, 1, 1), dt.date(2025, 12, 31))
     # The title's years are the plan's period, not a milestone; the notice holds none.
     assert [m.quote for m in plan.milestones] == ["2023年6月30日前"]
+
+
+def test_every_year_before_what_has_no_fixed_day() -> None:
+    for line, quote, kind in [
+        ("每年汛期前完成河道清障。", "每年汛期", "unresolved"),
+        ("每年春节前开展走访。", "每年春节前", "deadline"),
+    ]:
+        found = parse_text(line, ref=dt.date(2022, 1, 1), imported=dt.date(2026, 11, 29)).milestones
+        assert [(m.quote, m.kind, m.rrule) for m in found] == [(quote, kind, None)]
+        assert "every year" in (found[0].note or "")
