@@ -25,6 +25,15 @@ _TITLE_END = re.compile(
     r"(工作方案|实施方案|行动方案|活动方案|方案|工作计划|行动计划|实施计划|工作要点|实施意见|任务分工|任务清单)$"
 )
 _TITLE_CUT = re.compile(r"[。;；:：(]")
+# An official document's colophon (版记): its copy lists and the line that
+# says who printed it and when ("XX办公室 2023年3月15日印发"). It and what
+# follows it to the next plan hold no milestones.
+_COLOPHON = re.compile(r"^\s*(?:抄送|抄报|主送)\s*[:：]|^[^,，。;；:：]*\d{4}年\d{1,2}月\d{1,2}日\s*印发\s*$")
+# The signature: the issuer's name alone on its line, the date alone on the next.
+_DATE_ALONE = re.compile(r"^\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*$")
+_ISSUER = re.compile(
+    r"^[^\d,，。;；:：、()]{2,30}(?:政府|办公室|办公厅|委员会|局|委|办|厅|中心|指挥部|领导小组|党委|党组|公司|管委会|院)\s*$"
+)
 # Web page chrome after the last plan of a scraped page.
 _TRAILER = re.compile(
     r"^\s*(推荐访问|热门排行|相关推荐|相关文章|相关阅读|猜你喜欢|上一篇|下一篇|版权所有|免责声明|本文来源|责任编辑|扫一扫|分享到)"
@@ -134,11 +143,17 @@ def outline_plan(lines: list[str], start: int, stop: int, titled: bool = True) -
     path: list[Heading] = []
     out_lines: list[Line] = []
     blocks: list[Block] = [Block(())]
+    previous = ""
     for i in range(start + 1, stop + 1):
         raw = lines[i]
         if not raw.strip():
             continue
         norm = normalize_line(raw)
+        if _COLOPHON.search(norm.text):
+            break
+        if _DATE_ALONE.match(norm.text) and _ISSUER.match(previous):
+            continue  # the signature's date
+        previous = norm.text
         heading = heading_of(norm.text, i + 1)
         if heading is not None:
             while path and path[-1].level >= heading.level:

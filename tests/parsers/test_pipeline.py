@@ -119,3 +119,26 @@ def test_every_year_before_what_has_no_fixed_day() -> None:
         found = parse_text(line, ref=dt.date(2022, 1, 1), imported=dt.date(2026, 11, 29)).milestones
         assert [(m.quote, m.kind, m.rrule) for m in found] == [(quote, kind, None)]
         assert "every year" in (found[0].note or "")
+
+
+SIGNED = """XX县2023年森林防火工作方案
+一、工作任务
+（一）开展隐患排查。2023年3月31日前完成。（责任单位：县林业局）
+（二）健全制度。各乡镇于4月15日前印发
+二、工作要求
+各单位要高度重视。
+XX县人民政府办公室
+2023年3月15日
+
+抄送：县委办，县人大办，县政协办。
+XX县人民政府办公室                     2023年3月15日印发
+XX县2023年汛期安全工作方案
+一、工作任务
+6月1日前完成全面检查。
+"""
+
+
+def test_a_signature_and_a_colophon_hold_no_milestones() -> None:
+    first, second = parse_text(SIGNED, imported=dt.date(2026, 11, 29)).plans
+    assert [m.quote for m in first.milestones] == ["2023年3月31日前", "4月15日前"]
+    assert [m.quote for m in second.milestones] == ["6月1日前"]  # the next plan is read as before
