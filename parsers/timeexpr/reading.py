@@ -87,8 +87,8 @@ def _tidy(line: str, found: list[TimeExpr]) -> list[TimeExpr]:
         elif expr.kind in ("unresolved", "deadline") and _every_year_before(line, out, expr):
             # "每年汛期前", "每年春节前": what "每年" repeats has no fixed
             # Gregorian day, so no yearly rule; the phrase keeps the 每年.
-            out.pop()
-            expr = replace(expr, start=expr.start - 2, note=_join(expr.note, "every year; no fixed day to repeat on"))
+            every = out.pop()
+            expr = replace(expr, start=every.start, note=_join(expr.note, "every year; no fixed day to repeat on"))
         out.append(expr)
     return out
 
