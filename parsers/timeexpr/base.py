@@ -72,7 +72,7 @@ YEAR = r"(?:(?P<{g}>\d{{4}})年|(?P<{g}r>今年|本年|明年|次年|翌年))?"
 # YEAR opening a date whose month is written in figures: never inside a
 # number, nor after a past year ("去年12月底": last year's, not this one's);
 # the lookahead lets a search pass over every other character at once.
-DATE_YEAR = r"(?<!\d)(?<![去上前]年)(?=[\d今本明次翌])" + YEAR
+DATE_YEAR = r"(?=[\d今本明次翌])(?<!\d)(?<![去上前]年)" + YEAR
 
 
 def year_of(m: re.Match[str], ctx: Context, g: str) -> tuple[int, bool]:
