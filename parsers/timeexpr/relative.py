@@ -119,6 +119,6 @@ RULES: list[Rule] = [
     Rule(10, _REL_AFTER, _rel_after, needs=("后",), alone=True),
     Rule(10, _REL_SAME_DAY, _rel_same_day, needs=("后",), alone=True),
     Rule(10, _REL_BEFORE, _rel_before, needs=("提前",)),
-    Rule(10, _REL_BEFORE_EVENT, _rel_before_event, needs=("前",)),
+    Rule(10, _REL_BEFORE_EVENT, _rel_before_event, needs=("前",), also=("天", "日", "周", "小时", "星期", "个月")),
     Rule(10, _REL_FROM_DAY, _rel_from_day, needs=("之日起",), alone=True),
 ]

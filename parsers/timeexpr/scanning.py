@@ -12,7 +12,6 @@ candidates meet the others in the choice by priority that follows."""
 
 from __future__ import annotations
 
-import re
 from typing import NamedTuple
 
 from parsers.timeexpr import deadlines, periods, recurring, relative
@@ -61,19 +60,6 @@ def scanner(chars: frozenset[str]) -> Scanner:
     return found
 
 
-def _leftmost(rules: tuple[Rule, ...], line: str, pos: int) -> tuple[int, re.Match[str] | None]:
-    """The rule whose first match at or after ``pos`` begins first (ties go
-    to the one first in ``rules``) and that match; (-1, None) if none."""
-    first, best = -1, None
-    for k, rule in enumerate(rules):
-        m = rule.pattern.search(line, pos)
-        if m is not None and (best is None or m.start() < best.start()):
-            first, best = k, m
-            if m.start() == pos:
-                break  # no later rule can begin before it
-    return first, best
-
-
 def candidates(line: str, ctx: Context) -> list[TimeExpr]:
     """The phrases of ``line`` the rules read, in order, then those of the
     rules scanned alone."""
@@ -87,7 +73,15 @@ def read(line: str, ctx: Context, scan: Scanner) -> list[TimeExpr]:
     rules = scan.rules
     pos, size = 0, len(line)
     while pos < size and rules:
-        k, first = _leftmost(rules, line, pos)
+        # The rule whose match begins first; of those that begin at the same
+        # place, the first by priority. A match at ``pos`` cannot be beaten.
+        k, first = -1, None
+        for j, rule in enumerate(rules):
+            m = rule.pattern.search(line, pos)
+            if m is not None and (first is None or m.start() < first.start()):
+                k, first = j, m
+                if m.start() == pos:
+                    break
         if first is None:
             break
         at = first.start()
