@@ -17,6 +17,7 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
+from parsers.docx_numbering import ListLabels
 from parsers.errors import DocumentError
 from parsers.vocabulary import LEAD_COLUMN_WORDS, SUPPORT_COLUMN_WORDS, TIME_COLUMN_WORDS
 
@@ -175,11 +176,18 @@ def _docx_text(data: bytes, name: str) -> str:
         raise DocumentError(name, f"corrupt .docx: {exc}") from exc
     except Exception as exc:  # python-docx raises several lxml/opc errors
         raise DocumentError(name, f"corrupt .docx: {type(exc).__name__}: {exc}") from exc
+    try:
+        numbering = document.part.numbering_part.element
+    except (KeyError, NotImplementedError):
+        numbering = None  # no numbering definitions: no list labels
+    labels = ListLabels(numbering)
     lines: list[str] = []
     for child in document.element.body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
-            lines.append(Paragraph(child, document).text)
+            paragraph = Paragraph(child, document)
+            style = paragraph.style.element if paragraph.style is not None else None
+            lines.append(labels.label(child, style) + paragraph.text)
         elif tag == "tbl":
             table = Table(child, document)
             lines.extend(_table_lines([[cell.text for cell in row.cells] for row in table.rows]))

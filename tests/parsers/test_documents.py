@@ -7,14 +7,17 @@ import datetime as dt
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
+from docx.oxml import parse_xml
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from parsers.documents import load_document
+from parsers.docx_numbering import number_text
 from parsers.errors import DocumentError
 from parsers.pipeline import parse_path
 
@@ -212,3 +215,68 @@ def test_owner_names_keep_full_width_brackets(tmp_path: Path) -> None:
     path.write_text(f"XX市2022年工作方案\n一、任务\n{task}\n", encoding="utf-8")
     [m] = parse_path(path, imported=IMPORTED).milestones
     assert m.owners == {"lead": ["各县（市、区）政府"], "support": []}
+
+
+def _numbered(document: Any, levels: list[tuple[str, str]]) -> None:
+    """Give ``document`` a list (numId 7) whose levels have these formats
+    and texts, as Word writes them in numbering.xml."""
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    lvls = "".join(
+        f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/><w:lvlText w:val="{text}"/></w:lvl>'
+        for i, (fmt, text) in enumerate(levels)
+    )
+    numbering = document.part.numbering_part.element
+    numbering.append(parse_xml(f'<w:abstractNum xmlns:w="{w}" w:abstractNumId="70">{lvls}</w:abstractNum>'))
+    numbering.append(parse_xml(f'<w:num xmlns:w="{w}" w:numId="7"><w:abstractNumId w:val="70"/></w:num>'))
+
+
+def _item(document: Any, text: str, level: int | None) -> None:
+    paragraph = document.add_paragraph(text)
+    if level is not None:
+        w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+        paragraph._p.get_or_add_pPr().append(
+            parse_xml(f'<w:numPr xmlns:w="{w}"><w:ilvl w:val="{level}"/><w:numId w:val="7"/></w:numPr>')
+        )
+
+
+def test_docx_list_numbers_drawn_by_word(tmp_path: Path) -> None:
+    document = docx.Document()
+    _numbered(document, [("chineseCounting", "%1、"), ("chineseCounting", "（%2）"), ("decimal", "%3.")])
+    _item(document, "XX县2023年安全生产专项整治工作方案", None)
+    for text, level in [
+        ("重点任务", 0),
+        ("开展隐患排查", 1),
+        ("排查企业。2023年4月30日前完成。（责任单位：县应急局）", 2),
+        ("整改隐患。6月30日前完成。", 2),
+        ("强化执法检查", 1),
+        ("每季度开展一次联合执法。", 2),
+        ("工作要求", 0),
+        ("各乡镇于12月15日前报送总结。", None),
+    ]:
+        _item(document, text, level)
+    path = tmp_path / "numbered.docx"
+    document.save(str(path))
+    text = load_document(path).text
+    assert "一、重点任务" in text and "（一）开展隐患排查" in text and "2.整改隐患" in text
+    assert "（二）强化执法检查" in text and "1.每季度" in text and "二、工作要求" in text
+    by_quote = {m.quote: m for m in parse_path(path, imported=IMPORTED).milestones}
+    assert by_quote["2023年4月30日前"].section == ["重点任务", "开展隐患排查"]
+    assert by_quote["2023年4月30日前"].task == "排查企业"
+    assert by_quote["每季度"].section == ["重点任务", "强化执法检查"]
+    assert by_quote["12月15日前"].section == ["工作要求"]
+
+
+@pytest.mark.parametrize(
+    ("n", "format", "text"),
+    [
+        (1, "chineseCounting", "一"),
+        (11, "chineseCounting", "十一"),
+        (3, "decimal", "3"),
+        (2, "decimalEnclosedCircle", "②"),
+        (3, "ideographTraditional", "丙"),
+        (12, "chineseLegalSimplified", "壹拾贰"),
+        (4, "upperLetter", "4"),  # formats Chinese plans do not use are written in figures
+    ],
+)
+def test_number_formats(n: int, format: str, text: str) -> None:
+    assert number_text(n, format) == text
