@@ -280,3 +280,14 @@ def test_docx_list_numbers_drawn_by_word(tmp_path: Path) -> None:
 )
 def test_number_formats(n: int, format: str, text: str) -> None:
     assert number_text(n, format) == text
+
+
+def test_docx_numbers_from_a_paragraph_style(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.add_paragraph("XX县2023年工作方案")
+    document.add_paragraph("第一项任务。3月底前完成。", style="List Number")
+    document.add_paragraph("第二项任务。", style="List Number")
+    document.add_paragraph("要点", style="List Bullet")  # a bullet is no number
+    path = tmp_path / "styled.docx"
+    document.save(str(path))
+    assert load_document(path).lines[1:] == ["1.第一项任务。3月底前完成。", "2.第二项任务。", "要点"]
