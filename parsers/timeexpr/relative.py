@@ -21,7 +21,9 @@ _REL_BEFORE_EVENT = re.compile(rf"(?:之)?前(?P<n>\d+){_UNIT}(?:内|之内|以�
 _CLAUSE_BREAK = re.compile(r"[,，。;；:：()]")
 # "自本方案印发之日起30日内": counted from the day of the event.
 _REL_FROM_DAY = re.compile(rf"(?:自|从)?(?P<ev>[^,，。;；:：()]{{2,30}}?)之日起(?P<n>\d+){_UNIT}(?:内|之内|以内)")
-_DATE_EVENT = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]$")
+# An event the text dates ("12月1日活动开展", "会议于3月5日结束"): the offset
+# counts from that day.
+_DATE_EVENT = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]")
 
 
 def _event(text: str) -> str:
@@ -42,12 +44,16 @@ def _relative(m: re.Match[str], ctx: Context, n: int, unit: str, anchor: str, be
     offset: dict[str, object] = {"n": n, "unit": OFFSET_UNITS[unit]}
     offset["before" if before else "after"] = anchor
     when = _DATE_EVENT.search(anchor)
-    if when and not before and OFFSET_UNITS[unit] in ("workday", "day"):
+    if when and OFFSET_UNITS[unit] in ("workday", "day"):
         year = int(when.group(1)) if when.group(1) else ctx.ref.year
         base = safe_date(year, int(when.group(2)), int(when.group(3)))
         if base is not None:
-            due = ctx.calendar.add_workdays(base, n) if offset["unit"] == "workday" else base + dt.timedelta(days=n)
-            return TimeExpr(*m.span(), "deadline", due=due, note=f"{n} {offset['unit']}s after {base}")
+            step = -n if before else n
+            due = (
+                ctx.calendar.add_workdays(base, step) if offset["unit"] == "workday" else base + dt.timedelta(days=step)
+            )
+            side = "before" if before else "after"
+            return TimeExpr(*m.span(), "deadline", due=due, note=f"{n} {offset['unit']}s {side} {base}")
     return TimeExpr(*m.span(), "relative", offset=offset, confidence=0.85)
 
 
