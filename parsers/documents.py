@@ -265,6 +265,9 @@ _BLOCKS = {
 }
 
 
+_CELL = "\ue000"  # a private-use character: str.split() takes the control separators for spaces
+
+
 def _html_text(markup: str) -> str:
     from bs4 import BeautifulSoup
     from bs4.element import NavigableString, Tag
@@ -274,13 +277,16 @@ def _html_text(markup: str) -> str:
         tag.decompose()
     for table in soup.find_all("table"):
         rows = [[cell.get_text(" ", strip=True) for cell in tr.find_all(["td", "th"])] for tr in table.find_all("tr")]
-        table.replace_with(NavigableString("\n" + "\n".join(_table_lines(rows)) + "\n"))
+        # Cells are kept apart by a character the whitespace below
+        # leaves alone, then by tabs as in every other format.
+        cells = "\n".join(_table_lines(rows)).replace("\t", _CELL)
+        table.replace_with(NavigableString("\n" + cells + "\n"))
     for tag in soup.find_all(True):
         if isinstance(tag, Tag) and tag.name in _BLOCKS:
             tag.insert_before("\n")
             tag.insert_after("\n")
     text = soup.get_text()
-    lines = [" ".join(line.split()) for line in split_lines(text)]
+    lines = [" ".join(line.split()).replace(_CELL, "\t") for line in split_lines(text)]
     out: list[str] = []
     for line in lines:
         if line or (out and out[-1]):

@@ -110,17 +110,28 @@ def _plan_period(outline: PlanOutline, base: Context) -> tuple[dt.date, dt.date]
     return None
 
 
+def _row_task(line: Line, expr: TimeExpr) -> str | None:
+    """In a table row, the first cell with words that is not the phrase's
+    own; a cell a docx or html table wrote its owner and time columns into
+    ("修订预案(责任单位:…;完成时限:4月底前)") counts up to its notes."""
+    if "\t" not in line.text:
+        return None
+    at = 0
+    for cell in line.text.split("\t"):
+        words = cell.split("(", 1)[0]
+        inside = at <= expr.start < at + len(words)
+        at += len(cell) + 1
+        if not inside and _WORDS.search(words):
+            return words.strip()[:40]
+    return None
+
+
 def _task_of(line: Line, expr: TimeExpr) -> str:
+    row = _row_task(line, expr)
+    if row:  # a table's row is its own task, also under a task heading
+        return row
     if line.path and line.path[-1].level > 1 and line.path[-1].title:
         return line.path[-1].title
-    if "\t" in line.text:
-        # A table row: the first cell with words that is not the phrase's own.
-        at = 0
-        for cell in line.text.split("\t"):
-            inside = at <= expr.start < at + len(cell)
-            at += len(cell) + 1
-            if not inside and _WORDS.search(cell):
-                return cell.strip()[:40]
     for m in _CLAUSE.finditer(line.text):
         if m.start() <= expr.start < m.end() or m.start() >= expr.end:
             return m.group(0).strip()[:40]
@@ -139,12 +150,13 @@ def _phase_of(line: Line, task: str) -> str | None:
     return task if task.endswith("阶段") else None
 
 
-def _section_of(line: Line) -> list[str]:
+def _section_of(line: Line, row: bool = False) -> list[str]:
     """The headings above a phrase's task: all of them when the line sits
-    under a section heading with no task heading of its own."""
+    under a section heading with no task heading of its own, or when it is
+    a table's row (its task is its own cell)."""
     if not line.path:
         return []
-    headings = line.path if line.path[-1].level == 1 else line.path[:-1]
+    headings = line.path if line.path[-1].level == 1 or row else line.path[:-1]
     return [h.title for h in headings]
 
 
@@ -193,7 +205,7 @@ def _block_milestones(
                     due=expr.due,
                     rrule=expr.rrule,
                     offset=expr.offset,
-                    section=_section_of(line),
+                    section=_section_of(line, row=_row_task(line, expr) is not None),
                     task=task,
                     owners=_as_written(owners, block) if owners else None,
                     phase=phase,

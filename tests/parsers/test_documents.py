@@ -291,3 +291,19 @@ def test_docx_numbers_from_a_paragraph_style(tmp_path: Path) -> None:
     path = tmp_path / "styled.docx"
     document.save(str(path))
     assert load_document(path).lines[1:] == ["1.第一项任务。3月底前完成。", "2.第二项任务。", "要点"]
+
+
+HTML_TABLE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>通知</title></head><body>
+<p>XX县2023年防汛工作方案</p><p>一、重点任务</p><p>（一）开展汛前检查。5月31日前完成。</p>
+<table><tr><td>序号</td><td>任务</td><td>责任单位</td><td>完成时限</td></tr>
+<tr><td>1</td><td>修订防汛 预案</td><td>县应急局</td><td>4月底前</td></tr></table>
+</body></html>"""
+
+
+def test_html_table_rows_are_their_own_tasks(tmp_path: Path) -> None:
+    path = tmp_path / "plan.html"
+    path.write_text(HTML_TABLE, encoding="utf-8")
+    assert "1\t修订防汛 预案(责任单位:县应急局;完成时限:4月底前)" in load_document(path).lines
+    [row] = [m for m in parse_path(path, imported=IMPORTED).milestones if m.quote == "4月底前"]
+    assert (row.task, row.section) == ("修订防汛 预案", ["重点任务", "开展汛前检查"])
+    assert row.owners == {"lead": ["县应急局"], "support": []}
