@@ -12,6 +12,7 @@ from functools import lru_cache
 from parsers.calendars import FIVE_YEAR_PLAN, five_year_plan_end, lunar_to_solar, month_end, resolve_day
 from parsers.timeexpr.base import (
     DATE_YEAR,
+    MONTH_PART,
     PUNCT,
     YEAR,
     Context,
@@ -40,9 +41,7 @@ from parsers.vocabulary import (
 
 _BY = r"(?P<by>前|之前|以前|前完成)?"
 _DAY = re.compile(DATE_YEAR.format(g="y") + r"(?P<m>\d{1,2})月(?P<d>\d{1,2})[日号](?P<on>当天|当日)?" + _BY)
-_MONTH_PART = re.compile(
-    DATE_YEAR.format(g="y") + r"(?P<m>\d{1,2})月(?P<p>上中旬|中下旬|上旬|中旬|下旬|初|底|末|中(?![央国华心]))" + _BY
-)
+_MONTH_PART = re.compile(DATE_YEAR.format(g="y") + rf"(?P<m>\d{{1,2}})月(?P<p>{MONTH_PART}|中(?![央国华心]))" + _BY)
 _MONTH_BEFORE = re.compile(DATE_YEAR.format(g="y") + r"(?P<m>\d{1,2})月(?:前|之前|以前)")
 _MONTH_ALONE = re.compile(DATE_YEAR.format(g="y") + r"(?P<m>\d{1,2})月份?(?![\d日号份])")
 # One of them is in every match of _YEAR_PART.

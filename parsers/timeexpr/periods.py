@@ -10,7 +10,18 @@ import re
 from collections.abc import Iterator
 
 from parsers.calendars import month_end, resolve_day, season_bounds
-from parsers.timeexpr.base import DATE_YEAR, RANGE_SEPARATORS, SEP, YEAR, Context, Rule, TimeExpr, safe_date, year_of
+from parsers.timeexpr.base import (
+    DATE_YEAR,
+    MONTH_PART,
+    RANGE_SEPARATORS,
+    SEP,
+    YEAR,
+    Context,
+    Rule,
+    TimeExpr,
+    safe_date,
+    year_of,
+)
 from parsers.vocabulary import HOLIDAY_WINDOW_NAMES, MONTH_PART_DUE, MONTH_PART_START
 
 _DATE_RANGE = re.compile(
@@ -24,13 +35,12 @@ _DATE_RANGE = re.compile(
 # "3月至5月", "3月至5月10日", "2023年1—6月"
 # and "1至3月份" (the first month's 月 left out), "8月下旬至9月上旬",
 # "2023年5月中旬至6月", "10月至11月上旬", "9月上旬至中旬".
-_PART = r"上中旬|中下旬|上旬|中旬|下旬|初|底|末"
 _MONTH_RANGE = re.compile(
     DATE_YEAR.format(g="y1")
-    + rf"(?P<m1>\d{{1,2}})(?:月份?(?P<p1>{_PART})?)?"
+    + rf"(?P<m1>\d{{1,2}})(?:月份?(?P<p1>{MONTH_PART})?)?"
     + SEP
     + YEAR.format(g="y2")
-    + rf"(?:(?P<m2>\d{{1,2}})月(?:份|(?P<p2>{_PART})|(?P<d2>\d{{1,2}})[日号])?|(?P<q2>{_PART}))(?!\d)"
+    + rf"(?:(?P<m2>\d{{1,2}})月(?:份|(?P<p2>{MONTH_PART})|(?P<d2>\d{{1,2}})[日号])?|(?P<q2>{MONTH_PART}))(?!\d)"
 )
 # "2023-2025年", "2023年至2025年": the years' first and last days.
 _YEAR_RANGE = re.compile(r"(?<![\d.])(?P<y1>(?:19|20)\d{2})年?" + SEP + r"(?P<y2>(?:19|20)\d{2})年(?![\d月度底末初])")

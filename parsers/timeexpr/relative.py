@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
-from parsers.timeexpr.base import Context, Rule, TimeExpr, safe_date
+from parsers.timeexpr.base import CLAUSE_END, Context, Rule, TimeExpr, safe_date
 from parsers.vocabulary import EVENT_VERBS, OFFSET_UNITS
 
 _UNIT = r"(?P<u>个工作日|工作日|个自然日|自然日|个小时|小时|个星期|星期|个月|周|日|天)"
@@ -18,7 +18,6 @@ _REL_BEFORE = re.compile(rf"提前(?P<n>\d+){_UNIT}")
 # "活动开展前3天报送方案": so long before an event, named in the clause
 # before 前 (the match starts at 前, so a search skips to it at once).
 _REL_BEFORE_EVENT = re.compile(rf"(?:之)?前(?P<n>\d+){_UNIT}(?:内|之内|以内)?")
-_CLAUSE_BREAK = re.compile(r"[,，。;；:：()]")
 # "自本方案印发之日起30日内": counted from the day of the event.
 _REL_FROM_DAY = re.compile(rf"(?:自|从)?(?P<ev>[^,，。;；:：()]{{2,30}}?)之日起(?P<n>\d+){_UNIT}(?:内|之内|以内)")
 # An event the text dates ("12月1日活动开展", "会议于3月5日结束"): the offset
@@ -75,14 +74,14 @@ def _rel_from_day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 def _rel_same_day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     anchor = _event(m["ev"])
-    if not anchor or not _names_event(anchor):
+    if not anchor or not _is_event(anchor):
         return None
     expr = TimeExpr(*m.span(), "relative", offset={"n": 0, "unit": "day", "after": anchor}, confidence=0.8)
     expr.start = m.start("ev") + m["ev"].find(anchor)
     return expr
 
 
-def _names_event(anchor: str) -> bool:
+def _is_event(anchor: str) -> bool:
     """An event is a verb with its object ("收到材料") or a subject with its
     verb ("会议结束")."""
     return any(anchor.startswith(v) or anchor.endswith(v) for v in EVENT_VERBS)
@@ -90,9 +89,9 @@ def _names_event(anchor: str) -> bool:
 
 def _rel_before_event(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     head = m.string[max(0, m.start() - 30) : m.start()]
-    clause = _CLAUSE_BREAK.split(head)[-1]
+    clause = CLAUSE_END.split(head)[-1]
     anchor = _event(clause)
-    if len(anchor) < 2 or not _names_event(anchor):
+    if len(anchor) < 2 or not _is_event(anchor):
         return None  # "年底前3个月", "12月20日前3天": a date, not an event
     expr = _relative(m, ctx, int(m["n"]), m["u"], anchor, before=True)
     expr.start = m.start() - len(clause) + clause.find(anchor)
