@@ -89,8 +89,25 @@ def _json(body: dict[str, Any]) -> Reply:
     return 200, {"content-type": "application/json"}, json.dumps(body).encode()
 
 
+class _PerMinute:
+    """A robot's rate limit: at most ``limit`` messages in any 60 seconds."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.sent: list[float] = []
+
+    def allows(self) -> bool:
+        """Whether one more message may go now; if so, it is counted."""
+        now = time.time()
+        self.sent[:] = [t for t in self.sent if now - t < 60]
+        if len(self.sent) >= self.limit:
+            return False
+        self.sent.append(now)
+        return True
+
+
 def dingtalk_api(token: str, secret: str, recorder: Recorder, per_minute: int = 20):  # type: ignore[no-untyped-def]
-    sent: list[float] = []
+    window = _PerMinute(per_minute)
 
     def handle(path: str, headers: dict[str, str], body: bytes) -> Reply:
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
@@ -105,11 +122,8 @@ def dingtalk_api(token: str, secret: str, recorder: Recorder, per_minute: int = 
         data = json.loads(body)
         if data.get("msgtype") != "markdown" or not data["markdown"].get("title") or not data["markdown"].get("text"):
             return _json({"errcode": 40035, "errmsg": "缺少参数 json"})
-        now = time.time()
-        sent[:] = [t for t in sent if now - t < 60]
-        if len(sent) >= per_minute:
+        if not window.allows():
             return _json({"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"})
-        sent.append(now)
         recorder.add(data)
         return _json({"errcode": 0, "errmsg": "ok"})
 
@@ -117,7 +131,7 @@ def dingtalk_api(token: str, secret: str, recorder: Recorder, per_minute: int = 
 
 
 def wecom_api(key: str, recorder: Recorder, per_minute: int = 20):  # type: ignore[no-untyped-def]
-    sent: list[float] = []
+    window = _PerMinute(per_minute)
 
     def handle(path: str, headers: dict[str, str], body: bytes) -> Reply:
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
@@ -126,11 +140,8 @@ def wecom_api(key: str, recorder: Recorder, per_minute: int = 20):  # type: igno
         data = json.loads(body)
         if data.get("msgtype") != "markdown" or len(data["markdown"]["content"].encode()) > 4096:
             return _json({"errcode": 40008, "errmsg": "invalid message type"})
-        now = time.time()
-        sent[:] = [t for t in sent if now - t < 60]
-        if len(sent) >= per_minute:
+        if not window.allows():
             return _json({"errcode": 45009, "errmsg": "api freq out of limit"})
-        sent.append(now)
         recorder.add(data)
         return _json({"errcode": 0, "errmsg": "ok"})
 

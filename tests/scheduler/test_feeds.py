@@ -9,6 +9,7 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 import recurring_ical_events
@@ -81,17 +82,15 @@ def test_wire_format(feed: tuple[Rendered, Path]) -> None:
     assert "METHOD:" not in text
 
 
-def test_libical_restriction_checks_report_nothing(feed: tuple[Rendered, Path]) -> None:
-    python = "/usr/bin/python3"
-    done = subprocess.run(
-        [python, str(ROOT / "tests" / "libical_check.py"), str(feed[1])],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+def _reader_output(program: str, script: Path, feed: Path) -> Any:
+    """What another calendar library's reader printed (JSON) for the feed."""
+    done = subprocess.run([program, str(script), str(feed)], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)
+    return json.loads(done.stdout)
+
+
+def test_libical_restriction_checks_report_nothing(feed: tuple[Rendered, Path]) -> None:
+    report = _reader_output("/usr/bin/python3", ROOT / "tests" / "libical_check.py", feed[1])
     assert report["problems"] == []
     assert report["events"] == feed[0].events
 
@@ -104,15 +103,7 @@ def test_strict_ical_parser_reads_it(feed: tuple[Rendered, Path]) -> None:
 def test_mozilla_ical_js_reads_it(feed: tuple[Rendered, Path]) -> None:
     node = shutil.which("node")
     assert node, "node is required (Debian's nodejs)"
-    done = subprocess.run(
-        [node, str(ROOT / "tests" / "js" / "read-feed.mjs"), str(feed[1])],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    parsed = json.loads(done.stdout)
+    parsed = _reader_output(node, ROOT / "tests" / "js" / "read-feed.mjs", feed[1])
     assert parsed["name"] == "督办：全部事项"
     assert len(parsed["events"]) == feed[0].events
     assert any(e["recurring"] for e in parsed["events"])
