@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from parsers.issue_date import is_furniture
 from parsers.normalize import Normalized, normalize_line
 
 _HEADINGS: list[tuple[int, re.Pattern[str]]] = [
@@ -22,22 +23,24 @@ _HEADINGS: list[tuple[int, re.Pattern[str]]] = [
     (5, re.compile(r"^\s*(?P<n>[①-⑳])\s*")),
 ]
 _TITLE_END = re.compile(
-    r"(工作方案|实施方案|行动方案|活动方案|方案|工作计划|行动计划|实施计划|工作要点|实施意见|任务分工|任务清单)$"
+    r"(工作方案|实施方案|行动方案|活动方案|方案|工作计划|行动计划|实施计划|安全工作计划|工作要点|实施意见|任务分工|任务清单"
+    r"|校历|[^,，]{4}的通知|[^,，]{4}的通报|督办通知)$"
 )
+# A title may open with its year: "2025年…", "20252026学年度…" (a dash
+# lost), "20XX年…" (a year masked).
+_TITLE_YEAR_FIRST = re.compile(r"^(?:\d{4}(?:\s*[—–-]?\s*\d{4})?(?:年|学年)|\d{2}XX年)")
 _TITLE_CUT = re.compile(r"[。;；:：(]")
 # An official document's colophon (版记): its copy lists and the line that
 # says who printed it and when ("XX办公室 2023年3月15日印发"). It and what
 # follows it to the next plan hold no milestones.
 _COLOPHON = re.compile(r"^\s*(?:抄送|抄报|主送)\s*[:：]|^[^,，。;；:：]*\d{4}年\d{1,2}月\d{1,2}日\s*印发\s*$")
-# The signature: the issuer's name alone on its line, the date alone on the next.
-_DATE_ALONE = re.compile(r"^\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*$")
-_ISSUER = re.compile(
-    r"^[^\d,，。;；:：、()]{2,30}(?:政府|办公室|办公厅|委员会|局|委|办|厅|中心|指挥部|领导小组|党委|党组|公司|管委会|院)\s*$"
-)
 # Web page chrome after the last plan of a scraped page.
 _TRAILER = re.compile(
     r"^\s*(推荐访问|热门排行|相关推荐|相关文章|相关阅读|猜你喜欢|上一篇|下一篇|版权所有|免责声明|本文来源|责任编辑|扫一扫|分享到)"
 )
+
+
+_BODY_LINES = 4
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,7 @@ def is_plan_title(text: str) -> bool:
         return False
     if heading_of(s, 0) is not None:
         return False
-    return not s[0].isdigit() or re.match(r"^\d{4}年", s) is not None
+    return not s[0].isdigit() or _TITLE_YEAR_FIRST.match(s) is not None
 
 
 def _next_text(lines: list[str], i: int) -> str:
@@ -119,7 +122,10 @@ def plan_spans(lines: list[str]) -> list[tuple[int, int, bool]]:
         if is_plan_title(raw) and not is_plan_title(_next_text(lines, i)) and _next_text(lines, i)
     ]
     end = len(lines) - 1
-    trailer = next((i for i, raw in enumerate(lines) if _TRAILER.match(raw) and (not titles or i > titles[0])), None)
+    # Page chrome counts as the trailer only once a plan's body has begun
+    # ("分享到" under a page's title is its header).
+    body = titles[0] + _BODY_LINES if titles else 0
+    trailer = next((i for i, raw in enumerate(lines) if _TRAILER.match(raw) and i > body), None)
     if trailer is not None:
         end = trailer - 1
     if not titles:
@@ -151,8 +157,9 @@ def outline_plan(lines: list[str], start: int, stop: int, titled: bool = True) -
         norm = normalize_line(raw)
         if _COLOPHON.search(norm.text):
             break
-        if _DATE_ALONE.match(norm.text) and _ISSUER.match(previous):
-            continue  # the signature's date
+        if is_furniture(norm.text, previous):
+            previous = norm.text
+            continue  # the signature's date, a page's publication time
         previous = norm.text
         heading = heading_of(norm.text, i + 1)
         if heading is not None:

@@ -13,12 +13,24 @@ from pathlib import Path
 
 from parsers.calendars import DEFAULT_CALENDAR, WorkdayCalendar
 from parsers.documents import Document, load_document, split_lines
+from parsers.issue_date import IssueDate, best_in, issue_dates
 from parsers.milestones import Milestone
 from parsers.normalize import normalize_line
 from parsers.outline import Block, Line, PlanOutline, outline_plan, plan_spans
 from parsers.owners import Owners, declares_first_is_lead, find_owner_notes, owners_at
-from parsers.reference import Reference, dated_years, infer_reference, plan_until
+from parsers.reference import Reference, dated_years, infer_reference, plan_until, title_year
 from parsers.timeexpr import Context, TimeExpr, find_time_expressions
+
+# A notice that issues the plan after it: "关于印发《…》的通知".
+_COVERING = re.compile(r"关于(?:印发|转发|下发).*通知$")
+_ANNEX = re.compile(r"(?:清单|一览表|分工表|计划表|台账|附件|附表)$")
+
+
+def _issued_with(title: str, before: str) -> bool:
+    """A plan shares the issue date of the one before it when that one is
+    the notice issuing it, or when it is that plan's annex (a task list)."""
+    return bool(_COVERING.search(before) or _ANNEX.search(title))
+
 
 _QUOTED = re.compile(r"“([^“”]{2,15})”")
 _SEASON_LABEL = re.compile(r"(?P<s>[春夏秋冬]{1,2}季)\s*[:：]?\s*$")
@@ -38,6 +50,7 @@ class PlanResult:
     reference: Reference
     milestones: list[Milestone] = field(default_factory=list)
     until: dt.date | None = None  # the end of the plan's own period (see reference.plan_until)
+    issued: IssueDate | None = None  # where its text states its issue date
 
 
 @dataclass
@@ -76,12 +89,32 @@ def parse_document(
     outlines = [outline_plan(lines, a, b, titled) for a, b, titled in spans]
     document_years = dated_years(line.text for o in outlines for line in o.lines)
     plans = []
-    for outline in outlines:
+    previous: tuple[PlanOutline, IssueDate | None] | None = None
+    head = 0  # the first line of the stretch a plan's issue date is looked for in
+    for outline, (_, stop, _) in zip(outlines, spans, strict=True):
+        issued = best_in(issue_dates(lines[head : stop + 1], title_year(outline.title)), 0, stop - head)
+        if issued is not None:
+            issued = IssueDate(issued.index + head, issued.date, issued.how)
+        # A plan issued by the notice before it, an annex of the plan before it.
+        before = previous[1] if previous is not None and _issued_with(outline.title, previous[0].title) else None
+        if before is not None and (issued is None or before.rank < issued.rank):
+            issued = before
+        head = stop + 1
+        previous = (outline, issued)
         plan_years = dated_years(line.text for line in outline.lines)
-        reference = infer_reference(outline.title, plan_years, document_years, imported, ref)
-        result = PlanResult(outline.title, outline.title_line, outline.last_line, reference)
-        result.milestones, period = _plan_milestones(outline, reference.date, doc, calendar)
-        result.until = plan_until(outline.title, period, reference.date)
+        reference = infer_reference(
+            outline.title,
+            plan_years,
+            document_years,
+            imported,
+            ref,
+            issued.date if issued else None,
+            issued.describe() if issued else "",
+        )
+        result = PlanResult(outline.title, outline.title_line, outline.last_line, reference, issued=issued)
+        result.milestones, period = _plan_milestones(outline, reference, doc, calendar)
+        latest = max((d for m in result.milestones for d in (m.due, m.start) if d), default=None)
+        result.until = plan_until(outline.title, period, reference, latest)
         plans.append(result)
     return ParseResult(doc, document, plans)
 
@@ -161,13 +194,14 @@ def _section_of(line: Line, row: bool = False) -> list[str]:
 
 
 def _plan_milestones(
-    outline: PlanOutline, ref: dt.date, doc: str, calendar: WorkdayCalendar
+    outline: PlanOutline, reference: Reference, doc: str, calendar: WorkdayCalendar
 ) -> tuple[list[Milestone], tuple[dt.date, dt.date] | None]:
     """The plan's milestones, and its own period if a time section gives one."""
     names = frozenset(_QUOTED.findall(normalize_line(outline.title).text))
-    ctx = Context(ref=ref, event_names=names, calendar=calendar)
+    ref = reference.date
+    ctx = Context(ref, None, names, calendar, reference.base_year, reference.forward_from)
     period = _plan_period(outline, ctx)
-    ctx = Context(ref=ref, period=period, event_names=names, calendar=calendar)
+    ctx = ctx._replace(period=period)
     first_is_lead = any(declares_first_is_lead(line.text) for line in outline.lines)
     out: list[Milestone] = []
     for block in outline.blocks:

@@ -62,6 +62,8 @@ SEASONS: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
     "夏": ((6, 1), (8, 31)),
     "秋": ((9, 1), (11, 30)),
     "冬": ((12, 1), (2, -1)),
+    "秋冬": ((10, 1), (3, 31)),
+    "冬春": ((12, 1), (5, 31)),
 }
 
 # Fixed-date holidays: "X前" is due on this (month, day) of the reference year.

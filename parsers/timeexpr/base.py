@@ -17,10 +17,19 @@ from parsers.vocabulary import COMPLETION_FIELDS
 class Context(NamedTuple):
     """What a line's phrases resolve against."""
 
-    ref: dt.date
+    ref: dt.date  # the plan's reference date: "即日起" starts on it
     period: tuple[dt.date, dt.date] | None = None
     event_names: frozenset[str] = frozenset()
     calendar: WorkdayCalendar = DEFAULT_CALENDAR
+    # The year a phrase without one takes (0: ``ref``'s), and the day from
+    # which such phrases resolve forward (None: they stay in that year).
+    base_year: int = 0
+    forward_from: dt.date | None = None
+
+    @property
+    def year(self) -> int:
+        """The year a phrase that names none is first read in."""
+        return self.base_year or self.ref.year
 
 
 @dataclass(slots=True)
@@ -43,6 +52,15 @@ class TimeExpr:
     season: str | None = None
     priority: int = 50
     weak: bool = False  # gives way to a real date in its clause
+    # Moves to the next year when it falls well before the day phrases
+    # resolve forward from; None: when the text gives no year. A lunar
+    # holiday's eve gives its year (it is no month-day to repeat or to move
+    # in a list) and still floats.
+    floats: bool | None = None
+
+    @property
+    def floating(self) -> bool:
+        return not self.year_given if self.floats is None else self.floats
 
 
 Handler = Callable[[re.Match[str], Context], "TimeExpr | None"]
@@ -86,8 +104,8 @@ def year_of(m: re.Match[str], ctx: Context, g: str) -> tuple[int, bool]:
         return int(digits), True
     rel = m[g + "r"]
     if rel:
-        return ctx.ref.year + REL_YEAR[rel], True
-    return ctx.ref.year, False
+        return ctx.year + REL_YEAR[rel], True
+    return ctx.year, False
 
 
 def safe_date(year: int, month: int, day: int) -> dt.date | None:

@@ -201,7 +201,7 @@ def _five_year_end(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 
 def _this_year_task(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    expr = _deadline(m, dt.date(ctx.ref.year, 12, 31), True, "this year's task: by year end", confidence=0.6)
+    expr = _deadline(m, dt.date(ctx.year, 12, 31), True, "this year's task: by year end", confidence=0.6)
     expr.weak = True
     return expr
 
@@ -216,12 +216,14 @@ def _solar_eve(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 def _lunar_eve(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     lm, ld = LUNAR_HOLIDAYS[m["h"]]
-    year, _ = year_of(m, ctx, "y")
+    year, given = year_of(m, ctx, "y")
     due = lunar_to_solar(year, lm, ld) - dt.timedelta(days=1)
     # Its solar date is fixed by the year (the reference year's, per the
     # spec), so it is not a month-day that moves forward in a list or
     # repeats on that day every year.
-    return _deadline(m, due, True, "day before the lunar holiday")
+    expr = _deadline(m, due, True, "day before the lunar holiday")
+    expr.floats = not given
+    return expr
 
 
 def _ongoing(m: re.Match[str], ctx: Context) -> TimeExpr | None:

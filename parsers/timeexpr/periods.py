@@ -165,40 +165,45 @@ def _last_months(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     n = int(m["n"])
     if not 1 <= n <= 12:
         return None
-    return _range_expr(m, dt.date(ctx.ref.year, 13 - n, 1), dt.date(ctx.ref.year, 12, 31), True)
+    return _range_expr(m, dt.date(ctx.year, 13 - n, 1), dt.date(ctx.year, 12, 31), True)
 
 
 def _this_season(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    begin, due = season_bounds(m["s"], ctx.ref.year)
+    begin, due = season_bounds(m["s"], ctx.year)
     expr = _range_expr(m, begin, due, True, "default season bounds")
     expr.season = m["s"] + "季"
     return expr
 
 
 def _season_defined(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    year = int(m["y1"]) if m["y1"] else ctx.ref.year
+    year = int(m["y1"]) if m["y1"] else ctx.year
     m1, m2 = int(m["m1"]), int(m["m2"])
     if not (1 <= m1 <= 12 and 1 <= m2 <= 12):
         return None
     end_year = year + 1 if m["next"] or m2 < m1 else year
     expr = _range_expr(m, dt.date(year, m1, 1), month_end(end_year, m2), True, "season as the plan defines it")
     expr.season = m["s"] + "季"
+    expr.floats = not m["y1"]
     return expr
 
 
 def _turn_of_year(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    year = ctx.ref.year
-    return _range_expr(m, dt.date(year, 12, 1), dt.date(year + 1, 1, 31), True)
+    year = ctx.year
+    expr = _range_expr(m, dt.date(year, 12, 1), dt.date(year + 1, 1, 31), True)
+    expr.floats = True
+    return expr
 
 
 def _holiday_window(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     names = [HOLIDAY_WINDOW_NAMES[h] for h in (m["h"], m["h2"]) if h]
-    windows = [ctx.calendar.holiday_window(name, ctx.ref.year) for name in names]
+    windows = [ctx.calendar.holiday_window(name, ctx.year) for name in names]
     if None in windows:
-        return TimeExpr(*m.span(), "unresolved", note=f"no holiday data for {ctx.ref.year}")
+        return TimeExpr(*m.span(), "unresolved", note=f"no holiday data for {ctx.year}")
     first = min(w[0] for w in windows if w)
     last = max(w[1] for w in windows if w)
-    return _range_expr(m, first, last, True, "official days off")
+    expr = _range_expr(m, first, last, True, "official days off")
+    expr.floats = True
+    return expr
 
 
 def _named_period(m: re.Match[str], ctx: Context) -> TimeExpr | None:
@@ -217,7 +222,7 @@ def stages(line: str, ctx: Context) -> Iterator[TimeExpr]:
     if len(found) < 2:
         return
     for m in found:
-        year = ctx.ref.year + int(m["n"]) - 1
+        year = ctx.year + int(m["n"]) - 1
         yield TimeExpr(
             m.start(),
             m.end(),

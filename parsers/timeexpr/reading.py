@@ -4,6 +4,7 @@ that follow."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import replace
 from itertools import pairwise
@@ -115,8 +116,49 @@ def _forward_lists(line: str, found: list[TimeExpr]) -> None:
                 cur.due = month_end(cur.due.year + 1, cur.due.month)
 
 
+# A phrase without a year may fall this long before the day phrases resolve
+# forward from and still be meant in that year (just past, and flagged).
+GRACE = dt.timedelta(days=60)
+
+
+def _key_day(expr: TimeExpr) -> dt.date | None:
+    """The day that decides a phrase's year: a deadline's due, a range's end
+    (a holiday's eve is a deadline), a start's first day."""
+    return expr.due or expr.begin
+
+
+def _forward(line: str, ctx: Context, found: list[TimeExpr]) -> list[TimeExpr]:
+    """Phrases without a year that fall more than ``GRACE`` before
+    ``ctx.forward_from`` are read again in the next year (the spec's
+    forward resolution: issued 2026-11-25, "上半年" is 2027-06-30)."""
+    assert ctx.forward_from is not None
+    limit = ctx.forward_from - GRACE
+    late = [e for e in found if e.floating and (day := _key_day(e)) is not None and day < limit]
+    if not late:
+        return found
+    again = {(e.start, e.end): e for e in _read(line, ctx._replace(base_year=ctx.year + 1))}
+    out = []
+    for expr in found:
+        if expr in late:
+            moved = again.get((expr.start, expr.end))
+            # Moved into a year with no holiday data, a window is unresolved.
+            if moved is not None and moved.kind in (expr.kind, "unresolved"):
+                why = f"no year given: the first after {ctx.forward_from} (less {GRACE.days} days)"
+                moved.note = _join(moved.note, why)
+                expr = moved
+        out.append(expr)
+    return out
+
+
 def find_time_expressions(line: str, ctx: Context) -> list[TimeExpr]:
     """Every time phrase in a normalized line, in order of position."""
+    found = _read(line, ctx)
+    if ctx.forward_from is not None and found:
+        found = _forward(line, ctx, found)
+    return found
+
+
+def _read(line: str, ctx: Context) -> list[TimeExpr]:
     found = candidates(line, ctx)
     if line.count("年") > 1:  # numbered stage years ("1年打基础、2年见成效、3年上台阶")
         found.extend(stages(line, ctx))

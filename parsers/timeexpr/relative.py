@@ -44,7 +44,7 @@ def _relative(m: re.Match[str], ctx: Context, n: int, unit: str, anchor: str, be
     offset["before" if before else "after"] = anchor
     when = _DATE_EVENT.search(anchor)
     if when and OFFSET_UNITS[unit] in ("workday", "day"):
-        year = int(when.group(1)) if when.group(1) else ctx.ref.year
+        year = int(when.group(1)) if when.group(1) else ctx.year
         base = safe_date(year, int(when.group(2)), int(when.group(3)))
         if base is not None:
             step = -n if before else n

@@ -104,7 +104,9 @@ XX县农村人居环境整治提升五年行动实施方案（2021—2025年）
 
 
 def test_a_plan_whose_title_ends_with_its_period_inside_a_notice() -> None:
-    [plan] = parse_text(NOTICE, imported=dt.date(2026, 11, 29)).plans
+    # The covering notice is read on its own (its dates count from its issue date).
+    [notice, plan] = parse_text(NOTICE, imported=dt.date(2026, 11, 29)).plans
+    assert notice.title.startswith("关于印发") and notice.milestones == []
     assert plan.title == "XX县农村人居环境整治提升五年行动实施方案（2021—2025年）"
     assert (plan.reference.date, plan.until) == (dt.date(2021, 1, 1), dt.date(2025, 12, 31))
     # The title's years are the plan's period, not a milestone; the notice holds none.
