@@ -66,7 +66,7 @@ _WIDE = re.compile("[\uff01-\uff5e\u3000]")
 # Multilingual Plane, to keep the class a bitmap), or a run of digits the
 # date passes read ("2023.06", "2023-6", "202211月"). A line with none is its
 # own normal form.
-_REWRITTEN = T2S_CHANGES.union(map(chr, _WIDTH), _CN_DIGITS, "《〔[lIoO(")
+_REWRITTEN = T2S_CHANGES.union(map(chr, _WIDTH), _CN_DIGITS, "《〔[lIoO(|")
 _DIGIT_RUN = r"\d{4}(?:[./-]\d|(?<=20\d\d)\d)"
 _ANY_WORK = re.compile(
     "[" + re.escape("".join(sorted(c for c in _REWRITTEN if c < "\U00010000"))) + "\U00010000-\U0010ffff]|" + _DIGIT_RUN
@@ -183,6 +183,10 @@ def normalize_line(line: str) -> Normalized:
 def rewritten(line: str) -> Normalized:
     """``normalize_line`` without the shortcut for lines it leaves alone."""
     text = _simplified(line.translate(_WIDTH) if _WIDE.search(line) else line)
+    if text.count("|") >= 2:
+        # A table row drawn with bars ("1|修订方案|市文明办|3月底前", "| 4月 |")
+        # keeps its cells apart by tabs, as a .docx or .html row does.
+        text = text.replace("|", "\t")
     if not _NEEDS_WORK.search(text):
         return Normalized(text, range(len(line)), line)
     b = _Builder(text, list(range(len(line))))

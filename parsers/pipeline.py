@@ -17,8 +17,9 @@ from parsers.issue_date import IssueDate, best_in, issue_dates
 from parsers.milestones import Milestone
 from parsers.normalize import normalize_line
 from parsers.outline import Block, Line, PlanOutline, outline_plan, plan_spans
-from parsers.owners import Owners, declares_first_is_lead, find_owner_notes, owners_at
+from parsers.owners import OwnerNote, Owners, declares_first_is_lead, find_owner_notes, owners_at
 from parsers.reference import Reference, dated_years, infer_reference, plan_until, title_year
+from parsers.subjects import subject_at
 from parsers.timeexpr import Context, TimeExpr, find_time_expressions
 
 # A notice that issues the plan after it: "关于印发《…》的通知".
@@ -203,14 +204,59 @@ def _plan_milestones(
     period = _plan_period(outline, ctx)
     ctx = ctx._replace(period=period)
     first_is_lead = any(declares_first_is_lead(line.text) for line in outline.lines)
+    labels = _heading_labels(outline, first_is_lead)
     out: list[Milestone] = []
     for block in outline.blocks:
-        out.extend(_block_milestones(block, outline.title, ref, doc, ctx, first_is_lead))
+        out.extend(_block_milestones(block, outline.title, ref, doc, ctx, first_is_lead, labels))
     return out, period
 
 
+def _heading_labels(outline: PlanOutline, first_is_lead: bool) -> dict[int, dict[str, list[str]]]:
+    """Owners a heading's own label names ("(三)…(责任人:叶玉章、付唐明)",
+    "(一)… 责任单位:区住建局"), by the heading's line, as written."""
+    labels: dict[int, dict[str, list[str]]] = {}
+    for block in outline.blocks:
+        head = block.lines[0]
+        if head.heading is None:
+            continue
+        notes = find_owner_notes(head.text, first_is_lead)
+        if notes:
+            labels[head.number] = _as_written(notes[0].owners, block)
+    return labels
+
+
+def _owners_of(
+    block: Block,
+    line: Line,
+    notes: list[OwnerNote],
+    at: int,
+    expr: TimeExpr,
+    labels: dict[int, dict[str, list[str]]],
+) -> dict[str, list[str]] | None:
+    """A milestone's owners, in the spec's precedence: the item's own label,
+    its sentence's subject, the label of a heading above it."""
+    head = block.lines[0]
+    heading_end = len(head.text) if head.heading is not None and line is not head else 0
+    own = owners_at([n for n in notes if n.start >= heading_end], at)
+    if own:
+        return _as_written(own, block)
+    subject = subject_at(line.text, expr.start)
+    if subject:
+        return _as_written(Owners(tuple(subject)), block)
+    for heading in reversed(line.path):
+        if heading.line in labels:
+            return labels[heading.line]
+    return None
+
+
 def _block_milestones(
-    block: Block, plan: str, ref: dt.date, doc: str, ctx: Context, first_is_lead: bool
+    block: Block,
+    plan: str,
+    ref: dt.date,
+    doc: str,
+    ctx: Context,
+    first_is_lead: bool,
+    labels: dict[int, dict[str, list[str]]],
 ) -> list[Milestone]:
     text = "\n".join(line.text for line in block.lines)
     notes = find_owner_notes(text, first_is_lead)
@@ -218,7 +264,7 @@ def _block_milestones(
     offset = 0
     for line in block.lines:
         for expr in find_time_expressions(line.text, ctx):
-            owners = owners_at(notes, offset + expr.start)
+            owners = _owners_of(block, line, notes, offset + expr.start, expr, labels)
             task = _task_of(line, expr)
             phase = _phase_of(line, task)
             if phase and task == line.text[expr.start : expr.end].strip():
@@ -241,7 +287,7 @@ def _block_milestones(
                     offset=expr.offset,
                     section=_section_of(line, row=_row_task(line, expr) is not None),
                     task=task,
-                    owners=_as_written(owners, block) if owners else None,
+                    owners=owners,
                     phase=phase,
                     season=season,
                     confidence=expr.confidence,

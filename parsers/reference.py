@@ -107,8 +107,10 @@ def infer_reference(
     next year, else January 1st of the title's year, the plan's dates' or
     the document's, else of the import year."""
     date, rule, why = _reference_date(title, plan_years, document_years, imported, explicit, issued, issued_why)
+    if rule == "explicit":  # the admin's date is the one phrases are read from
+        return Reference(date, rule, date.year, date, why)
     start = title_period_start(title)
-    if start is not None and rule != "explicit":
+    if start is not None:
         return Reference(date, rule, start.year, start, why)
     year = title_year(title)
     if year is not None:

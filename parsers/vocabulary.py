@@ -122,9 +122,10 @@ CADENCES: dict[str, str] = {
     "每日": "FREQ=DAILY",
     "全天候": "FREQ=DAILY",
     "每个工作日": "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
-    "每两周": "FREQ=WEEKLY;INTERVAL=2",
-    "每周": "FREQ=WEEKLY",
-    "每星期": "FREQ=WEEKLY",
+    # A week with no day named is due on its last working day (spec).
+    "每两周": "FREQ=WEEKLY;INTERVAL=2;BYDAY=FR",
+    "每周": "FREQ=WEEKLY;BYDAY=FR",
+    "每星期": "FREQ=WEEKLY;BYDAY=FR",
     "旬报告": "FREQ=MONTHLY;BYMONTHDAY=10,20,-1",
     "旬报": "FREQ=MONTHLY;BYMONTHDAY=10,20,-1",
     "每旬": "FREQ=MONTHLY;BYMONTHDAY=10,20,-1",
@@ -154,7 +155,7 @@ CADENCES: dict[str, str] = {
 # A period and a routine done once in each ("月调度、季通报、年考核",
 # "月度通报"): the period's rule.
 ROUTINE_PERIODS: dict[str, str] = {
-    "周": "FREQ=WEEKLY",
+    "周": "FREQ=WEEKLY;BYDAY=FR",
     "旬": "FREQ=MONTHLY;BYMONTHDAY=10,20,-1",
     "月": "FREQ=MONTHLY;BYMONTHDAY=-1",
     "季": "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1",

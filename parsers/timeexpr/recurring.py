@@ -112,7 +112,9 @@ def _every_n(m: re.Match[str], ctx: Context) -> TimeExpr | None:
         "年": "FREQ=YEARLY",
     }[unit]
     rule = base if n == 1 else f"{base};INTERVAL={n}"
-    if unit == "个月":
+    if unit in ("周", "个星期"):
+        rule += ";BYDAY=FR"
+    elif unit == "个月":
         rule += ";BYMONTHDAY=-1"
     elif unit == "年":
         rule += ";BYMONTH=12;BYMONTHDAY=31"

@@ -23,7 +23,7 @@ from parsers.pipeline import parse_path, parse_text
 from scheduler.db import session
 from scheduler.feeds import FeedSpec, Rendered, render
 from scheduler.importer import import_plan
-from scheduler.models import Milestone, Override
+from scheduler.models import Milestone, Override, Plan
 from scheduler.policy import ReminderPolicy
 from scheduler.status import mark_done
 from tests.conftest import SEED
@@ -113,6 +113,7 @@ def _expected_days(engine: Engine, start: dt.date, end: dt.date) -> dict[str, se
     out: dict[str, set[dt.date]] = {}
     with session(engine) as s:
         overrides = {o.milestone_key: o for o in s.exec(select(Override))}
+        until = {p.id: p.until for p in s.exec(select(Plan))}
         for m in s.exec(select(Milestone).where(Milestone.active == True)):  # noqa: E712
             due = overrides[m.key].due if m.key in overrides else m.due
             days: set[dt.date] = set()
@@ -124,10 +125,11 @@ def _expected_days(engine: Engine, start: dt.date, end: dt.date) -> dict[str, se
                 days = {m.start}
             elif m.kind == "recurring" and m.rrule:
                 rule = rrulestr(m.rrule, dtstart=dt.datetime(2022, 1, 1))
+                last = min(end, until[m.plan_id] or end)  # cadences stop with their plan's period
                 days = {
                     d.date()
                     for d in rule.between(
-                        dt.datetime.combine(start, dt.time()), dt.datetime.combine(end, dt.time()), inc=True
+                        dt.datetime.combine(start, dt.time()), dt.datetime.combine(last, dt.time()), inc=True
                     )
                 }
             days = {d for d in days if start <= d <= end}
@@ -181,5 +183,6 @@ def test_cadences_end_with_their_plans_period(feed: tuple[Rendered, Path]) -> No
     # "XX局2022年重点工作方案": its period is 2022.
     [monthly] = [r for s, r in rules.items() if s.startswith("【例行】调度进展")]
     assert monthly["UNTIL"] == [dt.date(2022, 12, 31)]
-    # "XX岛管委会防溺水工作方案" names no year: its cadences run on.
-    assert any("UNTIL" not in r for r in rules.values())
+    # "XX岛管委会防溺水工作方案" names no year, but the compendium's dates
+    # are 2022's: a plan dated by its dates stops with that year (spec).
+    assert all("UNTIL" in r for r in rules.values())

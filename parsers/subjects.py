@@ -1,0 +1,198 @@
+"""Owners from the sentence itself: with no label, the subject of the
+sentence that holds a milestone is its lead when it names who acts, a unit
+or a collective before 要, 应, 须, 负责, 牵头, 于, 在 or a verb
+("各责任单位要于每季度末向市政府报告" -> 各责任单位; "11月15日前，项目办公室
+组织初验" -> 项目办公室; "各地各部门于…报送" -> 各地, 各部门). The body the
+work is reported to ("向市政府报告") is never a subject: a subject opens its
+clause.
+"""
+
+from __future__ import annotations
+
+import re
+
+from parsers.owners import split_names
+
+# What may follow a subject: a modal, a preposition of time or place, or
+# one of the verbs plans open their duties with.
+_AFTER = (
+    "要",
+    "应",
+    "须",
+    "需",
+    "必须",
+    "负责",
+    "牵头",
+    "于",
+    "在",
+    "将",
+    "会同",
+    "联合",
+    "组织",
+    "开展",
+    "完成",
+    "召开",
+    "举行",
+    "举办",
+    "报送",
+    "上报",
+    "提交",
+    "实行",
+    "建立",
+    "做好",
+    "落实",
+    "对",
+    "按照",
+    "根据",
+    "定期",
+    "每",
+    "全面",
+    "集中",
+    "持续",
+    "统一",
+    "返校",
+    "到岗",
+    "进行",
+    "督促",
+    "指导",
+    "配合",
+    "协调",
+    "制定",
+    "编制",
+    "印发",
+    "发布",
+    "安排",
+    "派员",
+    "抽调",
+)
+# A name that acts: a unit ("县住建局", "项目办公室"), a collective
+# ("各乡镇", "各责任单位") or the people a plan assigns ("班主任", "村级河湖长").
+_ACTOR_END = (
+    "局",
+    "委",
+    "办",
+    "厅",
+    "部",
+    "处",
+    "科",
+    "室",
+    "股",
+    "院",
+    "所",
+    "中心",
+    "政府",
+    "单位",
+    "部门",
+    "小组",
+    "组",
+    "会",
+    "队",
+    "大队",
+    "站",
+    "公司",
+    "集团",
+    "街道",
+    "乡镇",
+    "镇",
+    "乡",
+    "村",
+    "社区",
+    "馆",
+    "校",
+    "学校",
+    "专班",
+    "指挥部",
+    "管委会",
+    "党委",
+    "党组",
+    "支部",
+    "纪委",
+    "河湖长",
+    "河长",
+    "湖长",
+    "班主任",
+    "教师",
+    "教职工",
+    "学生",
+    "家长",
+    "干部",
+    "成员",
+    "人员",
+    "责任人",
+    "负责人",
+    "医院",
+    "食堂",
+    "中标单位",
+    "项目组",
+    "工作组",
+    "机关",
+    "企业",
+    "企事业单位",
+    "热线",
+)
+_AFTER_WORDS = tuple(sorted(_AFTER, key=len, reverse=True))
+# A subject holds none of these: "县住建局要会同各乡镇开展" is 县住建局's.
+_MODALS = re.compile("要|应|须|需|负责|牵头|会同|将|于|在|对|向|由")
+_NAME_CHARS = re.compile(r"[\u4e00-\u9fff0-9()、]+")
+_LONGEST = 24
+# The number opening an item: "(一)", "一、", "1.", "2、", "①".
+_ITEM_NUMBER = re.compile(r"^\s*(?:\([一二三四五六七八九十\d]{1,3}\)|[一二三四五六七八九十]{1,3}[、.]|\d{1,2}[、.](?!\d)|[①-⑳])\s*")
+_CLAUSES = re.compile(r"[^,，;；。:：]+")
+_SENTENCE_END = re.compile(r"[。;；]")
+_EACH = re.compile(r"(?<=.)(?=各[\u4e00-\u9fff])")  # "各地各部门" is 各地 and 各部门
+# Words that open a clause but are no one: "同时", "其中", "届时".
+_NOT_ACTOR = re.compile(r"^(?:同时|其中|届时|此外|另外|全年|全面|进一步|重点|主要|对|在|按照|根据|通过|结合)")
+
+
+def _actors(subject: str) -> list[str] | None:
+    names: list[str] = []
+    for part in split_names(re.sub(r"[和及与]", "、", subject)):
+        names += [p for p in _EACH.split(part) if p]
+    if not names or any(_NOT_ACTOR.match(n) or not (n.endswith(_ACTOR_END) or n.startswith("各")) for n in names):
+        return None
+    return names
+
+
+def _subject(clause: str) -> list[str] | None:
+    """The actors a clause opens with, if it opens with one: the longest
+    name that holds no modal, ends like an actor and is followed by a word
+    that opens a duty."""
+    head = _NAME_CHARS.match(clause)
+    if head is None:
+        return None
+    for size in range(min(_LONGEST, head.end()), 1, -1):
+        name = clause[:size]
+        if _MODALS.search(name) or not clause.startswith(_AFTER_WORDS, size):
+            continue
+        names = _actors(name)
+        if names:
+            return names
+    return None
+
+
+def subject_at(text: str, pos: int) -> list[str] | None:
+    """The lead named by the subject of the sentence of ``text`` that holds
+    position ``pos``: the nearest clause at or before ``pos`` that opens with
+    one, else the first after it in the same sentence."""
+    start = 0
+    end = len(text)
+    for m in _SENTENCE_END.finditer(text):
+        if m.start() < pos:
+            start = m.end()
+        else:
+            end = m.start()
+            break
+    found_before: list[str] | None = None
+    number = _ITEM_NUMBER.match(text, start)
+    if number and number.end() <= pos:
+        start = number.end()
+    for clause in _CLAUSES.finditer(text, start, end):
+        names = _subject(clause.group(0).strip())
+        if clause.start() <= pos:
+            if names:
+                found_before = names
+        elif found_before is not None:
+            return found_before
+        elif names:
+            return names
+    return found_before
