@@ -136,7 +136,9 @@ _MODALS = re.compile("要|应|须|需|负责|牵头|会同|将|于|在|对|向|�
 _NAME_CHARS = re.compile(r"[\u4e00-\u9fff0-9()、]+")
 _LONGEST = 24
 # The number opening an item: "(一)", "一、", "1.", "2、", "①".
-_ITEM_NUMBER = re.compile(r"^\s*(?:\([一二三四五六七八九十\d]{1,3}\)|[一二三四五六七八九十]{1,3}[、.]|\d{1,2}[、.](?!\d)|[①-⑳])\s*")
+_ITEM_NUMBER = re.compile(
+    r"^\s*(?:\([一二三四五六七八九十\d]{1,3}\)|[一二三四五六七八九十]{1,3}[、.]|\d{1,2}[、.](?!\d)|[①-⑳])\s*"
+)
 _CLAUSES = re.compile(r"[^,，;；。:：]+")
 _SENTENCE_END = re.compile(r"[。;；]")
 _EACH = re.compile(r"(?<=.)(?=各[\u4e00-\u9fff])")  # "各地各部门" is 各地 and 各部门

@@ -230,6 +230,7 @@ def test_a_cadence_ends_with_its_plans_period(engine: Engine) -> None:
 def test_a_plan_without_a_period_keeps_its_cadence(engine: Engine) -> None:
     # No year anywhere: its year is the import year's fallback, so its
     # cadence runs on (and its import lists it for the admin to bound).
-    load(engine, PLAN.replace("XX局2022年重点工作方案", "XX局重点工作方案").replace("2022年", ""), now=local("2022-12-20"))
+    undated = PLAN.replace("XX局2022年重点工作方案", "XX局重点工作方案").replace("2022年", "")
+    load(engine, undated, now=local("2022-12-20"))
     sync_reminders(engine, policy, CAL, local("2023-01-10"))
     assert dt.date(2023, 1, 31) in _cadence_occurrences(engine)
