@@ -81,7 +81,9 @@ def split_names(text: str) -> list[str]:
     names: list[str] = []
     cur: list[str] = []
     depth = 0
-    for ch in text:
+    for i, ch in enumerate(text):
+        if ch.isspace() and text[i + 1 : i + 2] in ("(", "（"):
+            continue  # "各镇 (街道)": a space before a bracket joins it to its name
         if ch in _OPEN or ch == "（":
             depth += 1
         elif ch in _CLOSE or ch == "）":

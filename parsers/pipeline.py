@@ -232,6 +232,7 @@ def _owners_of(
     at: int,
     expr: TimeExpr,
     labels: dict[int, dict[str, list[str]]],
+    phrases: list[tuple[int, int]],
 ) -> dict[str, list[str]] | None:
     """A milestone's owners, in the spec's precedence: the item's own label,
     its sentence's subject, the label of a heading above it."""
@@ -240,7 +241,7 @@ def _owners_of(
     own = owners_at([n for n in notes if n.start >= heading_end], at)
     if own:
         return _as_written(own, block)
-    subject = subject_at(line.text, expr.start)
+    subject = subject_at(line.text, expr.start, phrases)
     if subject:
         return _as_written(Owners(tuple(subject)), block)
     for heading in reversed(line.path):
@@ -263,8 +264,10 @@ def _block_milestones(
     out: list[Milestone] = []
     offset = 0
     for line in block.lines:
-        for expr in find_time_expressions(line.text, ctx):
-            owners = _owners_of(block, line, notes, offset + expr.start, expr, labels)
+        found = find_time_expressions(line.text, ctx)
+        phrases = [(e.start, e.end) for e in found]
+        for expr in found:
+            owners = _owners_of(block, line, notes, offset + expr.start, expr, labels, phrases)
             task = _task_of(line, expr)
             phase = _phase_of(line, task)
             if phase and task == line.text[expr.start : expr.end].strip():

@@ -10,6 +10,8 @@ clause.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from itertools import pairwise
 
 from parsers.owners import split_names
 
@@ -64,6 +66,9 @@ _AFTER = (
     "安排",
     "派员",
     "抽调",
+    "全部",
+    "均",
+    "统筹",
 )
 # A name that acts: a unit ("县住建局", "项目办公室"), a collective
 # ("各乡镇", "各责任单位") or the people a plan assigns ("班主任", "村级河湖长").
@@ -129,10 +134,17 @@ _ACTOR_END = (
     "企业",
     "企事业单位",
     "热线",
+    "员",
 )
-_AFTER_WORDS = tuple(sorted(_AFTER, key=len, reverse=True))
+# A time phrase stands in the text as a run of this mark: it opens no
+# subject, and a subject may stand before it ("县级河湖长每季度巡河").
+_MASK = "◇"
+_AFTER_WORDS = tuple(sorted(_AFTER, key=len, reverse=True)) + (_MASK,)
 # A subject holds none of these: "县住建局要会同各乡镇开展" is 县住建局's.
-_MODALS = re.compile("要|应|须|需|负责|牵头|会同|将|于|在|对|向|由")
+# (but a unit's name may hold the same characters: 应急管理局, 组织部, 牵头单位).
+_MODALS = re.compile(
+    "要(?!素)|应(?!急)|须|需(?!求)|负责(?!人)|牵头(?!单位)|会同|将|于|在|对|向|由|每|组织(?!部)|开展|完成|召开|落实|实行|建立|报送|纳入|全部"
+)
 _NAME_CHARS = re.compile(r"[\u4e00-\u9fff0-9()、]+")
 _LONGEST = 24
 # The number opening an item: "(一)", "一、", "1.", "2、", "①".
@@ -146,11 +158,14 @@ _EACH = re.compile(r"(?<=.)(?=各[\u4e00-\u9fff])")  # "各地各部门" is 各�
 _NOT_ACTOR = re.compile(r"^(?:同时|其中|届时|此外|另外|全年|全面|进一步|重点|主要|对|在|按照|根据|通过|结合)")
 
 
+_BRACKETED = re.compile(r"\([^()]*\)")
+
+
 def _actors(subject: str) -> list[str] | None:
     names: list[str] = []
     for part in split_names(re.sub(r"[和及与]", "、", subject)):
         names += [p for p in _EACH.split(part) if p]
-    if not names or any(_NOT_ACTOR.match(n) or not (n.endswith(_ACTOR_END) or n.startswith("各")) for n in names):
+    if not names or any(_NOT_ACTOR.match(n) or not (n.endswith(_ACTOR_END) or (n.startswith("各") and len(_BRACKETED.sub("", n)) <= 6)) for n in names):
         return None
     return names
 
@@ -172,24 +187,34 @@ def _subject(clause: str) -> list[str] | None:
     return None
 
 
-def subject_at(text: str, pos: int) -> list[str] | None:
+def subject_at(text: str, pos: int, phrases: Sequence[tuple[int, int]] = ()) -> list[str] | None:
     """The lead named by the subject of the sentence of ``text`` that holds
     position ``pos``: the nearest clause at or before ``pos`` that opens with
-    one, else the first after it in the same sentence."""
-    start = 0
-    end = len(text)
-    for m in _SENTENCE_END.finditer(text):
-        if m.start() < pos:
-            start = m.end()
-        else:
-            end = m.start()
+    one, else the first after it in the same sentence; a sentence with none
+    has the subject of the nearest sentence before it that has one (a
+    subject is not repeated). ``phrases``: the spans of the line's time
+    phrases, which open no subject ("年底县政府督查室…")."""
+    for a, b in phrases:
+        text = text[:a] + _MASK * (b - a) + text[b:]
+    bounds = [0] + [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text) + 1]
+    sentences = list(pairwise(bounds))
+    here = next(k for k, (a, b) in enumerate(sentences) if a <= pos < b or b > len(text))
+    found = _in_sentence(text, pos, *sentences[here])
+    for a, b in reversed(sentences[:here]):
+        if found:
             break
+        found = _in_sentence(text, b, a, b)
+    return found
+
+
+def _in_sentence(text: str, pos: int, start: int, end: int) -> list[str] | None:
+    end = min(end, len(text))
     found_before: list[str] | None = None
     number = _ITEM_NUMBER.match(text, start)
     if number and number.end() <= pos:
         start = number.end()
     for clause in _CLAUSES.finditer(text, start, end):
-        names = _subject(clause.group(0).strip())
+        names = _subject(clause.group(0).strip().lstrip(_MASK + " 前起后内,由"))
         if clause.start() <= pos:
             if names:
                 found_before = names
