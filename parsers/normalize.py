@@ -69,8 +69,15 @@ _WIDE = re.compile("[\uff01-\uff5e\u3000]")
 _REWRITTEN = T2S_CHANGES.union(map(chr, _WIDTH), _CN_DIGITS, "《〔[lIoO(|")
 _DIGIT_RUN = r"\d{4}(?:[./-]\d|(?<=20\d\d)\d)"
 _ANY_WORK = re.compile(
-    "[" + re.escape("".join(sorted(c for c in _REWRITTEN if c < "\U00010000"))) + "\U00010000-\U0010ffff]|" + _DIGIT_RUN
+    "["
+    + re.escape("".join(sorted(c for c in _REWRITTEN if c < "\U00010000")))
+    + "\U00010000-\U0010ffff]|"
+    + _DIGIT_RUN
+    + "|  "
 )
+# Cells of a table a PDF's text layer lays out with runs of spaces
+# ("1　　编制村庄规划　　区自然资源局　　各镇（街道）　　2025年6月底").
+_SPACED_CELL = re.compile(r"(?<=\S) {2,}(?=\S)")
 
 
 def _simplified(line: str) -> str:
@@ -183,6 +190,8 @@ def normalize_line(line: str) -> Normalized:
 def rewritten(line: str) -> Normalized:
     """``normalize_line`` without the shortcut for lines it leaves alone."""
     text = _simplified(line.translate(_WIDTH) if _WIDE.search(line) else line)
+    if len(_SPACED_CELL.findall(text)) >= 2 and "\t" not in text:
+        text = _SPACED_CELL.sub(lambda m: "\t" + m.group(0)[1:], text)
     if text.count("|") >= 2:
         # A table row drawn with bars ("1|修订方案|市文明办|3月底前", "| 4月 |")
         # keeps its cells apart by tabs, as a .docx or .html row does.

@@ -30,6 +30,11 @@ _LEAD_LABELS = (
     "主责单位",
     "主办单位",
     "负责单位",
+    # People: "(责任人:叶玉章、付唐明)" on a heading, "负责人:…".
+    "责任人",
+    "负责人",
+    "责任领导",
+    "联系人",
 )
 _SUPPORT_LABELS = ("配合单位", "配合科室", "配合部门", "协办单位", "参与单位", "协同单位")
 _ANY_LABEL = "|".join(_LEAD_LABELS + _SUPPORT_LABELS)

@@ -139,7 +139,7 @@ _ACTOR_END = (
 # A time phrase stands in the text as a run of this mark: it opens no
 # subject, and a subject may stand before it ("县级河湖长每季度巡河").
 _MASK = "◇"
-_AFTER_WORDS = tuple(sorted(_AFTER, key=len, reverse=True)) + (_MASK,)
+_AFTER_WORDS = (*sorted(_AFTER, key=len, reverse=True), _MASK)
 # A subject holds none of these: "县住建局要会同各乡镇开展" is 县住建局's.
 # (but a unit's name may hold the same characters: 应急管理局, 组织部, 牵头单位).
 _MODALS = re.compile(
@@ -161,11 +161,16 @@ _NOT_ACTOR = re.compile(r"^(?:同时|其中|届时|此外|另外|全年|全面|�
 _BRACKETED = re.compile(r"\([^()]*\)")
 
 
+def _acts(name: str) -> bool:
+    """A name that ends like a unit or people, or a short collective (各村)."""
+    return name.endswith(_ACTOR_END) or (name.startswith("各") and len(_BRACKETED.sub("", name)) <= 6)
+
+
 def _actors(subject: str) -> list[str] | None:
     names: list[str] = []
     for part in split_names(re.sub(r"[和及与]", "、", subject)):
         names += [p for p in _EACH.split(part) if p]
-    if not names or any(_NOT_ACTOR.match(n) or not (n.endswith(_ACTOR_END) or (n.startswith("各") and len(_BRACKETED.sub("", n)) <= 6)) for n in names):
+    if not names or any(_NOT_ACTOR.match(n) or not _acts(n) for n in names):
         return None
     return names
 
