@@ -21,6 +21,7 @@ from parsers.owners import OwnerNote, Owners, declares_first_is_lead, find_owner
 from parsers.reference import Reference, dated_years, infer_reference, plan_until, title_year
 from parsers.subjects import subject_at
 from parsers.timeexpr import Context, TimeExpr, find_time_expressions
+from parsers.vocabulary import TIME_COLUMN_WORDS
 
 # A notice that issues the plan after it: "关于印发《…》的通知".
 _COVERING = re.compile(r"关于(?:印发|转发|下发).*通知$")
@@ -205,10 +206,35 @@ def _plan_milestones(
     ctx = ctx._replace(period=period)
     first_is_lead = any(declares_first_is_lead(line.text) for line in outline.lines)
     labels = _heading_labels(outline, first_is_lead)
+    timed = _time_cells(outline)
     out: list[Milestone] = []
     for block in outline.blocks:
-        out.extend(_block_milestones(block, outline.title, ref, doc, ctx, first_is_lead, labels))
+        out.extend(_block_milestones(block, outline.title, ref, doc, ctx, first_is_lead, labels, timed))
     return out, period
+
+
+def _time_cells(outline: PlanOutline) -> dict[int, tuple[tuple[int, int], ...]]:
+    """The spans of the time cells of each row (by line number) of a table
+    whose header names a time column (完成时限, 时间节点): the time words of
+    its other cells ("开展国庆节前检查") give no milestone of their own."""
+    out: dict[int, tuple[tuple[int, int], ...]] = {}
+    header: tuple[int, frozenset[int]] | None = None
+    for line in outline.lines:
+        cells = line.text.split("\t")
+        if len(cells) < 3:
+            header = None
+            continue
+        times = frozenset(i for i, c in enumerate(cells) if any(w in c for w in TIME_COLUMN_WORDS))
+        if times and all(len(c.strip()) <= 8 for c in cells):
+            header = (len(cells), times)
+        elif header is not None and len(cells) == header[0]:
+            spans, at = [], 0
+            for i, cell in enumerate(cells):
+                if i in header[1]:
+                    spans.append((at, at + len(cell)))
+                at += len(cell) + 1
+            out[line.number] = tuple(spans)
+    return out
 
 
 def _heading_labels(outline: PlanOutline, first_is_lead: bool) -> dict[int, dict[str, list[str]]]:
@@ -258,6 +284,7 @@ def _block_milestones(
     ctx: Context,
     first_is_lead: bool,
     labels: dict[int, dict[str, list[str]]],
+    timed: dict[int, tuple[tuple[int, int], ...]],
 ) -> list[Milestone]:
     text = "\n".join(line.text for line in block.lines)
     notes = find_owner_notes(text, first_is_lead)
@@ -265,6 +292,8 @@ def _block_milestones(
     offset = 0
     for line in block.lines:
         found = find_time_expressions(line.text, ctx)
+        if line.number in timed:
+            found = [e for e in found if any(a <= e.start < b for a, b in timed[line.number])]
         phrases = [(e.start, e.end) for e in found]
         for expr in found:
             owners = _owners_of(block, line, notes, offset + expr.start, expr, labels, phrases)

@@ -60,6 +60,13 @@ def _tidy(line: str, found: list[TimeExpr]) -> list[TimeExpr]:
     yearly_in: set[tuple[int, int]] = set()
     for expr in found:
         sentence = _sentence_of(line, expr.start)
+        if expr.kind == "relative" and expr.offset:
+            # "当日受理、当日回复": one limit said twice.
+            side = "before" if "before" in expr.offset else "after"
+            reading = (sentence, f"{expr.offset['n']} {expr.offset['unit']} {side}")
+            if reading in seen:
+                continue
+            seen.add(reading)
         if expr.kind == "recurring" and expr.rrule:
             key = (sentence, expr.rrule)
             if key in seen:

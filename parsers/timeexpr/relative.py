@@ -104,6 +104,83 @@ def _rel_before(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     return _relative(m, ctx, int(m["n"]), m["u"], anchor, before=True)
 
 
+# A time limit whose event the sentence implies ("受理后,5个工作日内办结",
+# "申请人应在5个工作日内补正", "办理时限不超过5天", "当天受理、当天回复").
+_LIMIT = re.compile(
+    rf"(?:(?:应当|应|须|要)?在)?(?<![\d.])(?P<n>\d+){_UNIT}(?:内|之内|以内)"
+    r"|(?:时限)?不(?:得)?超过(?P<n2>\d+)(?P<u2>个工作日|工作日|个自然日|自然日|日|天|个小时|小时)"
+)
+_SAME_DAY = re.compile(r"(?:于)?(?:当日|当天)(?=[\u4e00-\u9fff])")
+# What is done the same day: "当日受理", "当天回复", "当日签收".
+_SAME_DAY_VERBS = (
+    "受理",
+    "回复",
+    "签收",
+    "办结",
+    "处理",
+    "录入",
+    "上报",
+    "报送",
+    "反馈",
+    "交办",
+    "登记",
+    "答复",
+    "解决",
+)
+# Not a limit: "48小时内核酸检测阴性证明" describes a rule.
+_NOT_LIMIT = ("核酸", "阴性", "有效")
+# Nor a process's target duration: "开办时间压缩至1个工作日以内".
+_TARGET = ("压缩至", "压缩到", "缩短至", "缩短到", "控制在", "减少至", "减少到", "压减至")
+_SENTENCE_MARK = re.compile("[。;；]")
+
+
+def _implied_event(m: re.Match[str]) -> str | None:
+    """The event a limit counts from: the nearest "…后" before it in its
+    sentence ("收到申请材料后,当日完成初审"), else None."""
+    start = 0
+    for mark in _SENTENCE_MARK.finditer(m.string, 0, m.start()):
+        start = mark.end()
+    head = m.string[start : m.start()]
+    at = head.rfind("后")
+    if at <= 0:
+        return None
+    clause = CLAUSE_END.split(head[:at])[-1]
+    return _event(clause) or None
+
+
+def _limit(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    if m.string.startswith(_NOT_LIMIT, m.end()) or m.string.endswith(_TARGET, 0, m.start()):
+        return None
+    n, unit = (m["n"], m["u"]) if m["n"] else (m["n2"], m["u2"])
+    if OFFSET_UNITS[unit] == "hour" and m["n2"] and "时限" not in m.group(0):
+        return None  # "每次不超过2小时": a duration, not a limit
+    expr = _relative(m, ctx, int(n), unit, "", before=False)
+    if expr.offset is not None:
+        expr.offset["after"] = _implied_event(m)
+    expr.note = "a time limit; its event is implied by the procedure"
+    expr.confidence = 0.7
+    return expr
+
+
+def _same_day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    after = m.string[m.end() : m.end() + 2]
+    event = _implied_event(m)
+    # "收到申请当日": the event stands right before it.
+    before = _event(CLAUSE_END.split(m.string[max(0, m.start() - 16) : m.start()])[-1])
+    # (a verb alone is no event: "报送当日巡查情况" reports that day's work)
+    named = (
+        len(before) >= 2
+        and before not in EVENT_VERBS
+        and not before.endswith(("报送", "上报", "报告", "提交", "汇报", "通报"))
+        and _is_event(before)
+    )
+    if not (after in _SAME_DAY_VERBS or event or named):
+        return None
+    event = event or (before if named else None)
+    offset: dict[str, object] = {"n": 0, "unit": "day", "after": event}
+    return TimeExpr(*m.span(), "relative", offset=offset, note="the same day as its event", confidence=0.7)
+
+
 def anchor_bare_offsets(line: str, ctx: Context, found: list[TimeExpr]) -> Iterator[TimeExpr]:
     """ "N个工作日内" with no event of its own counts from the event of the
     relative offset before it in the same line."""
@@ -126,4 +203,6 @@ RULES: list[Rule] = [
     Rule(10, _REL_BEFORE, _rel_before, needs=("提前",)),
     Rule(10, _REL_BEFORE_EVENT, _rel_before_event, needs=("前",), also=("天", "日", "周", "小时", "星期", "个月")),
     Rule(10, _REL_FROM_DAY, _rel_from_day, needs=("之日起",), alone=True),
+    Rule(48, _LIMIT, _limit, needs=("内", "超过")),
+    Rule(48, _SAME_DAY, _same_day, needs=("当日", "当天")),
 ]
