@@ -82,7 +82,8 @@ class Rule(NamedTuple):
     alone: bool = False
 
 
-SEP = r"\s*(?:—{1,2}|–|-{1,2}|~|起?至|起?到|一)\s*"  # "5月起至10月" is a range too
+# "5月起至10月", "从9月15日开始,至10月15日结束" are ranges too.
+SEP = r"\s*(?:—{1,2}|–|-{1,2}|~|(?:(?:起|开始)\s*[,，]?\s*)?(?:至|到)|一)\s*"
 RANGE_SEPARATORS = ("—", "–", "-", "~", "至", "到", "一")  # one of them is in every SEP
 PUNCT = ",，。;；:：、()“”\"' \t"
 REL_YEAR = {"今年": 0, "本年": 0, "当年": 0, "明年": 1, "次年": 1, "翌年": 1}

@@ -74,7 +74,7 @@ _THIS_YEAR_TASK = re.compile(r"(?<=完成|实现|确保)今年(?:确定的|的)?
 # A holiday's eve; one 前 may close a list of holidays ("元旦、春节前"), and
 # each of them then has its eve.
 _HOLIDAY = one_of((*SOLAR_HOLIDAY_EVE, *LUNAR_HOLIDAYS)).pattern
-_EVE = rf"节?(?:前|之前|以前|(?=[、和及与](?:{_HOLIDAY})节?(?:前|之前|以前)))"
+_EVE = rf"节?(?:放假)?(?:前|之前|以前|(?=[、和及与](?:{_HOLIDAY})节?(?:前|之前|以前)))"
 _SOLAR_EVE = re.compile(YEAR.format(g="y") + f"(?P<h>{one_of(tuple(SOLAR_HOLIDAY_EVE)).pattern})" + _EVE)
 _LUNAR_EVE = re.compile(YEAR.format(g="y") + f"(?P<h>{one_of(tuple(LUNAR_HOLIDAYS)).pattern})" + _EVE)
 _EVENT_NOUN = one_of(EVENT_NOUNS)
@@ -143,12 +143,21 @@ def _month_alone(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     if not given and preceded_by(m, ("阶段(",)):
         # "巩固提升阶段(10月份)": the stage takes the month.
         return TimeExpr(*m.span(), "range", begin=dt.date(year, month, 1), due=month_end(year, month))
-    if not given and not in_completion_field(m) and not m.string.startswith(DONE_VERBS, m.end()):
+    if not given and not in_completion_field(m) and not m.string.startswith(DONE_VERBS, m.end()) and not _alone(m):
         # A bare month in running text is as often a season of work as a
         # deadline; a year, a completion field or a verb of finishing makes
         # it one.
         return None
     return _deadline(m, month_end(year, month), given, confidence=0.75)
+
+
+def _alone(m: re.Match[str]) -> bool:
+    """The phrase is all of its table cell or line ("| 6月 |", a heading
+    "九月份:" over the month's tasks)."""
+    start = m.string.rfind("\t", 0, m.start()) + 1
+    end = m.string.find("\t", m.end())
+    cell = m.string[start : end if end >= 0 else len(m.string)]
+    return cell.strip().rstrip(":：") == m.group(0)
 
 
 @lru_cache(maxsize=64)

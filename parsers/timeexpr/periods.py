@@ -52,7 +52,7 @@ _UNTIL_EVENT = re.compile(
 )
 _FROM_NOW_UNTIL = re.compile(
     r"(?:自|从)?(?P<from>即日|本方案印发之日|方案印发之日|本通知印发之日|印发之日|发布之日|本方案发布之日)起?"
-    r"[^,，。;；]{0,12}?(?:至|到)"
+    r"[^,，。;；]{0,12}?(?:至|到)\s*"
     + YEAR.format(g="y2")
     + r"(?:(?P<m2>\d{1,2})月(?:(?P<d2>\d{1,2})[日号]|(?P<e2>底|末|中旬|下旬|上旬))?|年?(?P<ye>底|末))"  # "至2023年底"
 )
@@ -69,8 +69,16 @@ _TURN_OF_YEAR = re.compile(r"岁末年初")
 _HOLIDAY_NAME = "|".join(sorted(HOLIDAY_WINDOW_NAMES, key=len, reverse=True))
 # One holiday, or two written as one season ("元旦春节期间", "中秋国庆期间"):
 # from the first day off of the first to the last of the second.
-_HOLIDAY_WINDOW = re.compile(
-    f"(?P<h>{_HOLIDAY_NAME})(?:[、和及与]?(?P<h2>{_HOLIDAY_NAME}))?" + r"(?:期间|假期|长假|放假期间)"
+_WINDOW_WORDS = r"(?:期间|假期|长假|放假期间)"
+_HOLIDAY_WINDOW = re.compile(f"“?(?P<h>{_HOLIDAY_NAME})”?(?:(?P<h2>{_HOLIDAY_NAME}))?" + _WINDOW_WORDS)
+# A holiday in a list that ends with a window or with the key periods it
+# names: "元旦、春节期间" is two windows (written together, "元旦春节期间" is
+# one season); "国庆、元旦、春节等重要节点" is three.
+_QUOTED_HOLIDAY = f"“?(?:{_HOLIDAY_NAME})”?"
+_KEY_PERIODS = r"等(?:重要|关键|重点)?(?:节点|时段|时间节点|节假日|时期|节日)"
+_HOLIDAY_IN_LIST = re.compile(
+    f"“?(?P<h>{_HOLIDAY_NAME})”?(?=[、和及与](?:{_QUOTED_HOLIDAY}[、和及与])*{_QUOTED_HOLIDAY}(?:{_WINDOW_WORDS}|等))"
+    + f"|“?(?P<last>{_HOLIDAY_NAME})”?(?={_KEY_PERIODS})"
 )
 _NAMED_PERIOD = re.compile(r"“(?P<name>[^“”]{2,15})”(?P<w>期间|到来之际|来临之际|前夕|之际)")
 _STAGES = re.compile(r"(?<!\d)(?P<n>[1-9])年(?P<w>[\u4e00-\u9fff]{2,3})(?=[、,，;；])")
@@ -79,7 +87,7 @@ _START = re.compile(
     r"(?:自|从|于)?(?:"
     + YEAR.format(g="y1")
     + r"(?P<m1>\d{1,2})月份?(?:(?P<d1>\d{1,2})[日号]|(?P<p>底|末|初|上旬|中旬|下旬))?|(?P<y0>\d{4})年(?:度)?)"
-    + r"(?:起|开始)(?![的至到])"  # "2023年起": the year's first day
+    + r"(?:起|开始)(?!\s*[,，]?\s*[的至到])"  # "2023年起": the year's first day
 )
 _FROM_NOW = re.compile(r"(?:从|自)?即日起|(?:从|自)(?:本方案|本通知|本办法)?(?:印发|发布|公布)之日起")
 
@@ -195,7 +203,8 @@ def _turn_of_year(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 
 def _holiday_window(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    names = [HOLIDAY_WINDOW_NAMES[h] for h in (m["h"], m["h2"]) if h]
+    found = m.groupdict()
+    names = [HOLIDAY_WINDOW_NAMES[h] for h in (found.get("h"), found.get("h2"), found.get("last")) if h]
     windows = [ctx.calendar.holiday_window(name, ctx.year) for name in names]
     if None in windows:
         return TimeExpr(*m.span(), "unresolved", note=f"no holiday data for {ctx.year}")
@@ -267,6 +276,7 @@ RULES: list[Rule] = [
     Rule(30, _YEAR_RANGE, _year_range, needs=("年",), also=RANGE_SEPARATORS),
     Rule(30, _TURN_OF_YEAR, _turn_of_year, needs=("岁末",)),
     Rule(30, _HOLIDAY_WINDOW, _holiday_window, needs=("期间", "假期", "长假")),
+    Rule(31, _HOLIDAY_IN_LIST, _holiday_window, needs=tuple(HOLIDAY_WINDOW_NAMES), also=("、", "和", "及", "与", "等")),
     Rule(30, _NAMED_PERIOD, _named_period, needs=("“",)),
     Rule(32, _THIS_SEASON, _this_season, needs=("今",)),
     Rule(35, _START, _start, needs=("起", "开始")),
