@@ -36,7 +36,8 @@ _TITLE_CUT = re.compile(r"[。;；:：(]")
 _COLOPHON = re.compile(r"^\s*(?:抄送|抄报|主送)\s*[:：]|^[^,，。;；:：]*\d{4}年\d{1,2}月\d{1,2}日\s*印发\s*$")
 # Web page chrome after the last plan of a scraped page.
 _TRAILER = re.compile(
-    r"^\s*(推荐访问|热门排行|相关推荐|相关文章|相关阅读|猜你喜欢|上一篇|下一篇|版权所有|免责声明|本文来源|责任编辑|扫一扫|分享到)"
+    r"^\s*(推荐访问|热门排行|相关推荐|相关文章|相关阅读|相关链接|相关附件|猜你喜欢|上一篇|下一篇|版权所有|免责声明|本文来源|责任编辑|扫一扫|分享到"
+    r"|【(?:字体|打印|关闭|我要纠错|打印本页)|打印本页|关闭窗口|返回顶部|网站标识码|最后更新)"
 )
 
 
@@ -125,7 +126,9 @@ def plan_spans(lines: list[str]) -> list[tuple[int, int, bool]]:
     # Page chrome counts as the trailer only once a plan's body has begun
     # ("分享到" under a page's title is its header).
     body = titles[0] + _BODY_LINES if titles else 0
-    trailer = next((i for i, raw in enumerate(lines) if _TRAILER.match(raw) and i > body), None)
+    trailer = next(
+        (i for i, raw in enumerate(lines) if i > body and _TRAILER.match(normalize_line(raw.strip()[:12]).text)), None
+    )
     if trailer is not None:
         end = trailer - 1
     if not titles:
