@@ -37,7 +37,9 @@ _NUMERIC_MONTH = re.compile(r"(?<![\d.])((?:19|20)\d{2})[./](\d{1,2})(?![\d./%�
 _MASKED = re.compile(r"《[^《》]*》|〔\d{4}〕|\[\d{4}\]")
 MASK = "□"
 # Anything one of the rewriting passes below could change.
-_NEEDS_WORK = re.compile(rf"[{_CN_DIGITS}《〔\[lIoO]|\(|20\d{{3}}|\d{{4}}[./-]\d")
+_NEEDS_WORK = re.compile(rf"[{_CN_DIGITS}《〔\[lIoO]|\(|20\d{{3}}|\d{{4}}[./-]\d|\d +[年月日号]|[年月] +\d")
+# Spaces inside a date ("2025 年 9 月底前", "8 月 25 日", a PDF's spacing).
+_SPACED_DATE = re.compile(r"(?<=\d) +(?=[年月日号])|(?<=[年月]) +(?=\d)")
 
 
 class Normalized(NamedTuple):
@@ -73,7 +75,7 @@ _ANY_WORK = re.compile(
     + re.escape("".join(sorted(c for c in _REWRITTEN if c < "\U00010000")))
     + "\U00010000-\U0010ffff]|"
     + _DIGIT_RUN
-    + "|  "
+    + "|  |\\d [年月日号]|[年月] \\d"
 )
 # Cells of a table a PDF's text layer lays out with runs of spaces
 # ("1　　编制村庄规划　　区自然资源局　　各镇（街道）　　2025年6月底").
@@ -166,6 +168,7 @@ def _letters(m: re.Match[str]) -> str:
 # one of which every match holds (a line with none skips the pass).
 _PASSES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str | None], re.Pattern[str]], ...] = (
     (_GLOSS, lambda m: "", re.compile(r"\(")),
+    (_SPACED_DATE, lambda m: "", re.compile(" ")),
     (_MASKED, lambda m: m.group(0)[0] + MASK * (len(m.group(0)) - 2) + m.group(0)[-1], re.compile(r"[《〔\[]")),
     (_NUMERAL_RUN, _numeral, re.compile(f"[{_CN_DIGITS}]")),
     (_LETTER_DIGITS, _letters, re.compile("[lIoO]")),

@@ -145,6 +145,37 @@ def _plan_period(outline: PlanOutline, base: Context) -> tuple[dt.date, dt.date]
     return None
 
 
+# A line that may define a period: "汛期自5月1日开始", "寒假:1月24日—3月1日",
+# "夏季禁烧时段为5月20日至6月30日".
+_DEFINES = re.compile(r"[为是:：自从]")
+_DEFINED_TAIL = re.compile(r"“?(?P<name>[\u4e00-\u9fff]{2,8}?)”?(?:时间|时段|期限)?\s*[为是:：]?\s*(?:自|从)?\s*$")
+_PLACE = re.compile(r"^(?:本镇|本县|本市|本区|本乡|我镇|我县|我市|我区|全镇|全县|全市|全区|其中|今年|本年度|全年)")
+_NOT_A_NAME = ("时间", "期间", "时段", "期限", "日期", "活动时间")
+_QUOTED_NAME = re.compile(r"“([^“”]{2,12})”")
+
+
+def _defined_periods(outline: PlanOutline, ctx: Context) -> tuple[tuple[str, dt.date, dt.date], ...]:
+    """The periods the plan defines: a name, then its range ("汛期自5月1日
+    开始,至9月30日结束", "寒假:2026年1月24日—3月1日"); "时间为…" after a
+    quoted name ("“宣传周”活动,时间为3月16日—22日") defines that name."""
+    out: list[tuple[str, dt.date, dt.date]] = []
+    for line in outline.lines:
+        if not _DEFINES.search(line.text):
+            continue
+        for expr in find_time_expressions(line.text, ctx):
+            if expr.kind != "range" or expr.begin is None or expr.due is None:
+                continue
+            clauses = re.split(r"[,，。;；]", line.text[: expr.start])
+            m = _DEFINED_TAIL.search(clauses[-1])
+            name = _PLACE.sub("", m["name"]) if m else ""
+            if (not name or name in _NOT_A_NAME) and len(clauses) > 1:
+                quoted = _QUOTED_NAME.findall(clauses[-2])
+                name = quoted[-1] if quoted and re.search(r"时间|时段", clauses[-1]) else ""
+            if len(name) >= 2 and name not in _NOT_A_NAME:
+                out.append((name, expr.begin, expr.due))
+    return tuple(out)
+
+
 def _row_task(line: Line, expr: TimeExpr) -> str | None:
     """In a table row, the first cell with words that is not the phrase's
     own; a cell a docx or html table wrote its owner and time columns into
@@ -204,6 +235,7 @@ def _plan_milestones(
     ctx = Context(ref, None, names, calendar, reference.base_year, reference.forward_from)
     period = _plan_period(outline, ctx)
     ctx = ctx._replace(period=period)
+    ctx = ctx._replace(defined=_defined_periods(outline, ctx))
     first_is_lead = any(declares_first_is_lead(line.text) for line in outline.lines)
     labels = _heading_labels(outline, first_is_lead)
     timed = _time_cells(outline)

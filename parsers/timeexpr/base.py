@@ -25,6 +25,19 @@ class Context(NamedTuple):
     # which such phrases resolve forward (None: they stay in that year).
     base_year: int = 0
     forward_from: dt.date | None = None
+    # Periods the plan defines itself ("汛期自5月1日开始,至9月30日结束",
+    # "寒假:1月24日—3月1日"): name, first and last day.
+    defined: tuple[tuple[str, dt.date, dt.date], ...] = ()
+
+    def defined_period(self, name: str) -> tuple[dt.date, dt.date] | None:
+        for known, begin, due in self.defined:
+            if known == name:
+                return begin, due
+        # "宣传周期间" for "“春季健康知识宣传周”活动,时间为…"
+        for known, begin, due in self.defined:
+            if len(name) >= 3 and known.endswith(name):
+                return begin, due
+        return None
 
     @property
     def year(self) -> int:

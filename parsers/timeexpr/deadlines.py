@@ -182,6 +182,8 @@ def _year_part(m: re.Match[str], ctx: Context) -> TimeExpr | None:
         before = m.string[m.start() - 1]
         if before.isdigit() or before in _NOT_OWN_YEAR:
             return None
+        if word == "全年" and before in "健安齐":
+            return None  # "健全年度…": 健全 and 年度, no 全年
     if _is_past(m):
         return None
     year, given = year_of(m, ctx, "y")
@@ -246,6 +248,8 @@ def _ongoing(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 
 def _unresolved(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    if ctx.defined_period(m.group(0)) is not None:
+        return None  # "汛期" where the plan dates it: named as a subject, not a time
     expr = TimeExpr(*m.span(), "unresolved", note="temporal but not datable", confidence=0.3)
     season = re.match(r"[春夏秋冬]{1,2}", m.group(0))
     if season:

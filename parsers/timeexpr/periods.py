@@ -57,6 +57,13 @@ _FROM_NOW_UNTIL = re.compile(
     + r"(?:(?P<m2>\d{1,2})月(?:(?P<d2>\d{1,2})[日号]|(?P<e2>底|末|中旬|下旬|上旬))?|年?(?P<ye>底|末))"  # "至2023年底"
 )
 _LAST_MONTHS = re.compile(r"今年(?:后|最后)(?P<n>\d{1,2})个月")
+# A season as a work's time: "春季完成植树造林", "春季和秋季各开展一次",
+# "冬季,集中开展", "冬春季节"; not a season in a name ("春季学期", "秋季攻势").
+_SEASON_WORD = r"(?:冬春|秋冬|[春夏秋冬])(?:季节|季)"
+_SEASON = re.compile(
+    r"(?:(?<![\u4e00-\u9fff])|(?<=[、和及与]))(?:(?P<y>\d{4})年)?(?P<s>冬春|秋冬|[春夏秋冬])(?:季节|季)"
+    rf"(?=(?:[、和及与]{_SEASON_WORD})*(?:[,，]|完成|开展|组织|集中|各|前|期间))"
+)
 _THIS_SEASON = re.compile(r"今(?:年)?(?P<s>[春夏秋冬])(?:季)?(?![天节])")
 _SEASON_DEFINED = re.compile(
     r"(?:(?P<y1>\d{4})"
@@ -79,6 +86,21 @@ _KEY_PERIODS = r"等(?:重要|关键|重点)?(?:节点|时段|时间节点|节�
 _HOLIDAY_IN_LIST = re.compile(
     f"“?(?P<h>{_HOLIDAY_NAME})”?(?=[、和及与](?:{_QUOTED_HOLIDAY}[、和及与])*{_QUOTED_HOLIDAY}(?:{_WINDOW_WORDS}|等))"
     + f"|“?(?P<last>{_HOLIDAY_NAME})”?(?={_KEY_PERIODS})"
+)
+# A period the plan defines, named again: "汛期内", "寒假期间", "活动期间".
+_DEFINED_REFERENCE = re.compile(r"(?P<x>[\u4e00-\u9fff“”]{2,10}?)(?P<w>期间|期内|之内|内)(?![容部涵外地])")
+# What names the plan's own period when the plan calls it by its kind.
+_PLAN_PERIOD_WORDS = (
+    "活动",
+    "节会",
+    "文化节",
+    "艺术节",
+    "旅游节",
+    "活动周",
+    "宣传周",
+    "宣传月",
+    "集中整治",
+    "专项行动",
 )
 _NAMED_PERIOD = re.compile(r"“(?P<name>[^“”]{2,15})”(?P<w>期间|到来之际|来临之际|前夕|之际)")
 _STAGES = re.compile(r"(?<!\d)(?P<n>[1-9])年(?P<w>[\u4e00-\u9fff]{2,3})(?=[、,，;；])")
@@ -183,6 +205,14 @@ def _this_season(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     return expr
 
 
+def _season(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    year = int(m["y"]) if m["y"] else ctx.year
+    begin, due = season_bounds(m["s"], year)
+    expr = _range_expr(m, begin, due, bool(m["y"]), "default season bounds")
+    expr.season = m["s"] + "季"
+    return expr
+
+
 def _season_defined(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     year = int(m["y1"]) if m["y1"] else ctx.year
     m1, m2 = int(m["m1"]), int(m["m2"])
@@ -215,13 +245,33 @@ def _holiday_window(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     return expr
 
 
+def _defined_reference(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    """A period the plan defined, named again ("汛期内", "夏季禁烧期间"),
+    and the plan's own period called by its kind ("活动期间", "节会期间")."""
+    words = m["x"].replace("“", "").replace("”", "")
+    names = [words[-size:] for size in range(len(words), 1, -1)]
+    if m["w"].startswith("期"):  # "主汛期内": 主汛期 before 主汛
+        names = [n + "期" for n in names] + names
+    for name in names:
+        found = ctx.defined_period(name)
+        if found is None and ctx.period is not None and name in _PLAN_PERIOD_WORDS:
+            found = ctx.period
+        if found is not None:
+            at = m.group(0).rfind(name)
+            return TimeExpr(m.start() + max(at, 0), m.end(), "range", found[0], found[1], True, DEFINED_NOTE)
+    return None
+
+
+DEFINED_NOTE = "the period the plan defines"
+
+
 def _named_period(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     if m["name"] not in ctx.event_names:
         return None
     if ctx.period is None:
         return None  # the title's own period ("“十四五”期间"): not a milestone
     if m["w"] == "期间":
-        return _range_expr(m, ctx.period[0], ctx.period[1], True, "the period the plan defines")
+        return _range_expr(m, ctx.period[0], ctx.period[1], True, DEFINED_NOTE)
     note = "on the arrival of the period the plan defines: by its first day"
     return TimeExpr(*m.span(), "deadline", due=ctx.period[0], note=note, confidence=0.7)
 
@@ -278,7 +328,9 @@ RULES: list[Rule] = [
     Rule(30, _HOLIDAY_WINDOW, _holiday_window, needs=("期间", "假期", "长假")),
     Rule(31, _HOLIDAY_IN_LIST, _holiday_window, needs=tuple(HOLIDAY_WINDOW_NAMES), also=("、", "和", "及", "与", "等")),
     Rule(30, _NAMED_PERIOD, _named_period, needs=("“",)),
+    Rule(31, _DEFINED_REFERENCE, _defined_reference, needs=("期间", "内")),
     Rule(32, _THIS_SEASON, _this_season, needs=("今",)),
+    Rule(33, _SEASON, _season, needs=("季",)),
     Rule(35, _START, _start, needs=("起", "开始")),
     Rule(35, _FROM_NOW, _from_now, needs=("即日", "之日起")),
 ]

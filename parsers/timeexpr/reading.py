@@ -12,7 +12,7 @@ from itertools import pairwise
 from parsers.calendars import month_end
 from parsers.timeexpr import relative
 from parsers.timeexpr.base import Context, TimeExpr
-from parsers.timeexpr.periods import stages
+from parsers.timeexpr.periods import DEFINED_NOTE, stages
 from parsers.timeexpr.scanning import candidates
 
 
@@ -57,6 +57,7 @@ def _tidy(line: str, found: list[TimeExpr]) -> list[TimeExpr]:
         found = [e for e in found if not (e.weak and _clause_of(line, e.start) in clauses)]
     out: list[TimeExpr] = []
     seen: set[tuple[tuple[int, int], str]] = set()
+    found = _bounded_cadences(line, found)
     yearly_in: set[tuple[int, int]] = set()
     for expr in found:
         sentence = _sentence_of(line, expr.start)
@@ -97,6 +98,35 @@ def _tidy(line: str, found: list[TimeExpr]) -> list[TimeExpr]:
             # Gregorian day, so no yearly rule; the phrase keeps the 每年.
             every = out.pop()
             expr = replace(expr, start=every.start, note=_join(expr.note, "every year; no fixed day to repeat on"))
+        out.append(expr)
+    return out
+
+
+def _bounded_cadences(line: str, found: list[TimeExpr]) -> list[TimeExpr]:
+    """A cadence after a period in its sentence ("汛期内每周五", "主汛期内,
+    各村每日8时前报送") repeats within it: one recurring milestone bounded
+    by the period (quoted with it when the two are written together)."""
+    out: list[TimeExpr] = []
+    for expr in found:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and expr.kind == "recurring"
+            and prev.kind == "range"
+            and prev.begin is not None
+            and (prev.note in (DEFINED_NOTE, "official days off") or prev.season)
+            and _sentence_of(line, prev.start) == _sentence_of(line, expr.start)
+        ):
+            within = "within " + line[prev.start : prev.end]
+            bounded = replace(expr, begin=prev.begin, due=prev.due, note=_join(expr.note, within))
+            if prev.note in (DEFINED_NOTE, "official days off"):
+                # A period named again ("汛期内每周五"): it is the cadence's bounds only.
+                if not line[prev.end : expr.start].strip(" ,，"):
+                    bounded.start = prev.start
+                out[-1] = bounded
+            else:  # a season the sentence defines is a milestone of its own
+                out.append(bounded)
+            continue
         out.append(expr)
     return out
 

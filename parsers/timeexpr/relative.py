@@ -181,6 +181,44 @@ def _same_day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     return TimeExpr(*m.span(), "relative", offset=offset, note="the same day as its event", confidence=0.7)
 
 
+# "开学前", "项目终验前", "寒假放假前": right before an undated event.
+_BEFORE_EVENT = re.compile(r"(?P<ev>[\u4e00-\u9fff]{2,10}?)(?:之)?前(?![\d一二三四五六七八九十后])")
+_EVENT_ENDS = (
+    "开学",
+    "放假",
+    "验收",
+    "终验",
+    "初验",
+    "开工",
+    "竣工",
+    "投产",
+    "上线",
+    "开幕",
+    "开幕式",
+    "闭幕",
+    "开业",
+    "交付",
+    "入汛",
+    "开园",
+    "开馆",
+)
+_EVENT_LEADS = ("于", "在", "要", "应", "须", "并", "务必", "确保", "力争", "各", "学校")
+
+
+def _before_event(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    event = m["ev"]
+    if not event.endswith(_EVENT_ENDS) or m.string.startswith(("应", "须", "必须", "不得"), m.end()):
+        return None  # "投产前应达到…": a condition, not a step
+    for lead in _EVENT_LEADS:
+        if lead in event[:-2]:
+            event = event.rsplit(lead, 1)[1]
+    offset: dict[str, object] = {"n": 0, "unit": "day", "before": event}
+    start = m.end() - len(event) - (2 if m.group(0).endswith("之前") else 1)
+    expr = TimeExpr(start, m.end(), "relative", offset=offset, note="right before an undated event", confidence=0.7)
+    expr.weak = True  # "开学前(2月底前)": the date wins
+    return expr
+
+
 def anchor_bare_offsets(line: str, ctx: Context, found: list[TimeExpr]) -> Iterator[TimeExpr]:
     """ "N个工作日内" with no event of its own counts from the event of the
     relative offset before it in the same line."""
@@ -205,4 +243,5 @@ RULES: list[Rule] = [
     Rule(10, _REL_FROM_DAY, _rel_from_day, needs=("之日起",), alone=True),
     Rule(48, _LIMIT, _limit, needs=("内", "超过")),
     Rule(48, _SAME_DAY, _same_day, needs=("当日", "当天")),
+    Rule(47, _BEFORE_EVENT, _before_event, needs=("前",), also=_EVENT_ENDS),
 ]
