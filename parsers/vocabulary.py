@@ -251,6 +251,8 @@ EVENT_NOUNS: tuple[str, ...] = ("会议", "讲话", "批示", "重要指示", "�
 # A target year at the start of a clause is a milestone only when the
 # clause states a target ("2025年全县…达到100亿元").
 TARGET_VERBS: tuple[str, ...] = (
+    "预期目标",
+    "主要目标",
     "达到",
     "实现",
     "完成",

@@ -69,6 +69,8 @@ _TARGET_YEAR = re.compile(
 )
 # "到“十四五”末": the last day of that five-year plan.
 _FIVE_YEAR_END = re.compile(rf"(?:到|至|在)?“?(?P<n>{FIVE_YEAR_PLAN})五”?(?:规划)?(?:期末|末期|末)")
+# "圆满完成2025年度…目标任务": that year's work, due at its end.
+_YEAR_TASK = re.compile(r"(?<=完成|实现)(?P<y>\d{4})年度")
 _THIS_YEAR_TASK = re.compile(r"(?<=完成|实现|确保)今年(?:确定的|的)?")
 # "春节前", and with its year "2023年春节前".
 # A holiday's eve; one 前 may close a list of holidays ("元旦、春节前"), and
@@ -176,8 +178,8 @@ _NOT_OWN_YEAR = "〇一二两三四五六七八九十百几多每去上前近当
 def _year_part(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     word = m["w"]
     digits, rel = m.group("y", "yr")
-    if word == "度内" and not digits:
-        return None  # "2023年度内" only; "制度内容" is no date
+    if word == "度内" and not (digits or rel):
+        return None  # "2023年度内", "本年度内" only; "制度内容" is no date
     if not (digits or rel) and m.start():
         before = m.string[m.start() - 1]
         if before.isdigit() or before in _NOT_OWN_YEAR:
@@ -204,6 +206,10 @@ def _target_year(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     if not stated and rest not in (",", "，", "") and not _TARGET_VERB.search(clause_after(m)):
         return None
     return _deadline(m, dt.date(year, 12, 31), True, "target year", confidence=0.8)
+
+
+def _year_task(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    return _deadline(m, dt.date(int(m["y"]), 12, 31), True, "that year's work: by its end", confidence=0.8)
 
 
 def _five_year_end(m: re.Match[str], ctx: Context) -> TimeExpr | None:
@@ -242,7 +248,7 @@ def _ongoing(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     before = m.string[m.start() - 1] if m.start() else ""
     after = m.string[m.end() : m.end() + 1]
     standalone = before in PUNCT + "" and (after in PUNCT or not after)
-    if in_completion_field(m) or (word == "长期" and standalone) or word == "长期坚持":
+    if in_completion_field(m) or (word == "长期" and standalone) or word == "长期坚持" or _alone(m):
         return TimeExpr(*m.span(), "ongoing", confidence=0.9)
     return None
 
@@ -265,6 +271,7 @@ RULES: list[Rule] = [
     Rule(43, _SOLAR_EVE, _solar_eve, needs=tuple(SOLAR_HOLIDAY_EVE), also=("前",)),
     Rule(43, _LUNAR_EVE, _lunar_eve, needs=tuple(LUNAR_HOLIDAYS), also=("前",)),
     Rule(44, _TARGET_YEAR, _target_year, needs=("年",)),
+    Rule(44, _YEAR_TASK, _year_task, needs=("年度",), also=("完成", "实现")),
     Rule(44, _FIVE_YEAR_END, _five_year_end, needs=("末",), also=("五",)),
     Rule(45, _MONTH_ALONE, _month_alone, needs=("月",)),
     Rule(45, _ONGOING, _ongoing, needs=("长期", "持续推进")),

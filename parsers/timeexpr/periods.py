@@ -43,7 +43,11 @@ _MONTH_RANGE = re.compile(
     + rf"(?:(?P<m2>\d{{1,2}})月(?:份|(?P<p2>{MONTH_PART})|(?P<d2>\d{{1,2}})[日号])?|(?P<q2>{MONTH_PART}))(?!\d)"
 )
 # "2023-2025年", "2023年至2025年": the years' first and last days.
-_YEAR_RANGE = re.compile(r"(?<![\d.])(?P<y1>(?:19|20)\d{2})年?" + SEP + r"(?P<y2>(?:19|20)\d{2})年(?![\d月度底末初])")
+_YEAR_RANGE = re.compile(
+    r"(?:(?<![\d.])|(?<=^\d\.)|(?<=^\d\d\.))(?P<y1>(?:19|20)\d{2})年?"
+    + SEP
+    + r"(?P<y2>(?:19|20)\d{2})年(?![\d月度底末初])"
+)
 _OPEN_RANGE = re.compile(DATE_YEAR.format(g="y1") + r"(?P<m1>\d{1,2})月(?P<d1>\d{1,2})[日号]?" + SEP + r"长期")
 _UNTIL_EVENT = re.compile(
     DATE_YEAR.format(g="y1")
@@ -64,7 +68,7 @@ _SEASON = re.compile(
     r"(?:(?<![\u4e00-\u9fff])|(?<=[、和及与]))(?:(?P<y>\d{4})年)?(?P<s>冬春|秋冬|[春夏秋冬])(?:季节|季)"
     rf"(?=(?:[、和及与]{_SEASON_WORD})*(?:[,，]|完成|开展|组织|集中|各|前|期间))"
 )
-_THIS_SEASON = re.compile(r"今(?:年)?(?P<s>[春夏秋冬])(?:季)?(?![天节])")
+_THIS_SEASON = re.compile(r"今(?:年)?(?P<s>冬(?=明春)|[春夏秋冬])(?:季)?(?P<next>明春)?(?![天节])")
 _SEASON_DEFINED = re.compile(
     r"(?:(?P<y1>\d{4})"
     + SEP
@@ -127,6 +131,8 @@ def _date_range(m: re.Match[str], ctx: Context) -> TimeExpr | None:
         y2 = y1
     m2 = int(m["m2"]) if m["m2"] else m1
     d2 = -1 if m["e2"] else int(m["d2"])
+    if m["e2"] and not m["m2"] and g2 and m["y2"]:
+        m2 = 12  # "至2025年底": the year's end
     due = safe_date(y2, m2, d2)
     if begin is None or due is None:
         return None
@@ -199,7 +205,7 @@ def _last_months(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 
 def _this_season(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    begin, due = season_bounds(m["s"], ctx.year)
+    begin, due = season_bounds("冬春" if m["next"] else m["s"], ctx.year)
     expr = _range_expr(m, begin, due, True, "default season bounds")
     expr.season = m["s"] + "季"
     return expr
