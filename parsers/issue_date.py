@@ -19,7 +19,7 @@ from parsers.normalize import normalize_line
 
 _DATE = r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]"
 _UNIT = (
-    r"(?:政府|办公室|办公厅|委员会|局|委|办|厅|室|科|股|中心|指挥部|领导小组|党委|党组|公司|管委会|院|所|学校|小学|中学|大学"
+    r"(?:政府|办公室|办公厅|委员会|局|委|办|厅|室|科|股|处|中心|指挥部|领导小组|党委|党组|公司|管委会|院|所|学校|小学|中学|大学"
     r"|学院|幼儿园|医院|街道|镇|乡|村|社区|支部|总支|工作组|专班)"
 )
 # The issuer's name alone on its line (the signature), and the same name

@@ -232,7 +232,9 @@ def _plan_milestones(
     """The plan's milestones, and its own period if a time section gives one."""
     names = frozenset(_QUOTED.findall(normalize_line(outline.title).text))
     ref = reference.date
-    ctx = Context(ref, None, names, calendar, reference.base_year, reference.forward_from)
+    ctx = Context(
+        ref, None, names, calendar, reference.base_year, reference.forward_from, window_end=reference.window_end
+    )
     period = _plan_period(outline, ctx)
     ctx = ctx._replace(period=period)
     ctx = ctx._replace(defined=_defined_periods(outline, ctx))

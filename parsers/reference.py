@@ -33,6 +33,9 @@ class Reference:
     base_year: int = 0
     forward_from: dt.date | None = None
     why: str = ""
+    # The last day of the period the title names, phrases without a year
+    # fall within it where they can ("7月3日" in a 2025—2026 school year).
+    window_end: dt.date | None = None
 
     def explain(self) -> str:
         """Why this date and how phrases without a year are read."""
@@ -53,17 +56,23 @@ _CROSS_SEASON = re.compile(r"(?P<y>\d{4})(?:\s*[—–~-]{0,2}\s*\d{4})?年?度?
 _SCHOOL_YEAR = re.compile(r"(?P<y>\d{4})\s*[—–~-]{0,2}\s*(?P<y2>\d{4})\s*学年")
 
 
-def title_period_start(title: str) -> dt.date | None:
-    """The first day of a period the title names that runs into the next
-    year, if it names one."""
+def title_period(title: str) -> tuple[dt.date, dt.date] | None:
+    """The first and last day of a period the title names that runs into
+    the next year, if it names one (a school year runs from September 1st
+    to August 31st)."""
     m = _CROSS_SEASON.search(title)
     if m:
         season = m["s"] or "冬"
-        return season_bounds(season.replace("季", ""), int(m["y"]))[0]
+        return season_bounds(season.replace("季", ""), int(m["y"]))
     m = _SCHOOL_YEAR.search(title)
     if m and int(m["y2"]) == int(m["y"]) + 1:
-        return dt.date(int(m["y"]), 9, 1)
+        return dt.date(int(m["y"]), 9, 1), dt.date(int(m["y2"]), 8, 31)
     return None
+
+
+def title_period_start(title: str) -> dt.date | None:
+    period = title_period(title)
+    return period[0] if period else None
 
 
 def title_year(title: str) -> int | None:
@@ -109,9 +118,10 @@ def infer_reference(
     date, rule, why = _reference_date(title, plan_years, document_years, imported, explicit, issued, issued_why)
     if rule == "explicit":  # the admin's date is the one phrases are read from
         return Reference(date, rule, date.year, date, why)
-    start = title_period_start(title)
-    if start is not None:
-        return Reference(date, rule, start.year, start, why)
+    period = title_period(title)
+    if period is not None:
+        start = min(period[0], issued) if issued else period[0]  # a school year's plan issued in August
+        return Reference(date, rule, start.year, start, why, period[1])
     year = title_year(title)
     if year is not None:
         return Reference(date, rule, year, None, why)

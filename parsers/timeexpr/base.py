@@ -28,6 +28,7 @@ class Context(NamedTuple):
     # Periods the plan defines itself ("汛期自5月1日开始,至9月30日结束",
     # "寒假:1月24日—3月1日"): name, first and last day.
     defined: tuple[tuple[str, dt.date, dt.date], ...] = ()
+    window_end: dt.date | None = None  # the title period's end (see Reference)
 
     def defined_period(self, name: str) -> tuple[dt.date, dt.date] | None:
         for known, begin, due in self.defined:

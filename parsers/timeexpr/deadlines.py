@@ -101,6 +101,14 @@ def _names_event(m: re.Match[str]) -> bool:
     return _EVENT_NOUN.search(clause_after(m)[:20]) is not None
 
 
+# After a day, what makes it a beginning: a weekday and a clock time may
+# stand between ("9月1日(星期一)正式上课", "10月18日(星期六)20:00启动").
+_BEGINS = re.compile(
+    r"\s*(?:\((?:星期|周)[一二三四五六日天]\))?\s*(?:(?:上午|下午|晚上|凌晨)?\d{1,2}:\d{2})?\s*"
+    r"(?:正式上课|正式启动|启动|正式实施|起施行|开始施行|开始实施|正式运行)"
+)
+
+
 def _day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     if _is_past(m) or _names_event(m):
         return None
@@ -108,6 +116,8 @@ def _day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     due = safe_date(year, int(m["m"]), int(m["d"]))
     if due is None:
         return TimeExpr(*m.span(), "unresolved", note="not a calendar date")
+    if not m["by"] and _BEGINS.match(m.string, m.end()):
+        return TimeExpr(*m.span(), "start", begin=due, year_given=given, note="begins that day")
     return _deadline(m, due, given, confidence=0.95 if given else 0.9)
 
 

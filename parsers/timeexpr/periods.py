@@ -80,7 +80,7 @@ _TURN_OF_YEAR = re.compile(r"岁末年初")
 _HOLIDAY_NAME = "|".join(sorted(HOLIDAY_WINDOW_NAMES, key=len, reverse=True))
 # One holiday, or two written as one season ("元旦春节期间", "中秋国庆期间"):
 # from the first day off of the first to the last of the second.
-_WINDOW_WORDS = r"(?:期间|假期|长假|放假期间)"
+_WINDOW_WORDS = r"(?:期间|假期|长假|放假期间|放假(?!前|通知|安排))"
 _HOLIDAY_WINDOW = re.compile(f"“?(?P<h>{_HOLIDAY_NAME})”?(?:(?P<h2>{_HOLIDAY_NAME}))?" + _WINDOW_WORDS)
 # A holiday in a list that ends with a window or with the key periods it
 # names: "元旦、春节期间" is two windows (written together, "元旦春节期间" is
@@ -331,7 +331,7 @@ RULES: list[Rule] = [
     Rule(30, _MONTH_RANGE, _month_range, needs=("月",), also=RANGE_SEPARATORS),
     Rule(30, _YEAR_RANGE, _year_range, needs=("年",), also=RANGE_SEPARATORS),
     Rule(30, _TURN_OF_YEAR, _turn_of_year, needs=("岁末",)),
-    Rule(30, _HOLIDAY_WINDOW, _holiday_window, needs=("期间", "假期", "长假")),
+    Rule(30, _HOLIDAY_WINDOW, _holiday_window, needs=("期间", "假期", "长假", "放假")),
     Rule(31, _HOLIDAY_IN_LIST, _holiday_window, needs=tuple(HOLIDAY_WINDOW_NAMES), also=("、", "和", "及", "与", "等")),
     Rule(30, _NAMED_PERIOD, _named_period, needs=("“",)),
     Rule(31, _DEFINED_REFERENCE, _defined_reference, needs=("期间", "内")),

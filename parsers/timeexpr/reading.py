@@ -119,12 +119,11 @@ def _bounded_cadences(line: str, found: list[TimeExpr]) -> list[TimeExpr]:
         ):
             within = "within " + line[prev.start : prev.end]
             bounded = replace(expr, begin=prev.begin, due=prev.due, note=_join(expr.note, within))
-            if prev.note in (DEFINED_NOTE, "official days off"):
-                # A period named again ("汛期内每周五"): it is the cadence's bounds only.
-                if not line[prev.end : expr.start].strip(" ,，"):
-                    bounded.start = prev.start
+            if prev.note in (DEFINED_NOTE, "official days off") and not line[prev.end : expr.start].strip(" ,，"):
+                # A period named again right before it ("汛期内每周五"): its bounds only.
+                bounded.start = prev.start
                 out[-1] = bounded
-            else:  # a season the sentence defines is a milestone of its own
+            else:  # a period apart from it is a milestone of its own
                 out.append(bounded)
             continue
         out.append(expr)
@@ -167,20 +166,26 @@ def _key_day(expr: TimeExpr) -> dt.date | None:
 def _forward(line: str, ctx: Context, found: list[TimeExpr]) -> list[TimeExpr]:
     """Phrases without a year that fall more than ``GRACE`` before
     ``ctx.forward_from`` are read again in the next year (the spec's
-    forward resolution: issued 2026-11-25, "上半年" is 2027-06-30)."""
+    forward resolution: issued 2026-11-25, "上半年" is 2027-06-30); so are
+    those before it whose next year's reading falls within the period the
+    title names ("7月3日" in a 2025—2026 school year's calendar)."""
     assert ctx.forward_from is not None
-    limit = ctx.forward_from - GRACE
-    late = [e for e in found if e.floating and (day := _key_day(e)) is not None and day < limit]
-    if not late:
+    start = ctx.forward_from
+    limit = start - GRACE
+    early = [e for e in found if e.floating and (day := _key_day(e)) is not None and day < start]
+    if not early:
         return found
     again = {(e.start, e.end): e for e in _read(line, ctx._replace(base_year=ctx.year + 1))}
     out = []
     for expr in found:
-        if expr in late:
-            moved = again.get((expr.start, expr.end))
-            # Moved into a year with no holiday data, a window is unresolved.
-            if moved is not None and moved.kind in (expr.kind, "unresolved"):
-                why = f"no year given: the first after {ctx.forward_from} (less {GRACE.days} days)"
+        moved = again.get((expr.start, expr.end)) if expr in early else None
+        # Moved into a year with no holiday data, a window is unresolved.
+        if moved is not None and moved.kind in (expr.kind, "unresolved"):
+            day, later = _key_day(expr), _key_day(moved)
+            assert day is not None
+            within = ctx.window_end is not None and later is not None and later <= ctx.window_end
+            if day < limit or within:
+                why = f"no year given: the first after {start} (less {GRACE.days} days)"
                 moved.note = _join(moved.note, why)
                 expr = moved
         out.append(expr)

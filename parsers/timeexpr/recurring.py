@@ -38,6 +38,12 @@ _EVERY_N = re.compile(r"每(?:隔)?(?P<n>\d+)(?P<u>天|日|周|个星期|个月|
 # An annual assessment ("年度考核", "年度综合考核", "年度目标绩效考核"): yearly on 12-31.
 _ANNUAL_REVIEW = re.compile(r"年度[\u4e00-\u9fff]{0,8}?(?:考核|考评|评估|评价)")
 _WEEKLY_DAY = re.compile(r"每(?:周|星期)(?P<d>[一二三四五六日天])")
+# "每月最后一周的星期五", "每月第一周周一": the weekday of one week of the month.
+_MONTHLY_WEEKDAY = re.compile(
+    r"每个?月(?:的)?(?:(?P<last>最后[一1])|第(?P<n>[一二三四1-4]))(?:周|个星期)的?(?:周|星期)(?P<d>[一二三四五六日天])"
+)
+# A weekday the sentence names after a weekly cadence: "每两周开展一次…,时间为周三下午".
+_LATER_WEEKDAY = re.compile(r"(?:时间为|定于|安排在|在|于)(?:每)?(?:周|星期)(?P<d>[一二三四五六日天])")
 _CADENCE_WORDS = one_of(tuple(CADENCES))
 # Not after a word that picks one period out ("上月调度", "本季通报",
 # "一季度通报", "6月调度", "全年考核"), nor inside a longer period ("半年").
@@ -113,7 +119,7 @@ def _every_n(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     }[unit]
     rule = base if n == 1 else f"{base};INTERVAL={n}"
     if unit in ("周", "个星期"):
-        rule += ";BYDAY=FR"
+        rule = _named_weekday(m, rule + ";BYDAY=FR")
     elif unit == "个月":
         rule += ";BYMONTHDAY=-1"
     elif unit == "年":
@@ -136,11 +142,31 @@ def _routine(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     return _recurring(m, ROUTINE_PERIODS[m["p"]])
 
 
+def _monthly_weekday(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    n = -1 if m["last"] else int(m["n"].translate(str.maketrans("一二三四", "1234")))
+    return _recurring(m, f"FREQ=MONTHLY;BYDAY={n}{WEEKDAYS[m['d']]}")
+
+
 def _cadence(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     word = m.group(0)
     if word == "每年" and m.string[m.end() : m.end() + 1] in ("度", "\u5e74"):
         return None
-    return _recurring(m, CADENCES[word])
+    return _recurring(m, _named_weekday(m, CADENCES[word]))
+
+
+def _named_weekday(m: re.Match[str], rule: str) -> str:
+    """A week's cadence is due on the day its sentence names after it
+    ("每两周开展一次…,时间为周三下午"), else on the week's last working day."""
+    if rule.startswith("FREQ=WEEKLY") and rule.endswith("BYDAY=FR"):
+        later = _LATER_WEEKDAY.search(_sentence_after(m))
+        if later:
+            return rule.removesuffix("FR") + WEEKDAYS[later["d"]]
+    return rule
+
+
+def _sentence_after(m: re.Match[str]) -> str:
+    end = re.search("[。;；]", m.string[m.end() :])
+    return m.string[m.end() : m.end() + end.start() if end else len(m.string)]
 
 
 RULES: list[Rule] = [
@@ -151,6 +177,7 @@ RULES: list[Rule] = [
     Rule(20, _MONTHLY_DAY, _monthly_day, needs=("每月", "每个月")),
     Rule(20, _EVERY_N, _every_n, needs=("每",)),
     Rule(20, _WEEKLY_DAY, _weekly_day, needs=("每周", "每星期")),
+    Rule(19, _MONTHLY_WEEKDAY, _monthly_weekday, needs=("每月", "每个月"), also=("周", "星期")),
     Rule(21, _ANNUAL_REVIEW, _annual_review, needs=("年度",)),
     Rule(22, _CADENCE_WORDS, _cadence, needs=tuple(CADENCES)),
     Rule(22, _ROUTINE, _routine, needs=ROUTINES, also=tuple(ROUTINE_PERIODS)),
