@@ -42,6 +42,7 @@ _TRAILER = re.compile(
 
 
 _BODY_LINES = 4
+_TITLE_PERIOD_LINE = re.compile(r"^\s*[(（][^()（）]{2,15}[)）]\s*$")
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,11 @@ def outline_plan(lines: list[str], start: int, stop: int, titled: bool = True) -
     title = lines[start].strip() if titled else ""
     if not titled:
         start -= 1
+    first = start + 1 if titled else start + 2  # 1-based: the title's line, or the plan's first
+    if titled and start + 1 <= stop and _TITLE_PERIOD_LINE.match(lines[start + 1]):
+        # A title whose period sits on the next line: "…实施方案" / "(2025—2027年)".
+        title = f"{title}{lines[start + 1].strip()}"
+        start += 1
     path: list[Heading] = []
     out_lines: list[Line] = []
     blocks: list[Block] = [Block(())]
@@ -173,4 +179,4 @@ def outline_plan(lines: list[str], start: int, stop: int, titled: bool = True) -
         line = Line(i + 1, norm, heading, tuple(path))
         out_lines.append(line)
         blocks[-1].lines.append(line)
-    return PlanOutline(title, start + 1 if titled else start + 2, stop + 1, out_lines, [b for b in blocks if b.lines])
+    return PlanOutline(title, first, stop + 1, out_lines, [b for b in blocks if b.lines])

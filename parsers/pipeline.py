@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from parsers.calendars import DEFAULT_CALENDAR, WorkdayCalendar
@@ -241,10 +241,45 @@ def _plan_milestones(
     first_is_lead = any(declares_first_is_lead(line.text) for line in outline.lines)
     labels = _heading_labels(outline, first_is_lead)
     timed = _time_cells(outline)
+    last_day: list[dt.date] = []  # the day written last, which a clock time carries
     out: list[Milestone] = []
     for block in outline.blocks:
-        out.extend(_block_milestones(block, outline.title, ref, doc, ctx, first_is_lead, labels, timed))
+        out.extend(_block_milestones(block, outline.title, ref, doc, ctx, first_is_lead, labels, timed, last_day))
     return out, period
+
+
+_GLOSS_BETWEEN = re.compile(r"\s*(?:\((?:星期|周)[一二三四五六日天]\))?\s*")
+_NEXT_DAY = ("次日", "翌日", "第二天")
+# An agenda row opens with its time: "1.上午9:00—上午9:30 启动仪式".
+_AGENDA_ROW = re.compile(
+    r"\s*(?:\(?\d{1,2}[).、]|\([一二三四五六七八九十]{1,3}\))?\s*(?:上午|下午|晚上|早上|中午|晚)?\s*\d"
+)
+
+
+def _dated_clocks(text: str, found: list[TimeExpr], last_day: list[dt.date]) -> list[TimeExpr]:
+    """Clock times take the day written before them: right after a date
+    they are its hour, not a milestone of their own ("2023年7月19日上午9:00");
+    apart from it they are due that day ("22:30前完成", "次日6:00前" the
+    day after). ``last_day`` holds the day written last, across lines."""
+    out: list[TimeExpr] = []
+    for expr in found:
+        if expr.kind != "clock":
+            day = expr.due if expr.kind == "deadline" else expr.begin if expr.kind in ("range", "start") else None
+            if day is not None:
+                last_day[:] = [day]
+            out.append(expr)
+            continue
+        prev = out[-1] if out else None
+        if prev is not None and _GLOSS_BETWEEN.fullmatch(text, prev.end, expr.start):
+            continue  # the hour of the day just written
+        dated_here = any(e.kind in ("deadline", "range", "start") and e.end <= expr.start for e in out)
+        if not last_day or not (dated_here or _AGENDA_ROW.match(text, 0, expr.start + 1)):
+            continue  # "作息:上午8:00前到校": a daily routine, no day of its own
+        day = last_day[0]
+        if text.endswith(_NEXT_DAY, 0, expr.start):
+            day += dt.timedelta(days=1)
+        out.append(replace(expr, kind="deadline", due=day, note=expr.note))
+    return out
 
 
 def _time_cells(outline: PlanOutline) -> dict[int, tuple[tuple[int, int], ...]]:
@@ -319,13 +354,14 @@ def _block_milestones(
     first_is_lead: bool,
     labels: dict[int, dict[str, list[str]]],
     timed: dict[int, tuple[tuple[int, int], ...]],
+    last_day: list[dt.date],
 ) -> list[Milestone]:
     text = "\n".join(line.text for line in block.lines)
     notes = find_owner_notes(text, first_is_lead)
     out: list[Milestone] = []
     offset = 0
     for line in block.lines:
-        found = find_time_expressions(line.text, ctx)
+        found = _dated_clocks(line.text, find_time_expressions(line.text, ctx), last_day)
         if line.number in timed:
             found = [e for e in found if any(a <= e.start < b for a, b in timed[line.number])]
         phrases = [(e.start, e.end) for e in found]

@@ -253,6 +253,26 @@ def _lunar_eve(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     return expr
 
 
+# A clock time that carries an earlier date: "22:30前完成迁移" after
+# "10月18日20:00启动", an agenda row "上午9:00—上午9:30 启动仪式" under the
+# activity's day. Read here as a "clock" phrase that the pipeline dates
+# from the day before it (or drops).
+_HALF_DAY = r"(?:(?:上午|下午|晚上|早上|凌晨|中午|晚)\s*)?"
+_CLOCK = re.compile(
+    rf"{_HALF_DAY}(?<![\d:])\d{{1,2}}:\d{{2}}(?:\s*(?:—{{1,2}}|–|-|~|至|到)\s*{_HALF_DAY}\d{{1,2}}:\d{{2}})?"
+    r"(?P<by>前|之前)?"
+)
+_ITEM_OPENING = re.compile(r"\s*(?:\(?\d{1,2}[).、]|\([一二三四五六七八九十]{1,3}\)|[①-⑳])?\s*")
+
+
+def _clock(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    opening = _ITEM_OPENING.match(m.string)
+    at_start = opening is not None and opening.end() == m.start()
+    if not (m["by"] or at_start or _alone(m)):
+        return None  # "工作时间8:30—17:30": hours, not a time limit
+    return TimeExpr(*m.span(), "clock", note="a clock time on the day written before it", confidence=0.7)
+
+
 def _ongoing(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     word = m.group(0)
     before = m.string[m.start() - 1] if m.start() else ""
@@ -267,6 +287,7 @@ def _unresolved(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     if ctx.defined_period(m.group(0)) is not None:
         return None  # "汛期" where the plan dates it: named as a subject, not a time
     expr = TimeExpr(*m.span(), "unresolved", note="temporal but not datable", confidence=0.3)
+    expr.weak = True  # "汛前(4月30日前)": the date says when
     season = re.match(r"[春夏秋冬]{1,2}", m.group(0))
     if season:
         expr.season = season.group(0)
@@ -287,4 +308,5 @@ RULES: list[Rule] = [
     Rule(45, _ONGOING, _ongoing, needs=("长期", "持续推进")),
     Rule(45, _UNRESOLVED, _unresolved, needs=UNRESOLVED),
     Rule(46, _THIS_YEAR_TASK, _this_year_task, needs=("今年",)),
+    Rule(49, _CLOCK, _clock, needs=(":",)),
 ]

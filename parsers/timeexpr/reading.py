@@ -53,7 +53,7 @@ def _tidy(line: str, found: list[TimeExpr]) -> list[TimeExpr]:
     bare month-day after "每年X" in the same sentence repeats yearly; a weak
     reading ("完成今年…") gives way to a real date in its clause."""
     if any(e.weak for e in found):
-        clauses = [_clause_of(line, e.start) for e in found if not e.weak]
+        clauses = [_clause_of(line, e.start) for e in found if not e.weak and e.kind in ("deadline", "range", "start")]
         found = [e for e in found if not (e.weak and _clause_of(line, e.start) in clauses)]
     out: list[TimeExpr] = []
     seen: set[tuple[tuple[int, int], str]] = set()

@@ -36,7 +36,7 @@ _NEXT_MONTH_DAY = re.compile(r"次月(?P<d>\d{1,2})[日号](?:前|之前|以前)
 _MONTHLY_DAY = re.compile(r"每个?月(?:的)?(?:(?P<d>\d{1,2})[日号]|(?P<p>上旬|中旬|下旬|底|末|初))(?:前|之前|以前)?")
 _EVERY_N = re.compile(r"每(?:隔)?(?P<n>\d+)(?P<u>天|日|周|个星期|个月|年)")
 # An annual assessment ("年度考核", "年度综合考核", "年度目标绩效考核"): yearly on 12-31.
-_ANNUAL_REVIEW = re.compile(r"年度[\u4e00-\u9fff]{0,8}?(?:考核|考评|评估|评价)")
+_ANNUAL_REVIEW = re.compile(r"年度[\u4e00-\u9fff]{0,6}?(?:考核|考评|评估|评价)")
 _WEEKLY_DAY = re.compile(r"每(?:周|星期)(?P<d>[一二三四五六日天])")
 # "每月最后一周的星期五", "每月第一周周一": the weekday of one week of the month.
 _MONTHLY_WEEKDAY = re.compile(
