@@ -24,7 +24,8 @@ from parsers.timeexpr import Context, TimeExpr, find_time_expressions
 from parsers.vocabulary import TIME_COLUMN_WORDS
 
 # A notice that issues the plan after it: "关于印发《…》的通知".
-_COVERING = re.compile(r"关于(?:印发|转发|下发).*通知$")
+# (its title may break over two lines: "…行动" / "实施方案(2025—2027年)》的通知")
+_COVERING = re.compile(r"(?:关于(?:印发|转发|下发)|》).*通知$")
 _ANNEX = re.compile(r"(?:清单|一览表|分工表|计划表|台账|附件|附表)$")
 
 
