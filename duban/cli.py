@@ -23,7 +23,7 @@ from notifiers.ical import calendar_of
 from parsers.documents import load_document
 from parsers.errors import ParseError
 from parsers.milestones import Milestone
-from parsers.pipeline import ParseResult, parse_document
+from parsers.pipeline import ParseResult, PlanResult, parse_document
 from scheduler.db import create_all, database_url, make_engine, session
 from scheduler.models import FeedToken, MilestoneOwner, Plan, Subscription
 from scheduler.outbox import counts_by_state, deliver_outbox, deliveries_in, retry_by_hand
@@ -75,12 +75,21 @@ def _when(m: Milestone) -> str:
     return "—"
 
 
-def _print_table(result: ParseResult) -> None:
+def _issue_words(plan: PlanResult) -> str:
+    if plan.issued is not None:
+        return f"issued {plan.issued.date}: {plan.issued.describe()}"
+    return "no issue date: no signature date, 印发日期/成文日期 label, page 发布时间 or 印发 line in its text"
+
+
+def _print_table(result: ParseResult, explain: bool = False) -> None:
     out = Console()
     for plan in result.plans:
         out.rule(f"[bold]{plan.title}[/] (lines {plan.first_line}-{plan.last_line})")
         period = f"; its period ends {plan.until}" if plan.until else ""
         out.print(f"reference date {plan.reference.date} (from {plan.reference.rule}){period}", style="dim")
+        if explain:
+            out.print(_issue_words(plan), style="dim", markup=False, highlight=False)
+            out.print(plan.reference.explain(), style="dim", markup=False, highlight=False)
         if not plan.milestones:
             out.print("no milestones", style="dim")
             continue
@@ -94,9 +103,15 @@ def _print_table(result: ParseResult) -> None:
             last_task = m.task
             table.add_row(task or "", str(m.line), m.quote, m.kind, _when(m), owners)
         out.print(table)
+        if explain:
+            for m in plan.milestones:
+                note = f"; {m.note}" if m.note else ""
+                out.print(
+                    f"line {m.line} «{m.quote}»: {m.rule} read «{m.matched}»{note}", markup=False, highlight=False
+                )
 
 
-def _print_references(result: ParseResult) -> None:
+def _print_references(result: ParseResult, explain: bool = False) -> None:
     for plan in result.plans:
         err.print(
             f"{plan.title}: reference {plan.reference.date} from {plan.reference.rule}, "
@@ -105,6 +120,8 @@ def _print_references(result: ParseResult) -> None:
             markup=False,
             highlight=False,
         )
+        if explain:
+            err.print(f"  {_issue_words(plan)}; {plan.reference.explain()}", markup=False, highlight=False)
 
 
 @app.command()
@@ -113,6 +130,9 @@ def parse(
     ref: Annotated[str | None, typer.Option(help="Reference date YYYY-MM-DD for every plan")] = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="table, jsonl or ics")] = Format.table,
     doc: Annotated[str | None, typer.Option(help="Document name written into each milestone")] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Say how each milestone and each plan's reference date was read")
+    ] = False,
 ) -> None:
     """Read a plan and print its milestones."""
     reference = _parse_date(ref)
@@ -122,12 +142,13 @@ def parse(
     except ParseError as exc:
         raise _fail(str(exc)) from None
     if format is Format.table:
-        _print_table(result)
+        _print_table(result, explain)
         return
-    _print_references(result)
+    _print_references(result, explain)
     if format is Format.jsonl:
         for m in result.milestones:
-            sys.stdout.write(json.dumps(m.as_dict(), ensure_ascii=False) + "\n")
+            row = m.as_dict() | ({"explain": m.explain()} if explain else {})
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
     else:
         stamp = dt.datetime.now(dt.UTC).replace(microsecond=0)
         milestones = ((m, plan.until) for plan in result.plans for m in plan.milestones)

@@ -28,6 +28,13 @@ class Milestone:
     season: str | None = None
     confidence: float = 0.9
     note: str = ""
+    rule: str = ""  # the family and reader that read it ("deadlines.day")
+    matched: str = ""  # the words it matched, after normalization
+
+    def explain(self) -> dict[str, str]:
+        """How it was read: the rule, the words after normalization, and
+        the notes on its year and meaning."""
+        return {"rule": self.rule, "matched": self.matched, "note": self.note}
 
     def as_dict(self) -> dict[str, Any]:
         return {

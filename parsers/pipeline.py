@@ -16,7 +16,7 @@ from parsers.documents import Document, load_document, split_lines
 from parsers.issue_date import IssueDate, best_in, issue_dates
 from parsers.milestones import Milestone
 from parsers.normalize import normalize_line
-from parsers.outline import Block, Line, PlanOutline, outline_plan, plan_spans
+from parsers.outline import Block, Heading, Line, PlanOutline, outline_plan, plan_spans
 from parsers.owners import OwnerNote, Owners, declares_first_is_lead, find_owner_notes, owners_at
 from parsers.reference import Reference, dated_years, infer_reference, plan_until, title_year
 from parsers.subjects import subject_at
@@ -136,14 +136,30 @@ def parse_text(
 
 
 def _plan_period(outline: PlanOutline, base: Context) -> tuple[dt.date, dt.date] | None:
-    """The plan's own activity period: the first range in a section whose
-    heading speaks of time (时间安排, 活动时间, 实施时间)."""
+    """The plan's own activity period: from the first day to the last of the
+    ranges in the first section whose heading speaks of time (时间安排,
+    活动时间, 实施步骤和时间), its phases included."""
+    found: list[tuple[dt.date, dt.date]] = []
+    section: Heading | None = None
     for line in outline.lines:
-        if line.path and _PERIOD_SECTION.search(line.path[0].title):
-            for expr in find_time_expressions(line.text, base):
-                if expr.kind == "range" and expr.begin and expr.due:
-                    return expr.begin, expr.due
-    return None
+        if not (line.path and _PERIOD_SECTION.search(line.path[0].title)):
+            continue
+        if section is not None and line.path[0] != section:
+            break
+        for expr in find_time_expressions(line.text, base):
+            if expr.kind == "range" and expr.begin and expr.due:
+                found.append((expr.begin, expr.due))
+                section = line.path[0]
+    if not found:
+        return None
+    return min(b for b, _ in found), max(d for _, d in found)
+
+
+# The statement of purpose opening a plan: "为切实做好今冬明春…工作,…,制定本方案。"
+# Its time words are the plan's own period, not milestones.
+_PURPOSE = re.compile(
+    r"^\s*为[^。]*?(?:制定本方案|制定本计划|制定本要点|特制定|现制定|制定如下|制定此方案)[^。]*(?:。|$)"
+)
 
 
 # A line that may define a period: "汛期自5月1日开始", "寒假:1月24日—3月1日",
@@ -363,6 +379,9 @@ def _block_milestones(
     offset = 0
     for line in block.lines:
         found = _dated_clocks(line.text, find_time_expressions(line.text, ctx), last_day)
+        purpose = _PURPOSE.match(line.text)
+        if purpose:
+            found = [e for e in found if e.start >= purpose.end()]
         if line.number in timed:
             found = [e for e in found if any(a <= e.start < b for a, b in timed[line.number])]
         phrases = [(e.start, e.end) for e in found]
@@ -395,6 +414,8 @@ def _block_milestones(
                     season=season,
                     confidence=expr.confidence,
                     note=expr.note,
+                    rule=expr.rule,
+                    matched=line.text[expr.start : expr.end],
                 )
             )
         offset += len(line.text) + 1

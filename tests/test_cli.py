@@ -114,3 +114,23 @@ def test_bad_ref_is_reported() -> None:
     done = run("parse", "--ref", "2022-13-01", str(SEED))
     assert done.returncode != 0
     assert "Traceback" not in done.stderr and "--ref" in done.stderr
+
+
+def test_explain_says_how_each_milestone_and_reference_was_read(tmp_path: Path) -> None:
+    path = tmp_path / "plan.txt"
+    path.write_text(
+        "XX县安全生产专项整治工作方案\n一、任务\n各乡镇上半年完成整治。\nXX县人民政府\n2026年11月25日\n",
+        encoding="utf-8",
+    )
+    done = run("parse", "--format", "jsonl", "--explain", str(path))
+    assert done.returncode == 0, done.stderr
+    [row] = [json.loads(line) for line in done.stdout.splitlines()]
+    assert row["due"] == "2027-06-30"  # forward from the issue date
+    assert row["explain"]["rule"] == "deadlines.year_part"
+    assert row["explain"]["matched"] == "上半年"
+    assert "the first after 2026-11-25" in row["explain"]["note"]
+    assert "issued 2026-11-25: the date under the issuer's signature on line 5" in done.stderr
+    plain = run("parse", "--format", "jsonl", str(path))
+    assert "explain" not in json.loads(plain.stdout.splitlines()[0])
+    table = run("parse", "--explain", str(path))
+    assert "deadlines.year_part" in table.stdout and "issued 2026-11-25" in table.stdout

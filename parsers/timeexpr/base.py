@@ -71,6 +71,7 @@ class TimeExpr:
     # holiday's eve gives its year (it is no month-day to repeat or to move
     # in a list) and still floats.
     floats: bool | None = None
+    rule: str = ""  # the family and reader that read it ("deadlines.day")
 
     @property
     def floating(self) -> bool:

@@ -297,6 +297,7 @@ def stages(line: str, ctx: Context) -> Iterator[TimeExpr]:
             note="stage year of a multi-year plan",
             confidence=0.6,
             priority=30,
+            rule="periods.stages",
         )
 
 

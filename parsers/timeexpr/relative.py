@@ -232,6 +232,7 @@ def anchor_bare_offsets(line: str, ctx: Context, found: list[TimeExpr]) -> Itera
             expr = _relative(m, ctx, int(m["n"]), m["u"], anchor, before=False)
             expr.priority = 50
             expr.note = "counts from the event named before it"
+            expr.rule = "relative.anchor_bare_offsets"
             yield expr
 
 

@@ -30,6 +30,11 @@ _WORD_CHARS = {word: frozenset(word) for rule in RULES for word in (*rule.needs,
 _CHARS = frozenset().union(*_WORD_CHARS.values())
 
 
+def rule_name(rule: Rule) -> str:
+    """The family and reader of a rule ("deadlines.day"), for explanations."""
+    return f"{rule.handler.__module__.rsplit('.', 1)[-1]}.{rule.handler.__name__.lstrip('_')}"
+
+
 class Scanner(NamedTuple):
     """The rules one set of trigger characters wakes."""
 
@@ -98,11 +103,13 @@ def read(line: str, ctx: Context, scan: Scanner) -> list[TimeExpr]:
                     break
         if expr is not None:
             expr.priority = taken.priority
+            expr.rule = expr.rule or rule_name(taken)
             out.append(expr)
             pos = max(pos, m.end())
     for rule in scan.alone:
         for m in rule.pattern.finditer(line):
             if (expr := rule.handler(m, ctx)) is not None:
                 expr.priority = rule.priority
+                expr.rule = expr.rule or rule_name(rule)
                 out.append(expr)
     return out

@@ -44,7 +44,9 @@ def _overlap(a: str, b: str) -> float:
 
 def _days(rule: str, ref: str) -> set[dt.date]:
     start = dt.datetime.fromisoformat(ref)
-    return {d.date() for d in rrulestr(rule, dtstart=start).between(start, start.replace(year=start.year + 3), inc=True)}
+    return {
+        d.date() for d in rrulestr(rule, dtstart=start).between(start, start.replace(year=start.year + 3), inc=True)
+    }
 
 
 def _correct(gold: dict[str, Any], pred: dict[str, Any]) -> bool:
