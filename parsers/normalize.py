@@ -23,7 +23,7 @@ _T2S = opencc.OpenCC("t2s")
 
 # Characters that may precede a Chinese numeral we turn into digits: a word
 # character before it ("统一年度", "唯一") means the numeral is part of a word.
-_NUMERAL_LEAD_OK = set("第近前后每满用到至约及和或、于在自从截今明年月次为期内逾超过共计达")
+_NUMERAL_LEAD_OK = set("第近前后每满用到至约及和或、于在自从截今明年月次为期内逾超过共计达的起")
 _CN_DIGITS = "〇零○一二两三四五六七八九十百千"
 # (a year may mix in an ASCII zero: "二0二五年")
 _NUMERAL_RUN = re.compile(
@@ -40,9 +40,14 @@ _NUMERIC_MONTH = re.compile(r"(?<![\d.])((?:19|20)\d{2})[./](\d{1,2})(?![\d./%�
 _MASKED = re.compile(r"《[^《》]*》|〔\d{4}〕|\[\d{4}\]")
 MASK = "□"
 # Anything one of the rewriting passes below could change.
-_NEEDS_WORK = re.compile(rf"[{_CN_DIGITS}《〔\[lIoO]|\(|20\d{{3}}|\d{{4}}[./-]\d|\d +[年月日号]|[年月] +\d")
-# Spaces inside a date ("2025 年 9 月底前", "8 月 25 日", a PDF's spacing).
-_SPACED_DATE = re.compile(r"(?<=\d) +(?=[年月日号])|(?<=[年月]) +(?=\d)")
+_NEEDS_WORK = re.compile(
+    rf"[{_CN_DIGITS}《〔\[lIoO]|\(|20\d{{3}}|\d{{4}}[./-]\d|\d +[年月日号]|[年月] +\d|\d[年月日号] "
+)
+# Spaces inside a date ("2025 年 9 月底前", "8 月 25 日 前", a PDF's spacing).
+_SPACED_DATE = re.compile(
+    r"(?<=\d) +(?=[年月日号])|(?<=[年月]) +(?=\d)"
+    r"|(?:(?<=\d[年月日号])|(?<=\d [年月日号])) (?=[\u4e00-\u9fff、，,])"
+)
 
 
 class Normalized(NamedTuple):
@@ -78,7 +83,7 @@ _ANY_WORK = re.compile(
     + re.escape("".join(sorted(c for c in _REWRITTEN if c < "\U00010000")))
     + "\U00010000-\U0010ffff]|"
     + _DIGIT_RUN
-    + "|  |\\d [年月日号]|[年月] \\d"
+    + "|  |\\d [年月日号]|[年月] \\d|\\d[年月日号] "
 )
 # Cells of a table a PDF's text layer lays out with runs of spaces
 # ("1　　编制村庄规划　　区自然资源局　　各镇（街道）　　2025年6月底").

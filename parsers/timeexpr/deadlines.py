@@ -206,7 +206,7 @@ def _year_part(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 def _target_year(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     year = int(m["y"])
     before = m.string[m.start() - 1] if m.start() else ""
-    clause_start = not before or before in ",，。;；:：(\n 、"
+    clause_start = not before or before in ",，。;；:：(\n\t 、"
     if not (m["lead"] or m["e"] or m["by"] or clause_start):
         return None
     if _is_past(m) or year < ctx.ref.year or year > ctx.ref.year + 30:
