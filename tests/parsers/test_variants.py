@@ -62,9 +62,8 @@ def _applies(name: str, row: Row) -> bool:
         return False  # the variant leaves the phrase as it is: nothing to check
     if name == "numerals" and re.search(r"\d\s*[个小工天周次%.:万元岁]|\d{3,}(?!年)|[.:/-]\d|日一", quote):
         return False  # counts, clock times and numeric dates stay in figures; "一" is no dash beside numerals
-    if name == "cell" and ("|" in text or "\t" in text or "\n" in text or ":" in text or "：" in text):
-        return False
-    return True
+    # A row's cell holds no bars, tabs, breaks or field labels of its own.
+    return not (name == "cell" and any(c in text for c in "|\t\n:："))
 
 
 def _variant_row(name: str, row: Row) -> Row:
