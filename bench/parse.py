@@ -46,7 +46,8 @@ def _expected(g: dict[str, Any]) -> Answer:
 
 def ours(quote: str, ref: dt.date) -> Answer:
     # Uncached normalization: every call does the whole work.
-    for e in find_time_expressions(normalize_line.__wrapped__(quote).text, Context(ref=ref)):
+    # Phrases without a year resolve forward from the reference date (spec).
+    for e in find_time_expressions(normalize_line.__wrapped__(quote).text, Context(ref=ref, forward_from=ref)):
         if e.kind in DATED:
             start = e.begin.isoformat() if e.begin else None
             return (start if e.kind != "deadline" else None), (e.due.isoformat() if e.due else None)
