@@ -250,7 +250,15 @@ def _plan_milestones(
     names = frozenset(_QUOTED.findall(normalize_line(outline.title).text))
     ref = reference.date
     ctx = Context(
-        ref, None, names, calendar, reference.base_year, reference.forward_from, window_end=reference.window_end
+        ref,
+        None,
+        names,
+        calendar,
+        reference.base_year,
+        reference.forward_from,
+        window_end=reference.window_end,
+        # An issue date, or an admin's date that is more than a year's start.
+        ref_is_day=reference.rule == "issue date" or (reference.rule == "explicit" and (ref.month, ref.day) != (1, 1)),
     )
     period = _plan_period(outline, ctx)
     ctx = ctx._replace(period=period)

@@ -217,13 +217,8 @@ UNRESOLVED: tuple[str, ...] = (
     "寒假期间",
     "寒暑假",
     "岁末年初之际",
-    # Counted from the day the document was issued, which the text does not give.
-    "本月底前",
-    "本月底",
-    "本月内",
-    "下月底前",
-    "本周内",
-    "下周",
+    # ("本月底前", "本周内", "下周一": timeexpr/notice.py, unresolved when
+    # the text gives no issue date to count from.)
 )
 
 # Words that make a date name a past event or another document.

@@ -29,6 +29,7 @@ class Context(NamedTuple):
     # "寒假:1月24日—3月1日"): name, first and last day.
     defined: tuple[tuple[str, dt.date, dt.date], ...] = ()
     window_end: dt.date | None = None  # the title period's end (see Reference)
+    ref_is_day: bool = False  # ``ref`` is a real day (an issue date, an admin's), not a year's start
 
     def defined_period(self, name: str) -> tuple[dt.date, dt.date] | None:
         for known, begin, due in self.defined:

@@ -11,6 +11,22 @@ from __future__ import annotations
 
 Row = tuple[str, str, str] | tuple[str, str, str, str]
 
+# The words a notice counts from its issue date (the reference date, when
+# it is a day): 2024-03-13 is a Wednesday.
+NOTICE: list[Row] = [
+    ("请于本周五前报送材料。", "本周五前", "deadline 2024-03-15", "2024-03-13"),
+    ("明日上午召开调度会。", "明日上午", "deadline 2024-03-14", "2024-03-13"),
+    ("后天前反馈意见。", "后天前", "deadline 2024-03-15", "2024-03-13"),
+    ("下周一前完成整改。", "下周一前", "deadline 2024-03-18", "2024-03-13"),
+    ("下下周三召开推进会。", "下下周三", "deadline 2024-03-27", "2024-03-13"),
+    ("本周内反馈。", "本周内", "deadline 2024-03-15", "2024-03-13"),
+    ("本月底前完成。", "本月底前", "deadline 2024-03-31", "2024-03-13"),
+    ("下月10日前报送。", "下月10日前", "deadline 2024-04-10", "2024-03-13"),
+    ("请于3月15日（星期五）前报送。", "3月15日", "deadline 2024-03-15", "2024-03-13"),
+    ("请于2024.3.15前报送。", "2024.3.15前", "deadline 2024-03-15", "2024-03-13"),
+    ("请于2024/03/15前报送。", "2024/03/15前", "deadline 2024-03-15", "2024-03-13"),
+]
+
 ABSOLUTE: list[Row] = [
     ("各单位于2022年11月底前完成排查。", "2022年11月底前", "deadline 2022-11-30"),
     ("2022年11月底完成全部验收。", "2022年11月底", "deadline 2022-11-30"),
@@ -365,4 +381,6 @@ NOT_MILESTONES: list[Row] = [
     ("年度考核结果优秀的单位予以表扬。", "年度考核", "recurring FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31"),
 ]
 
-ALL: list[Row] = ABSOLUTE + RANGES + STARTS + ONGOING + UNRESOLVED + RECURRING + RELATIVE + INPUT_FORMS + NOT_MILESTONES
+ALL: list[Row] = (
+    NOTICE + ABSOLUTE + RANGES + STARTS + ONGOING + UNRESOLVED + RECURRING + RELATIVE + INPUT_FORMS + NOT_MILESTONES
+)
