@@ -134,6 +134,9 @@ def declares_first_is_lead(text: str) -> bool:
 
 
 _BETWEEN_LABELS = re.compile(r"[\s,，;；。]*")
+_DUTY_TAIL = re.compile(r"\s*(?:按职责分工负责|按职责负责|分别负责)\s*$")
+# A contact's telephone or mail, listed after a 联系人: no owner.
+_CONTACT = re.compile(r"电话|邮箱|传真|手机|@|\d{5,}")
 # "A(牵头)", "A〔牵头〕", "A【牵头】" in a list: A leads.
 _LEAD_MARK = re.compile(r"[(〔【\[]牵头[)〕】\]]$")
 
@@ -167,9 +170,11 @@ class _Statement:
         self.others: list[str] = []  # under 责任单位 but not leading, or under 配合单位
 
     def add(self, label: str, listed: str, first_is_lead: bool) -> None:
+        # "A、B按职责分工负责" under a label: the names, not the phrase.
+        listed = _DUTY_TAIL.sub("", listed)
         declared = first_is_lead or declares_first_is_lead(listed)
         listed = _FIRST_IS_LEAD.sub("", listed)
-        names = split_names(listed)
+        names = [n for n in split_names(listed) if not _CONTACT.search(n)]
         marked = [n for n in names if _LEAD_MARK.search(n)]
         stated = _LEAD_SUPPORT.match(listed.strip())
         if label in _SUPPORT_LABELS:

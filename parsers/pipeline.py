@@ -358,12 +358,21 @@ def _owners_of(
     its sentence's subject, the label of a heading above it."""
     head = block.lines[0]
     heading_end = len(head.text) if head.heading is not None and line is not head else 0
-    own = owners_at([n for n in notes if n.start >= heading_end], at)
+    body = [n for n in notes if n.start >= heading_end]
+    line_start = at - expr.start
+    line_end = line_start + len(line.text)
+    # The item's own label: on its line, or in brackets closing its paragraph
+    # on a later line ("…严肃问责。(责任单位:市委组织部,…)").
+    on_line = [n for n in body if (n.start < line_end and n.end > line_start) or (n.group and n.start >= line_end)]
+    own = owners_at(on_line, at)
     if own:
         return _as_written(own, block)
     subject = subject_at(line.text, expr.start, phrases)
     if subject:
         return _as_written(Owners(tuple(subject)), block)
+    own = owners_at(body, at)  # a label on a line of its own in the item ("责任单位:A、B")
+    if own:
+        return _as_written(own, block)
     for heading in reversed(line.path):
         if heading.line in labels:
             return labels[heading.line]

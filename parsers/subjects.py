@@ -167,6 +167,7 @@ def _acts(name: str) -> bool:
 
 
 def _actors(subject: str) -> list[str] | None:
+    subject = subject.removeprefix("请").removeprefix("并")
     names: list[str] = []
     for part in split_names(re.sub(r"[和及与]", "、", subject)):
         names += [p for p in _EACH.split(part) if p]

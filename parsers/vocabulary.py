@@ -326,7 +326,8 @@ ONGOING_IN_FIELD: tuple[str, ...] = ("长期坚持", "持续推进", "长期")
 # Words in a table header that make its column name owners: leading units
 # (a 牵头 column leads over a 责任 one), and units that work with them.
 # ("乡镇(单位)", "单位": a column naming who does the row's work.)
-LEAD_COLUMN_WORDS: tuple[str, ...] = ("牵头", "责任", "主办", "主责", "负责", "单位")
+# ("县级河湖长", "林长": the officials a 河湖长制/林长制 table assigns.)
+LEAD_COLUMN_WORDS: tuple[str, ...] = ("牵头", "责任", "主办", "主责", "负责", "单位", "河湖长", "河长", "湖长", "林长")
 SUPPORT_COLUMN_WORDS: tuple[str, ...] = ("配合", "协办", "参与", "协同", "协助")
 # Words in a table header that make its column a completion time.
 TIME_COLUMN_WORDS: tuple[str, ...] = ("时间", "时限", "期限", "节点")
