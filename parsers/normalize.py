@@ -35,7 +35,10 @@ _LETTER_DIGITS = re.compile(r"(?<![A-Za-z])[0-9lIoO]*[0-9][0-9lIoO]*(?![A-Za-z])
 _LETTER_ONLY = re.compile(r"(?<![A-Za-z0-9])[lIoO0-9]{2,}(?=(个|日|月|年|天|号))")
 _YEAR_INTO_MONTH = re.compile(r"(?<!\d)(20\d{2})(1[0-2]|[1-9])(?=月)")
 # Dates in figures: "2023.06.30", "2023/6/30", "2023-06-30", and "2023.12" for a month.
-_NUMERIC_DATE = re.compile(r"(?<![\d.])((?:19|20)\d{2})([./-])(\d{1,2})\2(\d{1,2})(?![\d.])")
+# (an item's number may stand before it: "4.2026.4.20-25号")
+_NUMERIC_DATE = re.compile(
+    r"(?:(?<![\d.])|(?<=^\d\.)|(?<=^\d\d\.))((?:19|20)\d{2})([./-])(\d{1,2})\2(\d{1,2})(?![\d.])"
+)
 _NUMERIC_MONTH = re.compile(r"(?<![\d.])((?:19|20)\d{2})[./](\d{1,2})(?![\d./%万亿元])")
 _MASKED = re.compile(r"《[^《》]*》|〔\d{4}〕|\[\d{4}\]")
 MASK = "□"

@@ -298,7 +298,7 @@ def _dated_clocks(text: str, found: list[TimeExpr], last_day: list[dt.date]) -> 
         if prev is not None and _GLOSS_BETWEEN.fullmatch(text, prev.end, expr.start):
             continue  # the hour of the day just written
         dated_here = any(e.kind in ("deadline", "range", "start") and e.end <= expr.start for e in out)
-        if not last_day or not (dated_here or _AGENDA_ROW.match(text, 0, expr.start + 1)):
+        if not last_day or not (dated_here or _AGENDA_ROW.match(text, 0, expr.end)):
             continue  # "作息:上午8:00前到校": a daily routine, no day of its own
         day = last_day[0]
         if text.endswith(_NEXT_DAY, 0, expr.start):

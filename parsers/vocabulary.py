@@ -317,6 +317,8 @@ EVENT_VERBS: tuple[str, ...] = (
     "举行",
     "开始",
     "启动",
+    "期满",
+    "到期",
 )
 
 # A completion-time field: here "持续推进" and "长期坚持" mean ongoing.

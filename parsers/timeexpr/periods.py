@@ -107,7 +107,7 @@ _PLAN_PERIOD_WORDS = (
     "专项行动",
 )
 _NAMED_PERIOD = re.compile(r"“(?P<name>[^“”]{2,15})”(?P<w>期间|到来之际|来临之际|前夕|之际)")
-_STAGES = re.compile(r"(?<!\d)(?P<n>[1-9])年(?P<w>[\u4e00-\u9fff]{2,3})(?=[、,，;；])")
+_STAGES = re.compile(r"(?<!\d)(?P<n>[1-9])年(?P<w>[\u4e00-\u9fff]{2,3})(?=[、,，;；。”\"]|$)")
 # Not "5月起至10月": that start begins a range.
 _START = re.compile(
     r"(?:自|从|于)?(?:"

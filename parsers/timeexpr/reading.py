@@ -11,7 +11,7 @@ from itertools import pairwise
 
 from parsers.calendars import month_end
 from parsers.timeexpr import relative
-from parsers.timeexpr.base import Context, TimeExpr
+from parsers.timeexpr.base import Context, TimeExpr, safe_date
 from parsers.timeexpr.periods import DEFINED_NOTE, stages
 from parsers.timeexpr.scanning import candidates
 
@@ -139,6 +139,37 @@ def _join(*notes: str) -> str:
     return "; ".join(n for n in notes if n)
 
 
+_MORE_DAYS = re.compile(r"[、和及与](?P<d>\d{1,2})[日号](?P<by>前|之前)?")
+
+
+def _listed_days(line: str, found: list[TimeExpr]) -> list[TimeExpr]:
+    """Days listed after a date in its month: "9月13日、20日、27日" is three
+    deadlines; "5月1日、2日、3日" too."""
+    out: list[TimeExpr] = []
+    for expr in found:
+        out.append(expr)
+        if expr.kind != "deadline" or expr.due is None or line[expr.end - 1 : expr.end] not in ("日", "号"):
+            continue
+        at, due = expr.end, expr.due
+        while (m := _MORE_DAYS.match(line, at)) is not None:
+            day = safe_date(due.year, due.month, int(m["d"]))
+            if day is None or day <= due or any(m.start() < e.end and e.start < m.end() for e in found):
+                break
+            out.append(
+                TimeExpr(
+                    m.start() + 1,
+                    m.end(),
+                    "deadline",
+                    due=day,
+                    year_given=expr.year_given,
+                    note="a day listed in the month before it",
+                    rule=expr.rule,
+                )
+            )
+            at, due = m.end(), day
+    return out
+
+
 def _forward_lists(line: str, found: list[TimeExpr]) -> None:
     """Yearless dates listed one after another keep moving forward in time."""
     for prev, cur in pairwise(found):
@@ -213,6 +244,8 @@ def _read(line: str, ctx: Context) -> list[TimeExpr]:
             if all(e.end <= t.start or e.start >= t.end for t in found)
         ]
         found = sorted(found + extra, key=lambda e: e.start)
+    if found and ("日、" in line or "号、" in line):
+        found = _listed_days(line, found)
     if len(found) > 1:  # sentence-level readings need two phrases
         found = _tidy(line, found)
         _forward_lists(line, found)

@@ -142,6 +142,23 @@ def _routine(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     return _recurring(m, ROUTINE_PERIODS[m["p"]])
 
 
+# "一日一清扫、一周一消毒", "一日两扫", "一月一通报": once in each period.
+_ONCE_EACH = re.compile(r"(?<![\d第每])[一1](?P<u>日|天|周|月|季度|季|年)(?:[一两二三四五]|多)(?=[\u4e00-\u9fff])")
+_ONCE_EACH_RULE = {
+    "日": "FREQ=DAILY",
+    "天": "FREQ=DAILY",
+    "周": "FREQ=WEEKLY;BYDAY=FR",
+    "月": "FREQ=MONTHLY;BYMONTHDAY=-1",
+    "季": "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1",
+    "季度": "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1",
+    "年": "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31",
+}
+
+
+def _once_each(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    return _recurring(m, _ONCE_EACH_RULE[m["u"]])
+
+
 def _monthly_weekday(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     n = -1 if m["last"] else int(m["n"].translate(str.maketrans("一二三四", "1234")))
     return _recurring(m, f"FREQ=MONTHLY;BYDAY={n}{WEEKDAYS[m['d']]}")
@@ -178,6 +195,9 @@ RULES: list[Rule] = [
     Rule(20, _EVERY_N, _every_n, needs=("每",)),
     Rule(20, _WEEKLY_DAY, _weekly_day, needs=("每周", "每星期")),
     Rule(19, _MONTHLY_WEEKDAY, _monthly_weekday, needs=("每月", "每个月"), also=("周", "星期")),
+    Rule(
+        22, _ONCE_EACH, _once_each, needs=("一日", "一天", "一周", "一月", "一季", "一年", "1日", "1周", "1月", "1年")
+    ),
     Rule(21, _ANNUAL_REVIEW, _annual_review, needs=("年度",)),
     Rule(22, _CADENCE_WORDS, _cadence, needs=tuple(CADENCES)),
     Rule(22, _ROUTINE, _routine, needs=ROUTINES, also=tuple(ROUTINE_PERIODS)),

@@ -27,6 +27,27 @@ NOTICE: list[Row] = [
     ("请于2024/03/15前报送。", "2024/03/15前", "deadline 2024-03-15", "2024-03-13"),
 ]
 
+# Forms the corpus of whole plans showed (each a rule of the language, not of one plan).
+FORMS: list[Row] = [
+    ("农贸市场实行“一日一清扫、一周一消毒”制度。", "一日一", "recurring FREQ=DAILY"),
+    ("农贸市场实行“一日一清扫、一周一消毒”制度。", "一周一", "recurring FREQ=WEEKLY;BYDAY=FR"),
+    ("各教研组每两周开展一次集体教研,时间为周三下午。", "每两周", "recurring FREQ=WEEKLY;INTERVAL=2;BYDAY=WE"),
+    ("每月最后一周的星期五下午为家长开放日。", "每月最后一周的星期五", "recurring FREQ=MONTHLY;BYDAY=-1FR"),
+    ("行风热线于9月13日、20日、27日开播。", "20日", "deadline 2022-09-20"),
+    ("9月1日（星期一）正式上课。", "9月1日", "start 2022-09-01"),
+    ("收到申请后,5个工作日内办结。", "5个工作日内", "relative 5 workday after"),
+    ("办理时限不超过10个工作日。", "不超过10个工作日", "relative 10 workday after"),
+    ("故障报修实行当日受理、当日回复。", "当日受理", "relative 0 day after"),
+    ("开学前完成校舍排查。", "开学前", "relative 0 day before"),
+    ("质保期满前1个月组织检测。", "质保期满前1个月", "relative 1 month before"),
+    ("改扩建矿山投产前应达到绿色矿山条件。", "投产前", "none"),
+    ("开办时间压缩至1个工作日以内。", "1个工作日以内", "none"),
+    ("按照“一年打基础、两年见成效、三年上台阶”的安排推进。", "三年上台阶", "range 2024-01-01 2024-12-31"),
+    ("10月25日前报送,22:30前完成数据迁移。", "22:30前", "deadline 2022-10-25"),
+    ("4.2026.4.20-25号开展汛前检查。", "2026.4.20-25号", "range 2026-04-20 2026-04-25"),
+    ("春季和秋季各开展一次集中消杀。", "秋季", "range 2022-09-01 2022-11-30"),
+]
+
 ABSOLUTE: list[Row] = [
     ("各单位于2022年11月底前完成排查。", "2022年11月底前", "deadline 2022-11-30"),
     ("2022年11月底完成全部验收。", "2022年11月底", "deadline 2022-11-30"),
@@ -382,5 +403,15 @@ NOT_MILESTONES: list[Row] = [
 ]
 
 ALL: list[Row] = (
-    NOTICE + ABSOLUTE + RANGES + STARTS + ONGOING + UNRESOLVED + RECURRING + RELATIVE + INPUT_FORMS + NOT_MILESTONES
+    NOTICE
+    + FORMS
+    + ABSOLUTE
+    + RANGES
+    + STARTS
+    + ONGOING
+    + UNRESOLVED
+    + RECURRING
+    + RELATIVE
+    + INPUT_FORMS
+    + NOT_MILESTONES
 )
