@@ -96,10 +96,14 @@ def issue_dates(lines: list[str], title_year: int | None = None) -> list[IssueDa
     return out
 
 
+# A signature's date with its year masked ("20XX年3月8日"): no date, still furniture.
+_MASKED_DATE_ALONE = re.compile(r"^\s*\d{2}[X×xＸ]{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*$")
+
+
 def is_furniture(text: str, previous: str) -> bool:
     """A normalized line that only states when the document was issued
     (``previous``: the normalized line before it)."""
-    if _DATE_ALONE.match(text):
+    if _DATE_ALONE.match(text) or _MASKED_DATE_ALONE.match(text):
         return ISSUER.match(previous) is not None
     return bool(_ISSUER_AND_DATE.match(text) or _COLOPHON.match(text) or (_LABEL.search(text) and len(text) < 120))
 

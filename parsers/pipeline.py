@@ -277,8 +277,29 @@ _GLOSS_BETWEEN = re.compile(r"\s*(?:\((?:星期|周)[一二三四五六日天]\)
 _NEXT_DAY = ("次日", "翌日", "第二天")
 # An agenda row opens with its time: "1.上午9:00—上午9:30 启动仪式".
 _AGENDA_ROW = re.compile(
-    r"\s*(?:\(?\d{1,2}[).、]|\([一二三四五六七八九十]{1,3}\))?\s*(?:上午|下午|晚上|早上|中午|晚)?\s*\d"
+    r"\s*(?:\(?\d{1,2}[).、]|\([一二三四五六七八九十]{1,3}\))?\s*(?:上午|下午|晚上|早上|中午|晚)?\s*\d{1,2}:\d{2}"
 )
+
+
+# What makes a sentence report what happened before the issue date: "开展了
+# 常规巡察", "截至10月底", "同比下降" (and no duty in it: "请于…", "须…").
+_PAST = re.compile(r"了|已经|已于|截至|截止到|同比|共发生|先后")
+_DUTY = re.compile(r"请|应|须|要(?!求)|务必|确保|力争|完成|报送")
+_SENTENCE = re.compile(r"[^。;；]*[。;；]?")
+
+
+def _reports_the_past(text: str, expr: TimeExpr, issued: dt.date) -> bool:
+    """A dated phrase wholly before the issue date in a sentence that
+    reports the past ("2024年6月11日至7月20日,巡察组…开展了常规巡察",
+    "10月15日,市政府常务会议专题研究…") names an event, not a deadline."""
+    last = expr.due or expr.begin
+    if expr.kind not in ("deadline", "range", "start") or last is None or last >= issued:
+        return False
+    for m in _SENTENCE.finditer(text):
+        if m.start() <= expr.start < m.end():
+            sentence = m.group(0)
+            return bool(_PAST.search(sentence)) or not _DUTY.search(sentence)
+    return False
 
 
 def _dated_clocks(text: str, found: list[TimeExpr], last_day: list[dt.date]) -> list[TimeExpr]:
@@ -399,6 +420,8 @@ def _block_milestones(
         purpose = _PURPOSE.match(line.text)
         if purpose:
             found = [e for e in found if e.start >= purpose.end()]
+        if ctx.ref_is_day:
+            found = [e for e in found if not _reports_the_past(line.text, e, ctx.ref)]
         if line.number in timed:
             found = [e for e in found if any(a <= e.start < b for a, b in timed[line.number])]
         phrases = [(e.start, e.end) for e in found]

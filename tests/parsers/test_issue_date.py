@@ -115,3 +115,18 @@ def test_issue_lines_give_no_milestones() -> None:
     [plan] = parse_text(text, imported=IMPORTED).plans
     assert [m.quote for m in plan.milestones] == ["5月1日前"]
     assert plan.reference.date == dt.date(2026, 4, 3)
+
+
+PAST = [
+    ("2026年6月11日至7月20日,巡察组开展了常规巡察,并于8月15日反馈了意见。", []),
+    ("10月15日,县政府常务会议专题研究安全生产工作。", []),
+    ("截至10月底,仍有9项任务进度滞后。", []),
+    ("各乡镇10月底前完成排查。", ["10月底前"]),  # just past, still a duty: kept (and overdue)
+    ("今年1—9月,全县共发生事故9起,同比下降25%。", []),
+]
+
+
+@pytest.mark.parametrize(("body", "quotes"), PAST, ids=[p[0][:16] for p in PAST])
+def test_what_happened_before_the_issue_date_is_no_milestone(body: str, quotes: list[str]) -> None:
+    [plan] = parse_text(_plan(body), imported=IMPORTED).plans
+    assert [m.quote for m in plan.milestones] == quotes
