@@ -293,12 +293,15 @@ def _reports_the_past(text: str, expr: TimeExpr, issued: dt.date) -> bool:
     reports the past ("2024年6月11日至7月20日,巡察组…开展了常规巡察",
     "10月15日,市政府常务会议专题研究…") names an event, not a deadline."""
     last = expr.due or expr.begin
-    if expr.kind not in ("deadline", "range", "start") or last is None or last >= issued:
+    if expr.kind not in ("deadline", "range", "start") or last is None:
+        return False
+    moved = "the first after" in expr.note  # read in a later year: in a report of the past, it was this year's
+    if last >= issued and not moved:
         return False
     for m in _SENTENCE.finditer(text):
         if m.start() <= expr.start < m.end():
             sentence = m.group(0)
-            return bool(_PAST.search(sentence)) or not _DUTY.search(sentence)
+            return bool(_PAST.search(sentence)) or (not moved and not _DUTY.search(sentence))
     return False
 
 
