@@ -369,6 +369,28 @@ def _heading_labels(outline: PlanOutline, first_is_lead: bool) -> dict[int, dict
     return labels
 
 
+# A line that opens an item or a field of its own: "问题8:", "整改措施:", "2.", "(3)".
+_OPENS_ITEM = re.compile(
+    r"^\s*(?:[\u4e00-\u9fff]{1,6}\d{0,2}\s*[:：]|\d{1,2}[.、]|\(\d{1,2}\)|\([一二三四五六七八九十]{1,3}\))"
+)
+
+
+def _paragraph_end(block: Block, line: Line, line_end: int) -> int:
+    """Where the paragraph holding ``line`` ends in the block's text: it
+    runs on over the lines after it until one opens an item of its own."""
+    end = line_end
+    after = False
+    for other in block.lines:
+        if other is line:
+            after = True
+            continue
+        if after:
+            if _OPENS_ITEM.match(other.text):
+                break
+            end += 1 + len(other.text)
+    return end
+
+
 def _owners_of(
     block: Block,
     line: Line,
@@ -385,9 +407,14 @@ def _owners_of(
     body = [n for n in notes if n.start >= heading_end]
     line_start = at - expr.start
     line_end = line_start + len(line.text)
+    paragraph_end = _paragraph_end(block, line, line_end)
     # The item's own label: on its line, or in brackets closing its paragraph
     # on a later line ("…严肃问责。(责任单位:市委组织部,…)").
-    on_line = [n for n in body if (n.start < line_end and n.end > line_start) or (n.group and n.start >= line_end)]
+    on_line = [
+        n
+        for n in body
+        if (n.start < line_end and n.end > line_start) or (n.group and line_end <= n.start < paragraph_end)
+    ]
     own = owners_at(on_line, at)
     if own:
         return _as_written(own, block)

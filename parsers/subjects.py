@@ -69,6 +69,7 @@ _AFTER = (
     "全部",
     "均",
     "统筹",
+    "与",
 )
 # A name that acts: a unit ("县住建局", "项目办公室"), a collective
 # ("各乡镇", "各责任单位") or the people a plan assigns ("班主任", "村级河湖长").
@@ -224,8 +225,8 @@ def _in_sentence(text: str, pos: int, start: int, end: int) -> list[str] | None:
         if clause.start() <= pos:
             if names:
                 found_before = names
-        elif found_before is not None:
-            return found_before
-        elif names:
-            return names
+            continue
+        # The clause right after it only: "11月15日前,项目办公室组织初验";
+        # a subject further on acts in a clause of its own.
+        return found_before or names
     return found_before

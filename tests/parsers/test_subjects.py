@@ -1,0 +1,53 @@
+"""Owners from a sentence's subject and a heading's label, in the spec's
+precedence: the item's own label, its sentence's subject, the label of a
+heading above it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from parsers.pipeline import parse_text
+
+REF = dt.date(2024, 1, 1)
+
+# (the plan's body, the phrase, its lead owners)
+CASES = [
+    ("(一)督查。各责任单位要于每季度末向市政府报告进展。", "每季度末", ["各责任单位"]),
+    ("(一)督查。市委市政府督查局要每季度开展督查。", "每季度", ["市委市政府督查局"]),
+    ("(一)报送。各地各部门于2024年1月23日前报送。", "2024年1月23日前", ["各地", "各部门"]),
+    ("(一)验收。11月15日前,项目办公室组织初验。", "11月15日前", ["项目办公室"]),
+    ("(一)巡河。县级河湖长每季度巡河1次,乡镇级河湖长每月巡河1次。", "每月", ["乡镇级河湖长"]),
+    ("(一)燃气。县住建局要牵头开展排查。11月底前完成整治。", "11月底前", ["县住建局"]),  # the subject carries on
+    ("(一)整治。由县安委办负责每季度调度。", "每季度", ["县安委办"]),
+    ("(一)应急。县应急管理局要于6月底前完成演练。", "6月底前", ["县应急管理局"]),
+    ("(一)排查。县住建局要会同各乡镇于6月底前完成排查。", "6月底前", ["县住建局"]),
+    ("(一)报告。各单位12月20日前向县政府报告。", "12月20日前", ["各单位"]),  # not the body reported to
+    ("(一)宣传。6月底前完成宣传。(牵头单位:县委宣传部)各乡镇要配合。", "6月底前", ["县委宣传部"]),  # the label first
+]
+
+
+@pytest.mark.parametrize(("body", "quote", "lead"), CASES, ids=[c[1] + "|" + c[2][0] for c in CASES])
+def test_the_subject_of_the_sentence_leads(body: str, quote: str, lead: list[str]) -> None:
+    text = f"XX县重点工作方案\n一、任务\n{body}\n"
+    found = {m.quote: m for m in parse_text(text, ref=REF, imported=REF).milestones}
+    assert quote in found, list(found)
+    assert (found[quote].owners or {}).get("lead") == lead
+
+
+HEADED = """XX校安全工作计划
+一、工作安排
+(一)落实安全责任(责任人:覃志强)
+1.9月5日前,签订安全工作责任书。
+2.每月,学校开展一次安全检查。
+(二)校舍安全
+1.10月底前完成校舍排查。
+"""
+
+
+def test_a_headings_label_covers_the_items_below_it() -> None:
+    found = {m.quote: m for m in parse_text(HEADED, ref=REF, imported=REF).milestones}
+    assert found["9月5日前"].owners == {"lead": ["覃志强"], "support": []}
+    assert found["每月"].owners == {"lead": ["学校"], "support": []}  # the sentence's own subject first
+    assert found["10月底前"].owners is None  # another heading: the label stops there
