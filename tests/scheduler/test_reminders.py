@@ -234,3 +234,21 @@ def test_a_plan_without_a_period_keeps_its_cadence(engine: Engine) -> None:
     load(engine, undated, now=local("2022-12-20"))
     sync_reminders(engine, policy, CAL, local("2023-01-10"))
     assert dt.date(2023, 1, 31) in _cadence_occurrences(engine)
+
+
+WEEKLY = """XX局2022年重点工作方案
+一、重点任务
+(一)调度进展。每周调度一次。(牵头单位:办公室)
+"""
+
+
+def test_a_week_with_no_day_named_falls_on_friday_everywhere(engine: Engine) -> None:
+    # 2022-11-02 is a Wednesday: the reference date's weekday must not matter.
+    load(engine, WEEKLY, now=local("2022-11-02"))
+    key = key_of(engine, "每周")
+    with session(engine) as s:
+        assert s.exec(select(Milestone.rrule).where(Milestone.key == key)).one() == "FREQ=WEEKLY;BYDAY=FR"
+        due = {r.occurrence for r in s.exec(select(Reminder).where(Reminder.milestone_key == key))}
+    assert due and {d.weekday() for d in due} == {4}  # reminders: Fridays
+    [status] = task_statuses(engine, dt.date(2022, 11, 2))
+    assert status.next_due == dt.date(2022, 11, 4)  # status: the coming Friday
