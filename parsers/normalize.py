@@ -82,12 +82,10 @@ _WIDE = re.compile("[\uff01-\uff5e\u3000]")
 _REWRITTEN = T2S_CHANGES.union(map(chr, _WIDTH), _CN_DIGITS, "《〔[lIoO(|")
 _DIGIT_RUN = r"\d{4}(?:[./-]\d|(?<=20\d\d)\d)"
 _ANY_WORK = re.compile(
-    "["
-    + re.escape("".join(sorted(c for c in _REWRITTEN if c < "\U00010000")))
-    + "\U00010000-\U0010ffff]|"
-    + _DIGIT_RUN
-    + "|  |\\d [年月日号]|[年月] \\d|\\d[年月日号] "
+    "[" + re.escape("".join(sorted(c for c in _REWRITTEN if c < "\U00010000"))) + "\U00010000-\U0010ffff]|" + _DIGIT_RUN
 )
+# The same for the passes that work on spaces, asked only of a line with one.
+_SPACE_WORK = re.compile(r"  |\d [年月日号]|[年月] \d|\d[年月日号] ")
 # Cells of a table a PDF's text layer lays out with runs of spaces
 # ("1　　编制村庄规划　　区自然资源局　　各镇（街道）　　2025年6月底").
 _SPACED_CELL = re.compile(r"(?<=\S) {2,}(?=\S)")
@@ -197,7 +195,7 @@ def normalize_line(line: str) -> Normalized:
     digits, letters standing for digits, years run into months, dates in
     figures (2023.06.30) written out, pinyin glosses dropped, quoted document
     titles and document numbers masked."""
-    if not _ANY_WORK.search(line):
+    if not _ANY_WORK.search(line) and not (" " in line and _SPACE_WORK.search(line)):
         return Normalized(line, range(len(line)), line)
     return rewritten(line)
 

@@ -284,7 +284,8 @@ def _ongoing(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 
 def _unresolved(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    if ctx.defined_period(m.group(0)) is not None:
+    word = m.group(0)
+    if any(ctx.defined_period(w) is not None for w in (word, word.removesuffix("期间"), word.removesuffix("内"))):
         return None  # "汛期" where the plan dates it: named as a subject, not a time
     expr = TimeExpr(*m.span(), "unresolved", note="temporal but not datable", confidence=0.3)
     expr.weak = True  # "汛前(4月30日前)": the date says when
@@ -308,5 +309,5 @@ RULES: list[Rule] = [
     Rule(45, _ONGOING, _ongoing, needs=("长期", "持续推进")),
     Rule(45, _UNRESOLVED, _unresolved, needs=UNRESOLVED),
     Rule(46, _THIS_YEAR_TASK, _this_year_task, needs=("今年",)),
-    Rule(49, _CLOCK, _clock, needs=(":",)),
+    Rule(49, _CLOCK, _clock, needs=(":",), also=("上午", "下午", "晚上", "早上", "凌晨", "中午", "晚", "前")),
 ]

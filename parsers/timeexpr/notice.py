@@ -66,6 +66,6 @@ def _month_word(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 RULES: list[Rule] = [
     Rule(39, _DAY_WORD, _day_word, needs=tuple(_DAYS)),
-    Rule(39, _WEEK_DAY, _week_day, needs=("周", "星期")),
+    Rule(39, _WEEK_DAY, _week_day, needs=tuple(_WEEKS)),
     Rule(39, _MONTH_WORD, _month_word, needs=("本月", "当月", "下月", "下个月")),
 ]

@@ -92,7 +92,9 @@ _HOLIDAY_IN_LIST = re.compile(
     + f"|“?(?P<last>{_HOLIDAY_NAME})”?(?={_KEY_PERIODS})"
 )
 # A period the plan defines, named again: "汛期内", "寒假期间", "活动期间".
-_DEFINED_REFERENCE = re.compile(r"(?P<x>[\u4e00-\u9fff“”]{2,10}?)(?P<w>期间|期内|之内|内)(?![容部涵外地])")
+# The match is the trigger word; the name is read back from the text before it.
+_DEFINED_REFERENCE = re.compile(r"(?P<w>期间|期内|之内|内)(?![容部涵外地])")
+_NAME_BEFORE = re.compile(r"[\u4e00-\u9fff“”]{2,10}$")
 # What names the plan's own period when the plan calls it by its kind.
 _PLAN_PERIOD_WORDS = (
     "活动",
@@ -254,7 +256,12 @@ def _holiday_window(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 def _defined_reference(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     """A period the plan defined, named again ("汛期内", "夏季禁烧期间"),
     and the plan's own period called by its kind ("活动期间", "节会期间")."""
-    words = m["x"].replace("“", "").replace("”", "")
+    if not ctx.defined and ctx.period is None:
+        return None
+    head = _NAME_BEFORE.search(m.string, max(0, m.start() - 10), m.start())
+    if head is None:
+        return None
+    words = head.group(0).replace("“", "").replace("”", "")
     names = [words[-size:] for size in range(len(words), 1, -1)]
     if m["w"].startswith("期"):  # "主汛期内": 主汛期 before 主汛
         names = [n + "期" for n in names] + names
@@ -263,8 +270,8 @@ def _defined_reference(m: re.Match[str], ctx: Context) -> TimeExpr | None:
         if found is None and ctx.period is not None and name in _PLAN_PERIOD_WORDS:
             found = ctx.period
         if found is not None:
-            at = m.group(0).rfind(name)
-            return TimeExpr(m.start() + max(at, 0), m.end(), "range", found[0], found[1], True, DEFINED_NOTE)
+            at = head.group(0).rfind(name)
+            return TimeExpr(head.start() + max(at, 0), m.end(), "range", found[0], found[1], True, DEFINED_NOTE)
     return None
 
 
@@ -337,7 +344,7 @@ RULES: list[Rule] = [
     Rule(30, _NAMED_PERIOD, _named_period, needs=("“",)),
     Rule(31, _DEFINED_REFERENCE, _defined_reference, needs=("期间", "内")),
     Rule(32, _THIS_SEASON, _this_season, needs=("今",)),
-    Rule(33, _SEASON, _season, needs=("季",)),
+    Rule(33, _SEASON, _season, needs=("春季", "夏季", "秋季", "冬季", "冬春", "秋冬")),
     Rule(35, _START, _start, needs=("起", "开始")),
     Rule(35, _FROM_NOW, _from_now, needs=("即日", "之日起")),
 ]

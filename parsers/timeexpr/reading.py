@@ -202,6 +202,8 @@ def _forward(line: str, ctx: Context, found: list[TimeExpr]) -> list[TimeExpr]:
     title names ("7月3日" in a 2025—2026 school year's calendar)."""
     assert ctx.forward_from is not None
     start = ctx.forward_from
+    if ctx.window_end is None and start.month == 1 and start.day == 1 and start.year == ctx.year:
+        return found  # from a year's first day, every phrase stays in that year
     limit = start - GRACE
     early = [e for e in found if e.floating and (day := _key_day(e)) is not None and day < start]
     if not early:

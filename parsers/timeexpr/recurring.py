@@ -155,6 +155,10 @@ _ONCE_EACH_RULE = {
 }
 
 
+# A unit and the count after it: every match holds one of these.
+ONCE_EACH_WORDS = tuple(f"{u}{n}" for u in ("日", "天", "周", "月", "季", "年") for n in ("一", "两", "二", "三", "多"))
+
+
 def _once_each(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     return _recurring(m, _ONCE_EACH_RULE[m["u"]])
 
@@ -195,9 +199,7 @@ RULES: list[Rule] = [
     Rule(20, _EVERY_N, _every_n, needs=("每",)),
     Rule(20, _WEEKLY_DAY, _weekly_day, needs=("每周", "每星期")),
     Rule(19, _MONTHLY_WEEKDAY, _monthly_weekday, needs=("每月", "每个月"), also=("周", "星期")),
-    Rule(
-        22, _ONCE_EACH, _once_each, needs=("一日", "一天", "一周", "一月", "一季", "一年", "1日", "1周", "1月", "1年")
-    ),
+    Rule(22, _ONCE_EACH, _once_each, needs=ONCE_EACH_WORDS),
     Rule(21, _ANNUAL_REVIEW, _annual_review, needs=("年度",)),
     Rule(22, _CADENCE_WORDS, _cadence, needs=tuple(CADENCES)),
     Rule(22, _ROUTINE, _routine, needs=ROUTINES, also=tuple(ROUTINE_PERIODS)),

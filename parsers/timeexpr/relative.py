@@ -242,7 +242,7 @@ RULES: list[Rule] = [
     Rule(10, _REL_BEFORE, _rel_before, needs=("提前",)),
     Rule(10, _REL_BEFORE_EVENT, _rel_before_event, needs=("前",), also=("天", "日", "周", "小时", "星期", "个月")),
     Rule(10, _REL_FROM_DAY, _rel_from_day, needs=("之日起",), alone=True),
-    Rule(48, _LIMIT, _limit, needs=("内", "超过")),
+    Rule(48, _LIMIT, _limit, needs=("内", "超过"), also=("日", "天", "时", "周", "星期", "月")),
     Rule(48, _SAME_DAY, _same_day, needs=("当日", "当天")),
     Rule(47, _BEFORE_EVENT, _before_event, needs=("前",), also=_EVENT_ENDS),
 ]

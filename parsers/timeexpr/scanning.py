@@ -37,6 +37,9 @@ def rule_name(rule: Rule) -> str:
     return f"{rule.handler.__module__.rsplit('.', 1)[-1]}.{rule.handler.__name__.lstrip('_')}"
 
 
+_NAMES = {rule.handler: rule_name(rule) for rule in RULES}
+
+
 class Scanner(NamedTuple):
     """The rules one set of trigger characters wakes."""
 
@@ -105,13 +108,14 @@ def read(line: str, ctx: Context, scan: Scanner) -> list[TimeExpr]:
                     break
         if expr is not None:
             expr.priority = taken.priority
-            expr.rule = expr.rule or rule_name(taken)
+            if not expr.rule:
+                expr.rule = _NAMES.get(taken.handler) or rule_name(taken)
             out.append(expr)
             pos = max(pos, m.end())
     for rule in scan.alone:
         for m in rule.pattern.finditer(line):
             if (expr := rule.handler(m, ctx)) is not None:
                 expr.priority = rule.priority
-                expr.rule = expr.rule or rule_name(rule)
+                expr.rule = expr.rule or _NAMES.get(rule.handler) or rule_name(rule)
                 out.append(expr)
     return out
