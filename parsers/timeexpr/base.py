@@ -121,8 +121,8 @@ def year_of(m: re.Match[str], ctx: Context, g: str) -> tuple[int, bool]:
         return int(digits), True
     rel = m[g + "r"]
     if rel:
-        return ctx.year + REL_YEAR[rel], True
-    return ctx.year, False
+        return (ctx.base_year or ctx.ref.year) + REL_YEAR[rel], True
+    return ctx.base_year or ctx.ref.year, False
 
 
 def safe_date(year: int, month: int, day: int) -> dt.date | None:

@@ -342,7 +342,7 @@ RULES: list[Rule] = [
     Rule(30, _HOLIDAY_WINDOW, _holiday_window, needs=("期间", "假期", "长假", "放假")),
     Rule(31, _HOLIDAY_IN_LIST, _holiday_window, needs=tuple(HOLIDAY_WINDOW_NAMES), also=("、", "和", "及", "与", "等")),
     Rule(30, _NAMED_PERIOD, _named_period, needs=("“",)),
-    Rule(31, _DEFINED_REFERENCE, _defined_reference, needs=("期间", "内")),
+    Rule(31, _DEFINED_REFERENCE, _defined_reference, needs=("期间", "期内", "假内")),
     Rule(32, _THIS_SEASON, _this_season, needs=("今",)),
     Rule(33, _SEASON, _season, needs=("春季", "夏季", "秋季", "冬季", "冬春", "秋冬")),
     Rule(35, _START, _start, needs=("起", "开始")),
