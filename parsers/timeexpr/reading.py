@@ -202,13 +202,12 @@ def _forward(line: str, ctx: Context, found: list[TimeExpr]) -> list[TimeExpr]:
     title names ("7月3日" in a 2025—2026 school year's calendar)."""
     assert ctx.forward_from is not None
     start = ctx.forward_from
-    if ctx.window_end is None and start.month == 1 and start.day == 1 and start.year == ctx.year:
-        return found  # from a year's first day, every phrase stays in that year
     limit = start - GRACE
     early = [e for e in found if e.floating and (day := _key_day(e)) is not None and day < start]
     if not early:
         return found
-    again = {(e.start, e.end): e for e in _read(line, ctx._replace(base_year=ctx.year + 1))}
+    later = ctx._replace(base_year=ctx.year + 1, forward_from=None)
+    again = {(e.start, e.end): e for e in find_time_expressions(line, later)}
     out = []
     for expr in found:
         moved = again.get((expr.start, expr.end)) if expr in early else None
@@ -227,13 +226,6 @@ def _forward(line: str, ctx: Context, found: list[TimeExpr]) -> list[TimeExpr]:
 
 def find_time_expressions(line: str, ctx: Context) -> list[TimeExpr]:
     """Every time phrase in a normalized line, in order of position."""
-    found = _read(line, ctx)
-    if ctx.forward_from is not None and found:
-        found = _forward(line, ctx, found)
-    return found
-
-
-def _read(line: str, ctx: Context) -> list[TimeExpr]:
     found = candidates(line, ctx)
     if line.count("年") > 1:  # numbered stage years ("1年打基础、2年见成效、3年上台阶")
         found.extend(stages(line, ctx))
@@ -251,4 +243,8 @@ def _read(line: str, ctx: Context) -> list[TimeExpr]:
     if len(found) > 1:  # sentence-level readings need two phrases
         found = _tidy(line, found)
         _forward_lists(line, found)
+    start = ctx.forward_from
+    # (from a year's first day, every phrase stays in that year)
+    if found and start is not None and (ctx.window_end is not None or start.month != 1 or start.day != 1):
+        found = _forward(line, ctx, found)
     return found
