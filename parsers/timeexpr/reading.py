@@ -206,8 +206,8 @@ def _forward(line: str, ctx: Context, found: list[TimeExpr]) -> list[TimeExpr]:
     early = [e for e in found if e.floating and (day := _key_day(e)) is not None and day < start]
     if not early:
         return found
-    later = ctx._replace(base_year=ctx.year + 1, forward_from=None)
-    again = {(e.start, e.end): e for e in find_time_expressions(line, later)}
+    next_year = ctx._replace(base_year=ctx.year + 1, forward_from=None)
+    again = {(e.start, e.end): e for e in find_time_expressions(line, next_year)}
     out = []
     for expr in found:
         moved = again.get((expr.start, expr.end)) if expr in early else None
