@@ -65,7 +65,7 @@ _YEAR_PART = re.compile(
     r"(?P<w>上半年|下半年|后半年|第?[1-4一二三四]季度|年底前|年底|年末|年内|年初|年中(?![央国华心小学期旬])|本年度内?|度内|全年|年终)(?:(?<=季度)[末底])?(?P<by>前|之前|以前)?"
 )
 _TARGET_YEAR = re.compile(
-    r"(?P<lead>力争到|力争在|争取到|争取在|力争|争取|预计到|计划到|到|至|截至|截止到|截止)?(?P<y>\d{4})年(?P<e>底|末)?(?P<by>前|之前|以前|内|以内|之内)?(?![\d月度的份代])"
+    r"(?P<lead>力争到|力争在|争取到|争取在|力争|争取|预计到|计划到|到|至|截至|截止到|截止)?(?P<y>\d{4})年(?P<e>底|末)?(?P<by>前|之前|以前|内|以内|之内)?(?![\d月度的份代]|全年|上半年|下半年|第?[一二三四1-4]季度|春节|元旦)"
 )
 # "到“十四五”末": the last day of that five-year plan.
 _FIVE_YEAR_END = re.compile(rf"(?:到|至|在)?“?(?P<n>{FIVE_YEAR_PLAN})五”?(?:规划)?(?:期末|末期|末)")
@@ -152,8 +152,8 @@ def _month_alone(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     if found is None:
         return None
     year, month, given = found
-    if not given and preceded_by(m, ("阶段(",)):
-        # "巩固提升阶段(10月份)": the stage takes the month.
+    if preceded_by(m, ("阶段(",)):
+        # "巩固提升阶段(10月份)", "验收阶段(2024年11月)": the stage takes the month.
         return TimeExpr(*m.span(), "range", begin=dt.date(year, month, 1), due=month_end(year, month))
     if not given and not in_completion_field(m) and not m.string.startswith(DONE_VERBS, m.end()) and not _alone(m):
         # A bare month in running text is as often a season of work as a
@@ -185,6 +185,16 @@ def _year_part_day(word: str) -> tuple[int, int]:
 _NOT_OWN_YEAR = "〇一二两三四五六七八九十百几多每去上前近当往历"
 
 
+# A year's part that a report or a plan covers ("全年工作总结", "本年度工作计划",
+# "第三季度及全年任务推进情况"), not its due date.
+_REPORTED = re.compile(
+    r"(?:[、及和与]?(?:第?[一二三四1-4]季度|全年|上半年|下半年))*(?:的)?"
+    r"(?:(?!制定|编制|完成|形成|报送|提交|出台|印发|开展|研究)[\u4e00-\u9fff]){0,6}?"
+    r"(?:工作)?(?:总结|计划|报告|推进情况|落实情况|完成情况|工作情况|进展情况)"
+)
+_NOT_DONE = ("未", "没有", "均未", "从未")
+
+
 def _year_part(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     word = m["w"]
     digits, rel = m.group("y", "yr")
@@ -196,24 +206,38 @@ def _year_part(m: re.Match[str], ctx: Context) -> TimeExpr | None:
             return None
         if word == "全年" and before in "健安齐":
             return None  # "健全年度…": 健全 and 年度, no 全年
-    if _is_past(m):
-        return None
+    if _is_past(m) or _REPORTED.match(m.string, m.end()) or m.string.startswith(_NOT_DONE, m.end()):
+        return None  # "报送全年工作总结", "第三季度推进情况": what a report covers; "全年未接受检查"
     year, given = year_of(m, ctx, "y")
     mon, day = _year_part_day(word)
     return _deadline(m, resolve_day(year, mon, day), given, confidence=0.85)
 
 
+# A quantified target in the clause after a year ("2025年改造提升农村户厕4200户").
+_QUANTITY = re.compile(r"\d+(?:\.\d+)?(?:万|亿)?(?:户|个|公里|%|家|人次|条|座|所|处|亩|吨|项|万元|亿元|株|场|次)")
+_ITEM_NUMBER_BEFORE = re.compile(r"\s*\d{1,2}\.")
+# What follows "…年以前" when it sets a deadline: a verb of finishing or a break.
+_BY_FOLLOWS = ("完成", "实现", "建成", "达到", "全面", "基本", ",", "，", "。", ";", "；")
+
+
 def _target_year(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     year = int(m["y"])
     before = m.string[m.start() - 1] if m.start() else ""
-    clause_start = not before or before in ",，。;；:：(\n\t 、"
+    clause_start = (
+        not before
+        or before in ",，。;；:：(\n\t 、"
+        or _ITEM_NUMBER_BEFORE.fullmatch(m.string, m.string.rfind("\t", 0, m.start()) + 1, m.start())
+    )
     if not (m["lead"] or m["e"] or m["by"] or clause_start):
         return None
+    if m["by"] in ("以前", "之前") and not m.string.startswith(_BY_FOLLOWS, m.end()):
+        return None  # "2024年以前遗留的问题": before that year, not by it
     if _is_past(m) or year < ctx.ref.year or year > ctx.ref.year + 30:
         return None
     rest = m.string[m.end() : m.end() + 1]
     stated = m["lead"] or m["e"] or m["by"]
-    if not stated and rest not in (",", "，", "") and not _TARGET_VERB.search(clause_after(m)):
+    after = clause_after(m)
+    if not stated and rest not in (",", "，", "") and not _TARGET_VERB.search(after) and not _QUANTITY.search(after):
         return None
     return _deadline(m, dt.date(year, 12, 31), True, "target year", confidence=0.8)
 
