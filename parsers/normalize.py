@@ -49,7 +49,7 @@ _NEEDS_WORK = re.compile(
 # Spaces inside a date ("2025 年 9 月底前", "8 月 25 日 前", a PDF's spacing).
 _SPACED_DATE = re.compile(
     r"(?<=\d) +(?=[年月日号])|(?<=[年月]) +(?=\d)"
-    r"|(?:(?<=\d[年月日号])|(?<=\d [年月日号])) (?=[\u4e00-\u9fff、，,])"
+    r"|(?:(?<=\d[年月日号])|(?<=\d [年月日号])) (?=[\u4e00-\u9fff、，,)）—–~-])"
 )
 
 

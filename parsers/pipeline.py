@@ -155,6 +155,8 @@ def _plan_period(outline: PlanOutline, base: Context) -> tuple[dt.date, dt.date]
     return min(b for b, _ in found), max(d for _, d in found)
 
 
+# A line that lists an annex by its name: "附件:1.XX县2023年下半年…登记表".
+_ATTACHMENT = re.compile(r"^\s*附件\s*\d{0,2}\s*[:：]")
 # The statement of purpose opening a plan: "为切实做好今冬明春…工作,…,制定本方案。"
 # Its time words are the plan's own period, not milestones.
 _PURPOSE = re.compile(
@@ -447,6 +449,8 @@ def _block_milestones(
     offset = 0
     for line in block.lines:
         found = _dated_clocks(line.text, find_time_expressions(line.text, ctx), last_day)
+        if _ATTACHMENT.match(line.text):
+            found = []  # "附件:…今冬明春…分解表" names a document
         purpose = _PURPOSE.match(line.text)
         if purpose:
             found = [e for e in found if e.start >= purpose.end()]

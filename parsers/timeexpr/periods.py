@@ -108,6 +108,8 @@ _PLAN_PERIOD_WORDS = (
     "集中整治",
     "专项行动",
 )
+# A year a plan names for its work: "基础建设年(2025年)", "攻坚年(2026年)".
+_NAMED_YEAR = re.compile(r"(?<=[\u4e00-\u9fff])年\((?P<y>\d{4})年\)")
 _NAMED_PERIOD = re.compile(r"“(?P<name>[^“”]{2,15})”(?P<w>期间|到来之际|来临之际|前夕|之际)")
 _STAGES = re.compile(r"(?<!\d)(?P<n>[1-9])年(?P<w>[\u4e00-\u9fff]{2,3})(?=[、,，;；。”\"]|$)")
 # Not "5月起至10月": that start begins a range.
@@ -253,6 +255,13 @@ def _holiday_window(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     return expr
 
 
+def _named_year(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    head = _NAME_BEFORE.search(m.string, max(0, m.start() - 8), m.start())
+    start = head.start() if head else m.start()
+    year = int(m["y"])
+    return TimeExpr(start, m.end(), "range", dt.date(year, 1, 1), dt.date(year, 12, 31), True, "a year the plan names")
+
+
 def _defined_reference(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     """A period the plan defined, named again ("汛期内", "夏季禁烧期间"),
     and the plan's own period called by its kind ("活动期间", "节会期间")."""
@@ -342,6 +351,7 @@ RULES: list[Rule] = [
     Rule(30, _HOLIDAY_WINDOW, _holiday_window, needs=("期间", "假期", "长假", "放假")),
     Rule(31, _HOLIDAY_IN_LIST, _holiday_window, needs=tuple(HOLIDAY_WINDOW_NAMES), also=("、", "和", "及", "与", "等")),
     Rule(30, _NAMED_PERIOD, _named_period, needs=("“",)),
+    Rule(29, _NAMED_YEAR, _named_year, needs=("年(",)),
     Rule(31, _DEFINED_REFERENCE, _defined_reference, needs=("期间", "期内", "假内")),
     Rule(32, _THIS_SEASON, _this_season, needs=("今",)),
     Rule(33, _SEASON, _season, needs=("春季", "夏季", "秋季", "冬季", "冬春", "秋冬")),

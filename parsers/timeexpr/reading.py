@@ -13,6 +13,7 @@ from parsers.calendars import month_end
 from parsers.timeexpr import relative
 from parsers.timeexpr.base import Context, TimeExpr, safe_date
 from parsers.timeexpr.periods import DEFINED_NOTE, stages
+from parsers.timeexpr.recurring import WINDOW_NOTE, window_months
 from parsers.timeexpr.scanning import candidates
 
 
@@ -109,6 +110,22 @@ def _bounded_cadences(line: str, found: list[TimeExpr]) -> list[TimeExpr]:
     out: list[TimeExpr] = []
     for expr in found:
         prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.note == WINDOW_NOTE
+            and expr.kind == "recurring"
+            and expr.rrule
+            and not expr.rrule.startswith("FREQ=YEARLY")
+            and _sentence_of(line, prev.start) == _sentence_of(line, expr.start)
+        ):
+            # "每年的4月至10月,…每周巡河": the cadence runs in those months only.
+            months = window_months(line[prev.start : prev.end]) or []
+            parts = [p for p in expr.rrule.split(";") if not p.startswith("BYMONTH=")]
+            at = 2 if len(parts) > 1 and parts[1].startswith("INTERVAL=") else 1
+            parts.insert(at, "BYMONTH=" + ",".join(map(str, months)))
+            note = _join(expr.note, "within " + line[prev.start : prev.end])
+            out[-1] = replace(expr, rrule=";".join(parts), note=note)
+            continue
         if (
             prev is not None
             and expr.kind == "recurring"

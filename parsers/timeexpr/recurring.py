@@ -6,7 +6,17 @@ from __future__ import annotations
 
 import re
 
-from parsers.timeexpr.base import Context, Rule, TimeExpr, clause_after, followed_by, one_of, preceded_by
+from parsers.timeexpr.base import (
+    RANGE_SEPARATORS,
+    SEP,
+    Context,
+    Rule,
+    TimeExpr,
+    clause_after,
+    followed_by,
+    one_of,
+    preceded_by,
+)
 from parsers.vocabulary import (
     CADENCES,
     MONTH_PART_DUE,
@@ -25,6 +35,11 @@ _BY_QUARTER_MONTH = re.compile(
     r"每个?季度(?:第(?P<k>[1-3])个月|(?P<last>最后1个月|末月))的?(?P<d>\d{1,2})[日号](?:前|之前)?"
 )
 # "每年3月底前", and months listed one after another: "每年3月、9月".
+# The months of each year a cadence runs in: "每年的4月至10月,…每周巡河".
+_YEARLY_WINDOW = re.compile(
+    r"每年(?:的)?(?P<m1>\d{1,2})月份?" + SEP + r"(?:次年|翌年)?(?P<m2>\d{1,2})月份?(?![\d日号底末上中下])"
+)
+WINDOW_NOTE = "the months of each year its cadence runs in"
 _YEARLY_MONTH = re.compile(
     r"每年(?:的)?(?P<m>\d{1,2})月(?P<more>(?:(?:、|和|及|,|，)\d{1,2}月)*)"
     r"(?:的?(?P<d>\d{1,2})[日号]|(?P<p>上旬|中旬|下旬|底|末|初))?(?:前|之前|以前)?"
@@ -163,6 +178,22 @@ def _once_each(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     return _recurring(m, _ONCE_EACH_RULE[m["u"]])
 
 
+def _yearly_window(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    m1, m2 = int(m["m1"]), int(m["m2"])
+    if not (1 <= m1 <= 12 and 1 <= m2 <= 12) or m1 == m2:
+        return None
+    return TimeExpr(*m.span(), "recurring", rrule=f"FREQ=YEARLY;BYMONTH={m2};BYMONTHDAY=-1", note=WINDOW_NOTE)
+
+
+def window_months(text: str) -> list[int] | None:
+    """The months of a yearly window ("每年的4月至10月": 4..10)."""
+    m = _YEARLY_WINDOW.fullmatch(text)
+    if m is None:
+        return None
+    m1, m2 = int(m["m1"]), int(m["m2"])
+    return list(range(m1, m2 + 1)) if m1 < m2 else [*range(m1, 13), *range(1, m2 + 1)]
+
+
 def _monthly_weekday(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     n = -1 if m["last"] else int(m["n"].translate(str.maketrans("一二三四", "1234")))
     return _recurring(m, f"FREQ=MONTHLY;BYDAY={n}{WEEKDAYS[m['d']]}")
@@ -192,6 +223,7 @@ def _sentence_after(m: re.Match[str]) -> str:
 
 RULES: list[Rule] = [
     Rule(20, _BY_QUARTER_MONTH, _by_quarter_month, needs=("季度",)),
+    Rule(19, _YEARLY_WINDOW, _yearly_window, needs=("每年",), also=RANGE_SEPARATORS),
     Rule(20, _YEARLY_MONTH, _yearly_month, needs=("每年",)),
     Rule(20, _YEARLY_PART, _yearly_part, needs=("每年",)),
     Rule(20, _NEXT_MONTH_DAY, _next_month_day, needs=("次月",)),
