@@ -19,7 +19,7 @@ from parsers.normalize import normalize_line
 from parsers.outline import Block, Heading, Line, PlanOutline, outline_plan, plan_spans
 from parsers.owners import OwnerNote, Owners, declares_first_is_lead, find_owner_notes, owners_at
 from parsers.reference import Reference, dated_years, infer_reference, plan_until, title_year
-from parsers.subjects import subject_at
+from parsers.subjects import actors, subject_at
 from parsers.timeexpr import Context, TimeExpr, find_time_expressions
 from parsers.vocabulary import TIME_COLUMN_WORDS
 
@@ -269,9 +269,12 @@ def _plan_milestones(
     labels = _heading_labels(outline, first_is_lead)
     timed = _time_cells(outline)
     last_day: list[dt.date] = []  # the day written last, which a clock time carries
+    plan_wide = _plan_wide_owners(outline)
     out: list[Milestone] = []
     for block in outline.blocks:
-        out.extend(_block_milestones(block, outline.title, ref, doc, ctx, first_is_lead, labels, timed, last_day))
+        out.extend(
+            _block_milestones(block, outline.title, ref, doc, ctx, first_is_lead, labels, timed, last_day, plan_wide)
+        )
     return out, period
 
 
@@ -357,6 +360,31 @@ def _time_cells(outline: PlanOutline) -> dict[int, tuple[tuple[int, int], ...]]:
     return out
 
 
+# The body that decided on the plan as a whole, in its opening: "经镇党委、
+# 镇政府研究,决定…开展…", "本届文化节由县文化和旅游局牵头组织".
+_DECIDED = re.compile(r"经(?P<x>[^,，。;；]{2,24}?)(?:研究|同意)[,，]?(?:决定|同意)|由(?P<y>[^,，。;；]{2,20}?)牵头")
+_OPENING_LINES = 12
+
+
+def _plan_wide_owners(outline: PlanOutline) -> dict[str, list[str]] | None:
+    """The plan-wide lead: who the plan's opening says decided on it or leads
+    it, for milestones no label, subject or heading gives an owner."""
+    for line in outline.lines[:_OPENING_LINES]:
+        if line.heading is not None and line.heading.level == 1 and line.path[0].number not in ("一",):
+            break
+        m = _DECIDED.search(line.text)
+        if m:
+            names = actors(m["x"] or m["y"])
+            if names:
+                return {"lead": [line.norm.quote(*_span_of(line.text, n)) for n in names], "support": []}
+    return None
+
+
+def _span_of(text: str, name: str) -> tuple[int, int]:
+    at = text.find(name)
+    return (at, at + len(name)) if at >= 0 else (0, 0)
+
+
 def _heading_labels(outline: PlanOutline, first_is_lead: bool) -> dict[int, dict[str, list[str]]]:
     """Owners a heading's own label names ("(三)…(责任人:叶玉章、付唐明)",
     "(一)… 责任单位:区住建局"), by the heading's line, as written."""
@@ -401,6 +429,7 @@ def _owners_of(
     expr: TimeExpr,
     labels: dict[int, dict[str, list[str]]],
     phrases: list[tuple[int, int]],
+    plan_wide: dict[str, list[str]] | None = None,
 ) -> dict[str, list[str]] | None:
     """A milestone's owners, in the spec's precedence: the item's own label,
     its sentence's subject, the label of a heading above it."""
@@ -429,7 +458,7 @@ def _owners_of(
     for heading in reversed(line.path):
         if heading.line in labels:
             return labels[heading.line]
-    return None
+    return plan_wide
 
 
 def _block_milestones(
@@ -442,6 +471,7 @@ def _block_milestones(
     labels: dict[int, dict[str, list[str]]],
     timed: dict[int, tuple[tuple[int, int], ...]],
     last_day: list[dt.date],
+    plan_wide: dict[str, list[str]] | None,
 ) -> list[Milestone]:
     text = "\n".join(line.text for line in block.lines)
     notes = find_owner_notes(text, first_is_lead)
@@ -460,7 +490,7 @@ def _block_milestones(
             found = [e for e in found if any(a <= e.start < b for a, b in timed[line.number])]
         phrases = [(e.start, e.end) for e in found]
         for expr in found:
-            owners = _owners_of(block, line, notes, offset + expr.start, expr, labels, phrases)
+            owners = _owners_of(block, line, notes, offset + expr.start, expr, labels, phrases, plan_wide)
             task = _task_of(line, expr)
             phase = _phase_of(line, task)
             if phase and task == line.text[expr.start : expr.end].strip():

@@ -70,6 +70,23 @@ _AFTER = (
     "均",
     "统筹",
     "与",
+    "收到",
+    "接到",
+    "发现",
+    "汇总",
+    "决定",
+    "制定",
+    "实施",
+    "推进",
+    "加强",
+    "完善",
+    "部署",
+    "启动",
+    "编印",
+    "走进",
+    "先后",
+    "通报",
+    "牵头组织",
 )
 # A name that acts: a unit ("县住建局", "项目办公室"), a collective
 # ("各乡镇", "各责任单位") or the people a plan assigns ("班主任", "村级河湖长").
@@ -167,7 +184,7 @@ def _acts(name: str) -> bool:
     return name.endswith(_ACTOR_END) or (name.startswith("各") and len(_BRACKETED.sub("", name)) <= 6)
 
 
-def _actors(subject: str) -> list[str] | None:
+def actors(subject: str) -> list[str] | None:
     subject = subject.removeprefix("请").removeprefix("并")
     names: list[str] = []
     for part in split_names(re.sub(r"[和及与]", "、", subject)):
@@ -188,7 +205,7 @@ def _subject(clause: str) -> list[str] | None:
         name = clause[:size]
         if _MODALS.search(name) or not clause.startswith(_AFTER_WORDS, size):
             continue
-        names = _actors(name)
+        names = actors(name)
         if names:
             return names
     return None
@@ -211,6 +228,11 @@ def subject_at(text: str, pos: int, phrases: Sequence[tuple[int, int]] = ()) -> 
         if found:
             break
         found = _in_sentence(text, b, a, b)
+    if not found and here + 1 < len(sentences) and _ITEM_NUMBER.match(text, sentences[here][0]):
+        # A heading's own phrase ("(一)排查摸底阶段(即日起至12月10日)。各乡镇组织…"):
+        # the subject of the sentence after it.
+        a, b = sentences[here + 1]
+        found = _in_sentence(text, a, a, b)
     return found
 
 
