@@ -80,13 +80,14 @@ _AFTER = (
     "推进",
     "加强",
     "完善",
-    "部署",
     "启动",
     "编印",
     "走进",
     "先后",
     "通报",
     "牵头组织",
+    "放",
+    "报到",
 )
 # A name that acts: a unit ("县住建局", "项目办公室"), a collective
 # ("各乡镇", "各责任单位") or the people a plan assigns ("班主任", "村级河湖长").
@@ -177,10 +178,35 @@ _NOT_ACTOR = re.compile(r"^(?:同时|其中|届时|此外|另外|全年|全面|�
 
 
 _BRACKETED = re.compile(r"\([^()]*\)")
+_UNIT_OPENING = re.compile(r"^(?:各|县|市|区|镇|乡|村|省|州|全市|全县)")
+_UNIT_SUFFIXES = (
+    "局",
+    "委",
+    "办",
+    "室",
+    "中心",
+    "政府",
+    "单位",
+    "部门",
+    "大队",
+    "队",
+    "站",
+    "所",
+    "河湖长",
+    "河长",
+    "镇",
+    "乡",
+    "村",
+    "社区",
+    "街道",
+    "学校",
+)
 
 
 def _acts(name: str) -> bool:
     """A name that ends like a unit or people, or a short collective (各村)."""
+    if name.endswith("员") and (len(name) < 3 or name.endswith("动员")):
+        return False  # "动员部署": a verb, not people
     return name.endswith(_ACTOR_END) or (name.startswith("各") and len(_BRACKETED.sub("", name)) <= 6)
 
 
@@ -203,7 +229,12 @@ def _subject(clause: str) -> list[str] | None:
         return None
     for size in range(min(_LONGEST, head.end()), 1, -1):
         name = clause[:size]
-        if _MODALS.search(name) or not clause.startswith(_AFTER_WORDS, size):
+        if _MODALS.search(name):
+            continue
+        # A unit named in full acts with any verb ("各级河湖长巡河发现问题的,…").
+        if not clause.startswith(_AFTER_WORDS, size) and not (
+            _UNIT_OPENING.match(name) and name.endswith(_UNIT_SUFFIXES) and clause[size : size + 1].isalpha()
+        ):
             continue
         names = actors(name)
         if names:
