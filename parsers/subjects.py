@@ -154,6 +154,8 @@ _ACTOR_END = (
     "企事业单位",
     "热线",
     "员",
+    "两级",
+    "三级",
 )
 # A time phrase stands in the text as a run of this mark: it opens no
 # subject, and a subject may stand before it ("县级河湖长每季度巡河").
@@ -227,17 +229,21 @@ def _subject(clause: str) -> list[str] | None:
     head = _NAME_CHARS.match(clause)
     if head is None:
         return None
-    for size in range(min(_LONGEST, head.end()), 1, -1):
+    longest = min(_LONGEST, head.end())
+    for size in range(longest, 1, -1):
         name = clause[:size]
-        if _MODALS.search(name):
-            continue
-        # A unit named in full acts with any verb ("各级河湖长巡河发现问题的,…").
-        if not clause.startswith(_AFTER_WORDS, size) and not (
-            _UNIT_OPENING.match(name) and name.endswith(_UNIT_SUFFIXES) and clause[size : size + 1].isalpha()
-        ):
+        if _MODALS.search(name) or name.endswith(_AFTER_WORDS) or not clause.startswith(_AFTER_WORDS, size):
             continue
         names = actors(name)
         if names:
+            return names
+    # A unit named in full acts with any verb ("各级河湖长巡河发现问题的,…"):
+    # the shortest such name.
+    for size in range(2, longest + 1):
+        name = clause[:size]
+        if _MODALS.search(name) or not (_UNIT_OPENING.match(name) and name.endswith(_UNIT_SUFFIXES)):
+            continue
+        if clause[size : size + 1].isalpha() and (names := actors(name)):
             return names
     return None
 
