@@ -237,9 +237,8 @@ def _subject(clause: str) -> list[str] | None:
         names = actors(name)
         if names:
             return names
-    # A unit named in full acts with any verb ("各级河湖长巡河发现问题的,…"):
-    # the shortest such name.
-    for size in range(2, longest + 1):
+    # A unit named in full acts with any verb ("各级河湖长巡河发现问题的,…").
+    for size in range(longest, 1, -1):
         name = clause[:size]
         if _MODALS.search(name) or not (_UNIT_OPENING.match(name) and name.endswith(_UNIT_SUFFIXES)):
             continue
