@@ -164,7 +164,7 @@ _AFTER_WORDS = (*sorted(_AFTER, key=len, reverse=True), _MASK)
 # A subject holds none of these: "县住建局要会同各乡镇开展" is 县住建局's.
 # (but a unit's name may hold the same characters: 应急管理局, 组织部, 牵头单位).
 _MODALS = re.compile(
-    "要(?!素)|应(?!急)|须|需(?!求)|负责(?!人)|牵头(?!单位)|会同|将|于|在|对|向|由|每|组织(?!部)|开展|完成|召开|落实|实行|建立|报送|纳入|全部"
+    "要(?!素)|应(?!急)|须|需(?!求)|负责(?!人)|牵头(?!单位|部门|乡镇|科室)|会同|将|于|在|对|向|由|每|组织(?!部)|开展|完成|召开|落实|实行|建立|报送|纳入|全部"
 )
 _NAME_CHARS = re.compile(r"[\u4e00-\u9fff0-9()、]+")
 _LONGEST = 24
@@ -176,7 +176,10 @@ _CLAUSES = re.compile(r"[^,，;；。:：]+")
 _SENTENCE_END = re.compile(r"[。;；]")
 _EACH = re.compile(r"(?<=.)(?=各[\u4e00-\u9fff])")  # "各地各部门" is 各地 and 各部门
 # Words that open a clause but are no one: "同时", "其中", "届时".
-_NOT_ACTOR = re.compile(r"^(?:同时|其中|届时|此外|另外|全年|全面|进一步|重点|主要|对|在|按照|根据|通过|结合)")
+_NOT_ACTOR = re.compile(
+    r"^(?:同时|其中|届时|此外|另外|全年|全面|进一步|重点|主要|对|在|按照|根据|通过|结合"
+    r"|协调|组织|督促|指导|推动|加强|确保|配合|协助|会同|联合|支持|引导|鼓励|动员)"
+)
 
 
 _BRACKETED = re.compile(r"\([^()]*\)")
@@ -209,7 +212,7 @@ def _acts(name: str) -> bool:
     """A name that ends like a unit or people, or a short collective (各村)."""
     if name.endswith("员") and (len(name) < 3 or name.endswith("动员")):
         return False  # "动员部署": a verb, not people
-    return name.endswith(_ACTOR_END) or (name.startswith("各") and len(_BRACKETED.sub("", name)) <= 6)
+    return name.endswith(_ACTOR_END) or (name.startswith("各") and len(_BRACKETED.sub("", name)) <= 4)
 
 
 def actors(subject: str) -> list[str] | None:
@@ -263,7 +266,7 @@ def subject_at(text: str, pos: int, phrases: Sequence[tuple[int, int]] = ()) -> 
     for a, b in reversed(sentences[:here]):
         if found:
             break
-        found = _in_sentence(text, b, a, b)
+        found = _in_sentence(text, a, a, b)  # the sentence's own subject, at its opening
     if not found and here + 1 < len(sentences) and _ITEM_NUMBER.match(text, sentences[here][0]):
         # A heading's own phrase ("(一)排查摸底阶段(即日起至12月10日)。各乡镇组织…"):
         # the subject of the sentence after it.
@@ -276,8 +279,9 @@ def _in_sentence(text: str, pos: int, start: int, end: int) -> list[str] | None:
     end = min(end, len(text))
     found_before: list[str] | None = None
     number = _ITEM_NUMBER.match(text, start)
-    if number and number.end() <= pos:
+    if number:
         start = number.end()
+        pos = max(pos, start)
     for clause in _CLAUSES.finditer(text, start, end):
         names = _subject(clause.group(0).strip().lstrip(_MASK + " 前起后内,由"))
         if clause.start() <= pos:
