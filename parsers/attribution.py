@@ -1,0 +1,132 @@
+"""Who owns a milestone, in the spec's precedence: the item's own label
+(on its line, or in brackets closing its paragraph), the subject of its
+sentence, a label line elsewhere in the item, the label of a heading above
+it, then the plan-wide lead its opening names ("经镇党委、镇政府研究,决定…",
+"由县文化和旅游局牵头"). Names are given as the document wrote them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from parsers.outline import Block, Line, PlanOutline
+from parsers.owners import OwnerNote, Owners, find_owner_notes, owners_at
+from parsers.subjects import actors, subject_at
+from parsers.timeexpr import TimeExpr
+
+# The body that decided on the plan as a whole, in its opening: "经镇党委、
+# 镇政府研究,决定…开展…", "本届文化节由县文化和旅游局牵头组织".
+_DECIDED = re.compile(r"经(?P<x>[^,，。;；]{2,24}?)(?:研究|同意)[,，]?(?:决定|同意)|由(?P<y>[^,，。;；]{2,20}?)牵头")
+_OPENING_LINES = 12
+
+
+def plan_wide_owners(outline: PlanOutline) -> dict[str, list[str]] | None:
+    """The plan-wide lead: who the plan's opening says decided on it or leads
+    it, for milestones no label, subject or heading gives an owner."""
+    for line in outline.lines[:_OPENING_LINES]:
+        if line.heading is not None and line.heading.level == 1 and line.path[0].number not in ("一",):
+            break
+        m = _DECIDED.search(line.text)
+        if m:
+            names = actors(m["x"] or m["y"])
+            if names:
+                return {"lead": [line.norm.quote(*_span_of(line.text, n)) for n in names], "support": []}
+    return None
+
+
+def _span_of(text: str, name: str) -> tuple[int, int]:
+    at = text.find(name)
+    return (at, at + len(name)) if at >= 0 else (0, 0)
+
+
+def heading_labels(outline: PlanOutline, first_is_lead: bool) -> dict[int, dict[str, list[str]]]:
+    """Owners a heading's own label names ("(三)…(责任人:叶玉章、付唐明)",
+    "(一)… 责任单位:区住建局"), by the heading's line, as written."""
+    labels: dict[int, dict[str, list[str]]] = {}
+    for block in outline.blocks:
+        head = block.lines[0]
+        if head.heading is None:
+            continue
+        notes = find_owner_notes(head.text, first_is_lead)
+        if notes:
+            labels[head.number] = _as_written(notes[0].owners, block)
+    return labels
+
+
+# A line that opens an item or a field of its own: "问题8:", "整改措施:", "2.", "(3)".
+_OPENS_ITEM = re.compile(
+    r"^\s*(?:[\u4e00-\u9fff]{1,6}\d{0,2}\s*[:：]|\d{1,2}[.、]|\(\d{1,2}\)|\([一二三四五六七八九十]{1,3}\))"
+)
+
+
+def _paragraph_end(block: Block, line: Line, line_end: int) -> int:
+    """Where the paragraph holding ``line`` ends in the block's text: it
+    runs on over the lines after it until one opens an item of its own."""
+    end = line_end
+    after = False
+    for other in block.lines:
+        if other is line:
+            after = True
+            continue
+        if after:
+            if _OPENS_ITEM.match(other.text):
+                break
+            end += 1 + len(other.text)
+    return end
+
+
+def owners_of(
+    block: Block,
+    line: Line,
+    notes: list[OwnerNote],
+    at: int,
+    expr: TimeExpr,
+    labels: dict[int, dict[str, list[str]]],
+    phrases: list[tuple[int, int]],
+    plan_wide: dict[str, list[str]] | None = None,
+) -> dict[str, list[str]] | None:
+    """A milestone's owners, in the spec's precedence: the item's own label,
+    its sentence's subject, the label of a heading above it."""
+    head = block.lines[0]
+    heading_end = len(head.text) if head.heading is not None and line is not head else 0
+    body = [n for n in notes if n.start >= heading_end]
+    line_start = at - expr.start
+    line_end = line_start + len(line.text)
+    paragraph_end = _paragraph_end(block, line, line_end)
+    # The item's own label: on its line, or in brackets closing its paragraph
+    # on a later line ("…严肃问责。(责任单位:市委组织部,…)").
+    on_line = [
+        n
+        for n in body
+        if (n.start < line_end and n.end > line_start) or (n.group and line_end <= n.start < paragraph_end)
+    ]
+    own = owners_at(on_line, at)
+    if own:
+        return _as_written(own, block)
+    subject = subject_at(line.text, expr.start, phrases)
+    if subject:
+        return _as_written(Owners(tuple(subject)), block)
+    own = owners_at(body, at)  # a label on a line of its own in the item ("责任单位:A、B")
+    if own:
+        return _as_written(own, block)
+    for heading in reversed(line.path):
+        if heading.line in labels:
+            return labels[heading.line]
+    return plan_wide
+
+
+def _name_as_written(name: str, block: Block) -> str:
+    """An owner's name as the document wrote it (full-width brackets,
+    traditional characters), found through the normalized text."""
+    for line in block.lines:
+        at = line.text.find(name)
+        if at >= 0:
+            return line.norm.quote(at, at + len(name))
+    return name
+
+
+def _as_written(owners: Owners, block: Block) -> dict[str, list[str]]:
+    return {
+        "lead": [_name_as_written(n, block) for n in owners.lead],
+        "support": [_name_as_written(n, block) for n in owners.support],
+    }
