@@ -13,10 +13,10 @@ import hashlib
 from collections.abc import Iterable
 from functools import lru_cache
 
-from dateutil.rrule import rrulestr
 from icalendar import Calendar, Event, vRecur
 
 from parsers.milestones import Milestone
+from parsers.recurrence import dates_of, is_lunar, recurrence
 
 PRODID = "-//duban//work plan milestones//ZH"
 LABEL = {"deadline": "截止", "range": "期间", "start": "开始", "recurring": "例行"}
@@ -50,7 +50,7 @@ def _description(m: Milestone) -> str:
 @lru_cache(maxsize=4096)
 def first_occurrence(rule: str, start: dt.date) -> dt.date:
     begin = dt.datetime.combine(start, dt.time())
-    found = rrulestr(rule, dtstart=begin).after(begin, inc=True)
+    found = recurrence(rule, begin).after(begin, inc=True)
     return found.date() if found else start
 
 
@@ -70,6 +70,21 @@ def event_days(
         first = first_occurrence(rrule, start or anchor)
         return first, first
     return None
+
+
+# How far a lunar rule is written out when its plan gives it no end.
+LUNAR_YEARS = 10
+
+
+def lunar_dates(rule: str, first: dt.date, until: dt.date | None) -> list[dt.date]:
+    """A yearly lunar date's days from ``first`` to ``until`` (or for
+    ``LUNAR_YEARS``), for RDATE: calendars that do not read RFC 7529's
+    RSCALE would put an RRULE with it on Gregorian days."""
+    return dates_of(rule, first, until or first.replace(year=first.year + LUNAR_YEARS))
+
+
+def lunar_rdate(rule: str, first: dt.date, until: dt.date | None) -> str:
+    return "RDATE;VALUE=DATE:" + ",".join(f"{d:%Y%m%d}" for d in lunar_dates(rule, first, until))
 
 
 def with_until(rule: str, until: dt.date | None) -> str:
@@ -93,7 +108,9 @@ def milestone_event(m: Milestone, stamp: dt.datetime, until: dt.date | None = No
     if days is None:
         return None
     first, last = days
-    if m.kind == "recurring" and m.rrule:
+    if m.kind == "recurring" and m.rrule and is_lunar(m.rrule):
+        event.add("rdate", lunar_dates(m.rrule, first, until))
+    elif m.kind == "recurring" and m.rrule:
         event.add("rrule", vRecur.from_ical(with_until(m.rrule, until)))
     event.add("dtstart", first)
     event.add("dtend", last + dt.timedelta(days=1))

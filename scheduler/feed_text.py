@@ -16,7 +16,8 @@ from dataclasses import astuple, dataclass
 from functools import lru_cache
 from typing import Any
 
-from notifiers.ical import event_days, summary_text, with_until
+from notifiers.ical import event_days, lunar_rdate, summary_text, with_until
+from parsers.recurrence import is_lunar
 from scheduler.policy import Dates, ReminderPolicy
 from scheduler.reminders import effective_dates
 
@@ -194,7 +195,9 @@ class EventWriter:
         source = escape(f"原文（第{line}行）：{quote}")
         description = f"DESCRIPTION:{title}\\n{self._section(task.section)}{source}\\n{link}"
         span = self._span(*days)
-        if kind == "recurring" and rrule:
+        if kind == "recurring" and rrule and is_lunar(rrule):
+            span += "\r\n" + fold(lunar_rdate(rrule, days[0], due))
+        elif kind == "recurring" and rrule:
             # A recurrence's due is its end: the plan's period, or an override's.
             span += "\r\n" + fold(f"RRULE:{with_until(rrule, due)}")
         head = (

@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrule, rrulestr
-
 from parsers.calendars import WorkdayCalendar
+from parsers.recurrence import Recurrence, recurrence
 
 DUE_SOON = "reminder.due_soon"
 DUE_TODAY = "reminder.due_today"
@@ -95,10 +94,8 @@ def _deadline(
 
 
 @lru_cache(maxsize=4096)
-def _rule(text: str, start: dt.datetime) -> rrule:
-    parsed = rrulestr(text, dtstart=start)
-    assert isinstance(parsed, rrule)
-    return parsed
+def _rule(text: str, start: dt.datetime) -> Recurrence:
+    return recurrence(text, start)
 
 
 def _period_days(rule: str) -> int:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from dateutil.rrule import rrulestr
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from parsers.recurrence import recurrence
 from scheduler.db import session
 from scheduler.models import Completion, Milestone, Override, Plan, Reminder, Task
 from scheduler.policy import Dates
@@ -38,7 +38,7 @@ def _next_due(d: Dates, today: dt.date, anchor: dt.date) -> dt.date | None:
         return d.start
     if d.kind == "recurring" and d.rrule:
         start = dt.datetime.combine(d.start or anchor, dt.time())
-        after = rrulestr(d.rrule, dtstart=start).after(dt.datetime.combine(today, dt.time()), inc=True)
+        after = recurrence(d.rrule, start).after(dt.datetime.combine(today, dt.time()), inc=True)
         return after.date() if after and (d.due is None or after.date() <= d.due) else None
     return None
 

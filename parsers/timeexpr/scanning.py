@@ -14,14 +14,15 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from parsers.timeexpr import deadlines, notice, periods, recurring, relative
+from parsers.timeexpr import deadlines, lunar, notice, periods, recurring, relative
 from parsers.timeexpr.base import Context, Rule, TimeExpr
 
 # Every family's rules by priority; the sort is stable, so rules of one
 # priority keep their order within their family.
 RULES: tuple[Rule, ...] = tuple(
     sorted(
-        [*relative.RULES, *recurring.RULES, *periods.RULES, *deadlines.RULES, *notice.RULES], key=lambda r: r.priority
+        [*relative.RULES, *recurring.RULES, *periods.RULES, *deadlines.RULES, *notice.RULES, *lunar.RULES],
+        key=lambda r: r.priority,
     )
 )
 # The characters of the trigger words: a line wakes every rule one of whose

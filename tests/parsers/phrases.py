@@ -57,6 +57,12 @@ FORMS: list[Row] = [
     ("每年11月至次年3月,每月开展一次检查。", "每月", "recurring FREQ=MONTHLY;BYMONTH=11,12,1,2,3;BYMONTHDAY=-1"),
     ("(一)基础建设年(2025年)。完成规划编制。", "基础建设年(2025年)", "range 2025-01-01 2025-12-31"),
     ("附件:XX县2023年下半年接访登记表", "2023年下半年", "none"),
+    # Lunar dates: 2022's Spring Festival is February 1st.
+    ("农历腊月廿四前完成走访。", "农历腊月廿四", "deadline 2022-01-26"),
+    ("正月十六前全员返岗。", "正月十六", "deadline 2022-02-16"),
+    ("每年农历正月十五开展检查。", "每年农历正月十五", "recurring FREQ=YEARLY;RSCALE=CHINESE;BYMONTH=1;BYMONTHDAY=15"),
+    ("从即日起至农历年末开展整治。", "从即日起至农历年末", "range 2022-01-01 2022-01-31"),
+    ("2月1日—2月15日(正月初一至正月十五)集中整治。", "2月1日—2月15日", "range 2022-02-01 2022-02-15"),
 ]
 
 ABSOLUTE: list[Row] = [

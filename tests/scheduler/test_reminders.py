@@ -11,6 +11,7 @@ from sqlmodel import select
 from parsers.calendars import WorkdayCalendar
 from parsers.pipeline import parse_text
 from scheduler.db import session
+from scheduler.feeds import FeedSpec, render
 from scheduler.importer import import_plan
 from scheduler.models import Delivery, LogEntry, Milestone, MilestoneOwner, Override, Reminder, Subscription
 from scheduler.policy import ReminderPolicy
@@ -252,3 +253,24 @@ def test_a_week_with_no_day_named_falls_on_friday_everywhere(engine: Engine) -> 
     assert due and {d.weekday() for d in due} == {4}  # reminders: Fridays
     [status] = task_statuses(engine, dt.date(2022, 11, 2))
     assert status.next_due == dt.date(2022, 11, 4)  # status: the coming Friday
+
+
+LUNAR = """XX镇2026年元宵节安全工作方案
+一、重点任务
+(一)安全检查。每年农历正月十五前开展一次安全检查。(牵头单位:安监站)
+"""
+
+
+def test_a_yearly_lunar_date_falls_on_its_lunar_day_in_reminders_status_and_feeds(engine: Engine) -> None:
+    load(engine, LUNAR, now=local("2026-01-05"))
+    key = key_of(engine, "每年农历正月十五")
+    with session(engine) as s:
+        rule = s.exec(select(Milestone.rrule).where(Milestone.key == key)).one()
+        due = sorted({r.occurrence for r in s.exec(select(Reminder).where(Reminder.milestone_key == key))})
+    assert rule == "FREQ=YEARLY;RSCALE=CHINESE;BYMONTH=1;BYMONTHDAY=15"
+    assert due == [dt.date(2026, 3, 3)]  # 正月十五 of 2026; the plan's period ends with 2026
+    [status] = task_statuses(engine, dt.date(2026, 1, 5))
+    assert status.next_due == dt.date(2026, 3, 3)
+    feed = render(engine, FeedSpec("all", name="all"), ReminderPolicy(), "https://duban.example", local("2026-01-05"))
+    text = feed.body.decode()
+    assert "RDATE;VALUE=DATE:20260303" in text and "RSCALE" not in text  # written out for every calendar
