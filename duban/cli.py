@@ -239,6 +239,13 @@ def plans_import(
                 markup=False,
                 highlight=False,
             )
+        for m in report.open_ended:
+            out.print(
+                f"  open-ended line {m.line}: {m.quote} ({m.rrule}); the plan names no period: "
+                "set `until` in its plan file to bound it",
+                markup=False,
+                highlight=False,
+            )
     out.print(f"reminders: {sync.added} added, {sync.moved} moved, {sync.cancelled} cancelled")
 
 

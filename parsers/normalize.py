@@ -40,11 +40,13 @@ _NUMERIC_DATE = re.compile(
     r"(?:(?<![\d.])|(?<=^\d\.)|(?<=^\d\d\.)|(?<=\t\d\.))((?:19|20)\d{2})([./-])(\d{1,2})\2(\d{1,2})(?![\d.])"
 )
 _NUMERIC_MONTH = re.compile(r"(?<![\d.])((?:19|20)\d{2})[./](\d{1,2})(?![\d./%万亿元])")
+# A day written as month.day in quotes: "“11.9”全国消防日", "“12.2”交通安全日".
+_QUOTED_DOTTED_DAY = re.compile(r"(?<=“)(1[0-2]|[1-9])\.([12]\d|3[01]|[1-9])(?=”[\u4e00-\u9fff]{0,10}?[日节])")
 _MASKED = re.compile(r"《[^《》]*》|〔\d{4}〕|\[\d{4}\]")
 MASK = "□"
 # Anything one of the rewriting passes below could change.
 _NEEDS_WORK = re.compile(
-    rf"[{_CN_DIGITS}《〔\[lIoO]|\(|20\d{{3}}|\d{{4}}[./-]\d|\d +[年月日号]|[年月] +\d|\d[年月日号] "
+    rf"“\d|[{_CN_DIGITS}《〔\[lIoO]|\(|20\d{{3}}|\d{{4}}[./-]\d|\d +[年月日号]|[年月] +\d|\d[年月日号] "
 )
 # Spaces inside a date ("2025 年 9 月底前", "8 月 25 日 前", a PDF's spacing).
 _SPACED_DATE = re.compile(
@@ -82,7 +84,11 @@ _WIDE = re.compile("[\uff01-\uff5e\u3000]")
 _REWRITTEN = T2S_CHANGES.union(map(chr, _WIDTH), _CN_DIGITS, "《〔[lIoO(|")
 _DIGIT_RUN = r"\d{4}(?:[./-]\d|(?<=20\d\d)\d)"
 _ANY_WORK = re.compile(
-    "[" + re.escape("".join(sorted(c for c in _REWRITTEN if c < "\U00010000"))) + "\U00010000-\U0010ffff]|" + _DIGIT_RUN
+    "["
+    + re.escape("".join(sorted(c for c in _REWRITTEN if c < "\U00010000")))
+    + "\U00010000-\U0010ffff]|"
+    + _DIGIT_RUN
+    + "|“\\d"
 )
 # The same for the passes that work on spaces, asked only of a line with one.
 _SPACE_WORK = re.compile(r"  |\d [年月日号]|[年月] \d|\d[年月日号] ")
@@ -185,6 +191,7 @@ _PASSES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str | None], re.
     (_LETTER_ONLY, _letters, re.compile("[lIoO]")),
     (_YEAR_INTO_MONTH, lambda m: f"{m.group(1)}年{m.group(2)}", re.compile("月")),
     (_NUMERIC_DATE, _numeric_date, re.compile("[./-]")),
+    (_QUOTED_DOTTED_DAY, lambda m: f"{m.group(1)}月{m.group(2)}日", re.compile("“")),
     (_NUMERIC_MONTH, _numeric_month, re.compile("[./]")),
 )
 

@@ -33,6 +33,9 @@ class ImportReport:
     unchanged: int = 0
     by_kind: Counter[str] = field(default_factory=Counter)
     review: list[Parsed] = field(default_factory=list)
+    # Cadences of a plan with no period of its own (its year is the import
+    # year's fallback): they run on until an admin bounds them (``until``).
+    open_ended: list[Parsed] = field(default_factory=list)
 
 
 def _values(m: Parsed) -> dict[str, object]:
@@ -154,6 +157,8 @@ def import_plans(engine: Engine, items: list[PlanImport], now: dt.datetime) -> l
                 report.by_kind[parsed.kind] += 1
                 if parsed.kind == "unresolved" or parsed.confidence < 0.7:
                     report.review.append(parsed)
+                if parsed.kind == "recurring" and i.result.until is None and parsed.due is None:
+                    report.open_ended.append(parsed)
                 values = _values(parsed)
                 row = existing.pop(key, None)
                 if row is None:

@@ -88,3 +88,17 @@ def test_a_plan_file_can_set_the_end_of_the_plans_period(config: Path, database_
         assert stored is not None and stored.until is not None
         assert stored.until.isoformat() == "2023-06-30"  # the document alone says 2022-12-31
     engine.dispose()
+
+
+def test_import_lists_the_cadences_of_a_plan_with_no_period(config: Path, database_url: str) -> None:
+    source = config.parent / "plans" / "office.txt"
+    source.write_text(
+        "XX局重点工作方案\n一、重点任务\n(一)调度进展。每月调度一次。(牵头单位:办公室)\n", encoding="utf-8"
+    )
+    imported = duban(config, "plans", "import", str(config.parent / "plans" / "office.toml"), database_url=database_url)
+    assert imported.returncode == 0, imported.stderr
+    assert "open-ended line 3: 每月 (FREQ=MONTHLY;BYMONTHDAY=-1)" in imported.stdout
+    # A year in the title gives the plan its period: nothing left open.
+    source.write_text(source.read_text(encoding="utf-8").replace("XX局重点", "XX局2022年重点"), encoding="utf-8")
+    again = duban(config, "plans", "import", str(config.parent / "plans" / "office.toml"), database_url=database_url)
+    assert "open-ended" not in again.stdout
