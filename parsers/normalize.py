@@ -210,7 +210,7 @@ def normalize_line(line: str) -> Normalized:
 def rewritten(line: str) -> Normalized:
     """``normalize_line`` without the shortcut for lines it leaves alone."""
     text = _simplified(line.translate(_WIDTH) if _WIDE.search(line) else line)
-    if len(_SPACED_CELL.findall(text)) >= 2 and "\t" not in text:
+    if "  " in text and "\t" not in text and len(_SPACED_CELL.findall(text)) >= 2:
         text = _SPACED_CELL.sub(lambda m: "\t" + m.group(0)[1:], text)
     if text.count("|") >= 2:
         # A table row drawn with bars ("1|修订方案|市文明办|3月底前", "| 4月 |")

@@ -96,10 +96,13 @@ class Rule(NamedTuple):
     needs: tuple[str, ...] = ()
     also: tuple[str, ...] = ()
     alone: bool = False
+    # Reads only periods the plan defines: left out of the scan of a line
+    # whose context defines none.
+    defined_only: bool = False
 
 
 # "5月起至10月", "从9月15日开始,至10月15日结束" are ranges too.
-SEP = r"\s*(?:—{1,2}|–|-{1,2}|~|(?:(?:起|开始)\s*[,，]?\s*)?(?:至|到)|一)\s*"
+SEP = r"\s*(?:—{1,2}|–|-{1,2}|~|起?至|起?到|一|(?:起|开始)\s*[,，]\s*(?:至|到)|开始(?:至|到))\s*"
 RANGE_SEPARATORS = ("—", "–", "-", "~", "至", "到", "一")  # one of them is in every SEP
 PUNCT = ",，。;；:：、()“”\"' \t"
 REL_YEAR = {"今年": 0, "本年": 0, "当年": 0, "明年": 1, "次年": 1, "翌年": 1}

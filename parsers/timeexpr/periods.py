@@ -64,10 +64,12 @@ _LAST_MONTHS = re.compile(r"今年(?:后|最后)(?P<n>\d{1,2})个月")
 # A season as a work's time: "春季完成植树造林", "春季和秋季各开展一次",
 # "冬季,集中开展", "冬春季节"; not a season in a name ("春季学期", "秋季攻势").
 _SEASON_WORD = r"(?:冬春|秋冬|[春夏秋冬])(?:季节|季)"
+# (not inside a word: the handler checks what stands before it)
 _SEASON = re.compile(
-    r"(?:(?<![\u4e00-\u9fff])|(?<=[、和及与]))(?:(?P<y>\d{4})年)?(?P<s>冬春|秋冬|[春夏秋冬])(?:季节|季)"
+    r"(?P<s>冬春|秋冬|[春夏秋冬])(?:季节|季)"
     rf"(?=(?:[、和及与]{_SEASON_WORD})*(?:[,，]|完成|开展|组织|集中|各|前|期间))"
 )
+_YEAR_BEFORE = re.compile(r"(?<!\d)(\d{4})年$")
 _THIS_SEASON = re.compile(r"今(?:年)?(?P<s>冬(?=明春)|[春夏秋冬])(?:季)?(?P<next>明春)?(?![天节])")
 _SEASON_DEFINED = re.compile(
     r"(?:(?P<y1>\d{4})"
@@ -216,9 +218,15 @@ def _this_season(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 
 def _season(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    year = int(m["y"]) if m["y"] else ctx.year
+    given = _YEAR_BEFORE.search(m.string, max(0, m.start() - 5), m.start())  # "2025年春季"
+    before = m.string[m.start() - 1] if m.start() and not given else ""
+    if "\u4e00" <= before <= "\u9fff" and before not in "、和及与":
+        return None  # "今年夏季", "秋季学期": part of another phrase
+    year = int(given.group(1)) if given else ctx.year
     begin, due = season_bounds(m["s"], year)
-    expr = _range_expr(m, begin, due, bool(m["y"]), "default season bounds")
+    expr = TimeExpr(
+        given.start() if given else m.start(), m.end(), "range", begin, due, bool(given), "default season bounds"
+    )
     expr.season = m["s"] + "季"
     return expr
 
@@ -352,7 +360,7 @@ RULES: list[Rule] = [
     Rule(31, _HOLIDAY_IN_LIST, _holiday_window, needs=tuple(HOLIDAY_WINDOW_NAMES), also=("、", "和", "及", "与", "等")),
     Rule(30, _NAMED_PERIOD, _named_period, needs=("“",)),
     Rule(29, _NAMED_YEAR, _named_year, needs=("年(",)),
-    Rule(31, _DEFINED_REFERENCE, _defined_reference, needs=("期间", "期内", "假内")),
+    Rule(31, _DEFINED_REFERENCE, _defined_reference, needs=("期间", "期内", "假内"), defined_only=True),
     Rule(32, _THIS_SEASON, _this_season, needs=("今",)),
     Rule(33, _SEASON, _season, needs=("春季", "夏季", "秋季", "冬季", "冬春", "秋冬")),
     Rule(35, _START, _start, needs=("起", "开始")),

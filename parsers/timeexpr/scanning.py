@@ -46,6 +46,7 @@ class Scanner(NamedTuple):
 
     rules: tuple[Rule, ...]  # read left to right, in order of priority
     alone: tuple[Rule, ...]  # scanned on their own
+    plain: tuple[Rule, ...] = ()  # ``rules`` for a context that defines no periods
 
 
 # Trigger characters -> their Scanner; a plain dict, read in every line.
@@ -65,8 +66,9 @@ def scanner(chars: frozenset[str]) -> Scanner:
             for rule in RULES
             if (not rule.needs or not held.isdisjoint(rule.needs)) and (not rule.also or not held.isdisjoint(rule.also))
         ]
+        rules = tuple(rule for rule in awake if not rule.alone)
         found = _SCANNERS[chars] = Scanner(
-            tuple(rule for rule in awake if not rule.alone), tuple(rule for rule in awake if rule.alone)
+            rules, tuple(rule for rule in awake if rule.alone), tuple(rule for rule in rules if not rule.defined_only)
         )
     return found
 
@@ -81,7 +83,7 @@ def candidates(line: str, ctx: Context) -> list[TimeExpr]:
 def read(line: str, ctx: Context, scan: Scanner) -> list[TimeExpr]:
     """The phrases of ``line`` that ``scan``'s rules read."""
     out: list[TimeExpr] = []
-    rules = scan.rules
+    rules = scan.rules if ctx.defined or ctx.period is not None or not scan.plain else scan.plain
     pos, size = 0, len(line)
     while pos < size and rules:
         # The rule whose match begins first; of those that begin at the same
