@@ -16,6 +16,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +45,16 @@ def _expected(g: dict[str, Any]) -> Answer:
     return g["start"], None
 
 
+@lru_cache(maxsize=64)
+def _context(ref: dt.date) -> Context:
+    """One context per reference date, as the parser makes one per plan.
+    Phrases without a year resolve forward from the reference date (spec)."""
+    return Context(ref=ref, forward_from=ref)
+
+
 def ours(quote: str, ref: dt.date) -> Answer:
     # Uncached normalization: every call does the whole work.
-    # Phrases without a year resolve forward from the reference date (spec).
-    for e in find_time_expressions(normalize_line.__wrapped__(quote).text, Context(ref=ref, forward_from=ref)):
+    for e in find_time_expressions(normalize_line.__wrapped__(quote).text, _context(ref)):
         if e.kind in DATED:
             start = e.begin.isoformat() if e.begin else None
             return (start if e.kind != "deadline" else None), (e.due.isoformat() if e.due else None)

@@ -99,6 +99,7 @@ class Rule(NamedTuple):
     # Reads only periods the plan defines: left out of the scan of a line
     # whose context defines none.
     defined_only: bool = False
+    name: str = ""  # the family and reader ("deadlines.day"), for explanations
 
 
 # "5月起至10月", "从9月15日开始,至10月15日结束" are ranges too.

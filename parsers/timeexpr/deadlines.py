@@ -193,6 +193,12 @@ _REPORTED = re.compile(
     r"(?:工作)?(?:总结|计划|报告|推进情况|落实情况|完成情况|工作情况|进展情况)"
 )
 _NOT_DONE = ("未", "没有", "均未", "从未")
+_REPORT_WORD = re.compile("总结|计划|报告|情况")
+
+
+def _reported(m: re.Match[str]) -> bool:
+    end = m.end()
+    return _REPORT_WORD.search(m.string, end, end + 16) is not None and _REPORTED.match(m.string, end) is not None
 
 
 def _year_part(m: re.Match[str], ctx: Context) -> TimeExpr | None:
@@ -206,7 +212,7 @@ def _year_part(m: re.Match[str], ctx: Context) -> TimeExpr | None:
             return None
         if word == "全年" and before in "健安齐":
             return None  # "健全年度…": 健全 and 年度, no 全年
-    if _is_past(m) or _REPORTED.match(m.string, m.end()) or m.string.startswith(_NOT_DONE, m.end()):
+    if _is_past(m) or m.string.startswith(_NOT_DONE, m.end()) or _reported(m):
         return None  # "报送全年工作总结", "第三季度推进情况": what a report covers; "全年未接受检查"
     year, given = year_of(m, ctx, "y")
     mon, day = _year_part_day(word)

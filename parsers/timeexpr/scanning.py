@@ -17,10 +17,17 @@ from typing import NamedTuple
 from parsers.timeexpr import deadlines, lunar, notice, periods, recurring, relative
 from parsers.timeexpr.base import Context, Rule, TimeExpr
 
+
 # Every family's rules by priority; the sort is stable, so rules of one
 # priority keep their order within their family.
+def rule_name(rule: Rule) -> str:
+    """The family and reader of a rule ("deadlines.day"), for explanations."""
+    return f"{rule.handler.__module__.rsplit('.', 1)[-1]}.{rule.handler.__name__.lstrip('_')}"
+
+
 RULES: tuple[Rule, ...] = tuple(
-    sorted(
+    rule._replace(name=rule_name(rule))
+    for rule in sorted(
         [*relative.RULES, *recurring.RULES, *periods.RULES, *deadlines.RULES, *notice.RULES, *lunar.RULES],
         key=lambda r: r.priority,
     )
@@ -31,14 +38,6 @@ RULES: tuple[Rule, ...] = tuple(
 # search and nothing else, and it takes one set operation per line.
 _WORD_CHARS = {word: frozenset(word) for rule in RULES for word in (*rule.needs, *rule.also)}
 _CHARS = frozenset().union(*_WORD_CHARS.values())
-
-
-def rule_name(rule: Rule) -> str:
-    """The family and reader of a rule ("deadlines.day"), for explanations."""
-    return f"{rule.handler.__module__.rsplit('.', 1)[-1]}.{rule.handler.__name__.lstrip('_')}"
-
-
-_NAMES = {rule.handler: rule_name(rule) for rule in RULES}
 
 
 class Scanner(NamedTuple):
@@ -112,13 +111,13 @@ def read(line: str, ctx: Context, scan: Scanner) -> list[TimeExpr]:
         if expr is not None:
             expr.priority = taken.priority
             if not expr.rule:
-                expr.rule = _NAMES.get(taken.handler) or rule_name(taken)
+                expr.rule = taken.name
             out.append(expr)
             pos = max(pos, m.end())
     for rule in scan.alone:
         for m in rule.pattern.finditer(line):
             if (expr := rule.handler(m, ctx)) is not None:
                 expr.priority = rule.priority
-                expr.rule = expr.rule or _NAMES.get(rule.handler) or rule_name(rule)
+                expr.rule = expr.rule or rule.name
                 out.append(expr)
     return out
