@@ -49,7 +49,11 @@ def reports_the_past(text: str, expr: TimeExpr, issued: dt.date) -> bool:
     for m in _SENTENCE.finditer(text):
         if m.start() <= expr.start < m.end():
             sentence = m.group(0)
-            return bool(_PAST.search(sentence)) or (not moved and not _DUTY.search(sentence))
+            # A lede that opens with its day ("10月15日,市政府常务会议专题研究…")
+            # reports an event unless the sentence sets a duty; a table row
+            # or an item that only dates its work ("10月31日前") keeps it.
+            lede = expr.start == m.start() and text.startswith((",", "，"), expr.end)
+            return bool(_PAST.search(sentence)) or (lede and not moved and not _DUTY.search(sentence))
     return False
 
 

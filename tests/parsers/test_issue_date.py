@@ -123,6 +123,7 @@ PAST = [
     ("截至10月底,仍有9项任务进度滞后。", []),
     ("各乡镇10月底前完成排查。", ["10月底前"]),  # just past, still a duty: kept (and overdue)
     ("今年1—9月,全县共发生事故9起,同比下降25%。", []),
+    ("1|开展隐患排查|县应急局|10月31日前", ["10月31日前"]),  # a table row dates its work: kept, overdue
 ]
 
 
