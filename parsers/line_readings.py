@@ -43,7 +43,7 @@ def reports_the_past(text: str, expr: TimeExpr, issued: dt.date) -> bool:
     last = expr.due or expr.begin
     if expr.kind not in ("deadline", "range", "start") or last is None:
         return False
-    moved = "the first after" in expr.note  # read in a later year: in a report of the past, it was this year's
+    moved = expr.moved  # read in a later year: in a report of the past, it was this year's
     if last >= issued and not moved:
         return False
     for m in _SENTENCE.finditer(text):

@@ -72,6 +72,7 @@ class TimeExpr:
     # holiday's eve gives its year (it is no month-day to repeat or to move
     # in a list) and still floats.
     floats: bool | None = None
+    moved: bool = False  # read in a later year than its phrase's first reading
     rule: str = ""  # the family and reader that read it ("deadlines.day")
 
     @property

@@ -236,6 +236,7 @@ def _forward(line: str, ctx: Context, found: list[TimeExpr]) -> list[TimeExpr]:
             if day < limit or within:
                 why = f"no year given: the first after {start} (less {GRACE.days} days)"
                 moved.note = _join(moved.note, why)
+                moved.moved = True
                 expr = moved
         out.append(expr)
     return out
