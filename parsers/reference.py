@@ -70,11 +70,6 @@ def title_period(title: str) -> tuple[dt.date, dt.date] | None:
     return None
 
 
-def title_period_start(title: str) -> dt.date | None:
-    period = title_period(title)
-    return period[0] if period else None
-
-
 def title_year(title: str) -> int | None:
     """The one year a plan's own title names; None for none, a range of
     years, or a covering notice's title."""
@@ -141,9 +136,9 @@ def _reference_date(
         return explicit, "explicit", ""
     if issued is not None:
         return issued, "issue date", issued_why
-    start = title_period_start(title)
-    if start is not None:
-        return start, "title period", "the period the title names starts then"
+    period = title_period(title)
+    if period is not None:
+        return period[0], "title period", "the period the title names starts then"
     m = _TITLE_YEAR.search(title)
     if m and 1949 < int(m.group(1)) < 2200:
         return dt.date(int(m.group(1)), 1, 1), "title", ""
@@ -171,10 +166,12 @@ def plan_until(
     ref = reference.date if isinstance(reference, Reference) else reference
     if period is not None:
         return period[1]
-    cross = _CROSS_SEASON.search(title) or _THIS_WINTER.search(title)
-    if cross:
-        year = int(cross["y"]) if cross["y"] else ref.year
-        return season_bounds("冬春" if "春" in cross.group(0) else (cross["s"] or "冬").rstrip("季"), year)[1]
+    titled = title_period(title)
+    if titled is not None:
+        return titled[1]
+    winter = _THIS_WINTER.search(title)  # "今冬明春…" with no year: from the reference year
+    if winter is not None:
+        return season_bounds("冬春" if winter.group(1) else "冬", ref.year)[1]
     season = _TITLE_SEASON.search(title)
     if season:
         return season_bounds(season.group(1), ref.year)[1]
@@ -190,4 +187,4 @@ def plan_until(
     return None
 
 
-_THIS_WINTER = re.compile(r"(?P<y>)今冬明春|(?P<s>)今冬")
+_THIS_WINTER = re.compile(r"今冬(明春)?")
