@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from parsers.normalize import normalize_line
 
@@ -108,7 +108,9 @@ def is_furniture(text: str, previous: str) -> bool:
     return bool(_ISSUER_AND_DATE.match(text) or _COLOPHON.match(text) or (_LABEL.search(text) and len(text) < 120))
 
 
-def best_in(found: list[IssueDate], first: int, last: int) -> IssueDate | None:
-    """The most certain statement between lines ``first`` and ``last``."""
-    inside = [d for d in found if first <= d.index <= last]
-    return min(inside, key=lambda d: (d.rank, d.index), default=None)
+def stated_in(lines: list[str], first: int, last: int, title_year: int | None = None) -> IssueDate | None:
+    """The most certain statement of an issue date between lines ``first``
+    and ``last`` (0-based, inclusive), the earliest of equals."""
+    found = issue_dates(lines[first : last + 1], title_year)
+    best = min(found, key=lambda d: (d.rank, d.index), default=None)
+    return replace(best, index=best.index + first) if best is not None else None

@@ -14,7 +14,7 @@ from pathlib import Path
 from parsers.attribution import heading_labels, owners_of, plan_wide_owners
 from parsers.calendars import DEFAULT_CALENDAR, WorkdayCalendar
 from parsers.documents import Document, load_document, split_lines
-from parsers.issue_date import IssueDate, best_in, issue_dates
+from parsers.issue_date import IssueDate, stated_in
 from parsers.line_readings import ATTACHMENT, PURPOSE, dated_clocks, reports_the_past
 from parsers.milestones import Milestone
 from parsers.normalize import normalize_line
@@ -95,9 +95,7 @@ def parse_document(
     previous: tuple[PlanOutline, IssueDate | None] | None = None
     head = 0  # the first line of the stretch a plan's issue date is looked for in
     for outline, (_, stop, _) in zip(outlines, spans, strict=True):
-        issued = best_in(issue_dates(lines[head : stop + 1], title_year(outline.title)), 0, stop - head)
-        if issued is not None:
-            issued = IssueDate(issued.index + head, issued.date, issued.how)
+        issued = stated_in(lines, head, stop, title_year(outline.title))
         # A plan issued by the notice before it, an annex of the plan before it.
         before = previous[1] if previous is not None and _issued_with(outline.title, previous[0].title) else None
         if before is not None and (issued is None or before.rank < issued.rank):
