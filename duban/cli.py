@@ -451,6 +451,34 @@ def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
         service.stop()
 
 
+def _say_warning(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
+    """A warning meant for the admin (the holiday data of a year is missing)
+    is said once, in plain words, without the Python source line."""
+    err.print(f"duban: {message}", markup=False, highlight=False)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        sys.stdout.write(f"duban {version('duban')}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _every_command(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit")
+    ] = False,
+) -> None:
+    import warnings
+
+    from parsers.calendars import HolidayDataMissing
+
+    warnings.showwarning = _say_warning
+    warnings.simplefilter("default", HolidayDataMissing)
+
+
 def main() -> None:
     app()
 

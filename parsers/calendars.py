@@ -161,12 +161,11 @@ _LOGGED_MISSING: set[int] = set()
 
 def _warn_missing(year: int) -> None:
     message = (
-        f"no official holiday data for {year}: working days fall back to Monday-Friday; "
-        "add the year's holidays to the configuration"
+        f"没有{year}年的法定节假日数据，工作日暂按周一至周五计算；请在 config/duban.toml 中加入"
+        f" [holidays.{year}]（holidays = 放假日期，workdays = 调休上班日期）"
     )
     if year not in _LOGGED_MISSING:
         _LOGGED_MISSING.add(year)
-        log.warning(message)
         warnings.warn(message, HolidayDataMissing, stacklevel=3)
 
 

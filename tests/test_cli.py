@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -134,3 +135,17 @@ def test_explain_says_how_each_milestone_and_reference_was_read(tmp_path: Path) 
     assert "explain" not in json.loads(plain.stdout.splitlines()[0])
     table = run("parse", "--explain", str(path))
     assert "deadlines.year_part" in table.stdout and "issued 2026-11-25" in table.stdout
+
+
+def test_a_missing_holiday_year_is_said_once_in_plain_words(tmp_path: Path) -> None:
+    path = tmp_path / "plan.txt"
+    path.write_text("XX县2031年工作方案\n一、任务\n(一)春节期间值守。收到通知后5个工作日内办结。\n", encoding="utf-8")
+    done = run("parse", str(path))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("没有2031年的法定节假日数据") == 1
+    assert "[holidays.2031]" in done.stderr and "HolidayDataMissing" not in done.stderr and ".py:" not in done.stderr
+
+
+def test_version() -> None:
+    done = run("--version")
+    assert done.returncode == 0 and re.fullmatch(r"duban \d+\.\d+\.\d+\n", done.stdout)
