@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import logging
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,7 +20,6 @@ from lunar_python import Lunar
 
 from parsers.vocabulary import SEASONS
 
-log = logging.getLogger(__name__)
 
 
 class HolidayDataMissing(UserWarning):
