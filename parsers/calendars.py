@@ -21,7 +21,6 @@ from lunar_python import Lunar
 from parsers.vocabulary import SEASONS
 
 
-
 class HolidayDataMissing(UserWarning):
     """The holiday calendar has no data for a year; weekends were used."""
 
