@@ -23,6 +23,7 @@ from parsers.owners import declares_first_is_lead, find_owner_notes
 from parsers.plan_context import defined_periods, plan_period, time_cells
 from parsers.reference import Reference, dated_years, infer_reference, plan_until, title_year
 from parsers.timeexpr import Context, TimeExpr, find_time_expressions
+from parsers.timeexpr.base import in_field
 
 # A notice that issues the plan after it: "关于印发《…》的通知".
 # (its title may break over two lines: "…行动" / "实施方案(2025—2027年)》的通知")
@@ -243,6 +244,10 @@ def _block_milestones(
             found = [e for e in found if not reports_the_past(line.text, e, ctx.ref)]
         if line.number in timed:
             found = [e for e in found if any(a <= e.start < b for a, b in timed[line.number])]
+        elif "\t" in line.text and any(in_field(line.text, e.start) for e in found):
+            # A row whose time column a .docx or .html table wrote as a note
+            # ("开展国庆节前检查(牵头单位:…;完成时限:9月30日前)"): that note only.
+            found = [e for e in found if in_field(line.text, e.start)]
         phrases = [(e.start, e.end) for e in found]
         for expr in found:
             owners = owners_of(block, line, notes, offset + expr.start, expr, labels, phrases, plan_wide)

@@ -154,7 +154,12 @@ _FIELD_LABEL = re.compile(f"(?:{one_of(COMPLETION_FIELDS).pattern})[:：]")
 
 
 def in_completion_field(m: re.Match[str]) -> bool:
-    head = m.string[max(0, m.start() - 8) : m.start()]
+    return in_field(m.string, m.start())
+
+
+def in_field(text: str, at: int) -> bool:
+    """The phrase at ``at`` fills a completion-time field ("完成时限:…")."""
+    head = text[max(0, at - 8) : at]
     return _FIELD_LABEL.search(head) is not None or head.rstrip().endswith(COMPLETION_FIELDS)
 
 

@@ -74,13 +74,14 @@ def test_docx_table_rows_carry_owner_and_time_columns(tmp_path: Path) -> None:
     document = docx.Document()
     document.add_paragraph("XX局2022年重点任务分工方案")
     document.add_paragraph("为抓好落实,制定本方案。")
-    table = document.add_table(rows=3, cols=4)
+    table = document.add_table(rows=4, cols=4)
     for row, cells in zip(
         table.rows,
         [
             ["序号", "工作任务", "牵头单位", "完成时限"],
             ["1", "完成摸底调查", "办公室", "2022年6月底前"],
             ["2", "召开推进会", "规划科", "每季度"],
+            ["3", "开展国庆节前检查", "安监科", "9月30日前"],
         ],
         strict=True,
     ):
@@ -93,6 +94,8 @@ def test_docx_table_rows_carry_owner_and_time_columns(tmp_path: Path) -> None:
     assert by_quote["2022年6月底前"].due == dt.date(2022, 6, 30)
     assert by_quote["2022年6月底前"].owners == {"lead": ["办公室"], "support": []}
     assert by_quote["每季度"].owners == {"lead": ["规划科"], "support": []}
+    # The task cell's own time words ("国庆节前检查") are no milestone: the time column says when.
+    assert "国庆节前" not in by_quote and by_quote["9月30日前"].owners == {"lead": ["安监科"], "support": []}
 
 
 def test_docx_table_headers_in_other_words(tmp_path: Path) -> None:
