@@ -11,7 +11,7 @@ import re
 
 from parsers.outline import Block, Line, PlanOutline
 from parsers.owners import OwnerNote, Owners, find_owner_notes, owners_at
-from parsers.subjects import actors, subject_at
+from parsers.subjects import SubjectReader, actors
 from parsers.timeexpr import TimeExpr
 
 # The body that decided on the plan as a whole, in its opening: "经镇党委、
@@ -82,7 +82,7 @@ def owners_of(
     at: int,
     expr: TimeExpr,
     labels: dict[int, dict[str, list[str]]],
-    phrases: list[tuple[int, int]],
+    subjects: SubjectReader,
     plan_wide: dict[str, list[str]] | None = None,
 ) -> dict[str, list[str]] | None:
     """A milestone's owners, in the spec's precedence: the item's own label,
@@ -103,7 +103,7 @@ def owners_of(
     own = owners_at(on_line, at)
     if own:
         return _as_written(own, block)
-    subject = subject_at(line.text, expr.start, phrases)
+    subject = subjects.at(expr.start)
     if subject:
         return _as_written(Owners(tuple(subject)), block)
     own = owners_at(body, at)  # a label on a line of its own in the item ("责任单位:A、B")

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_right
 from dataclasses import replace
+from functools import lru_cache
 
 from parsers.timeexpr import TimeExpr
 
@@ -33,7 +35,7 @@ _AGENDA_ROW = re.compile(
 # 常规巡察", "截至10月底", "同比下降" (and no duty in it: "请于…", "须…").
 _PAST = re.compile(r"了|已经|已于|截至|截止到|同比|共发生|先后")
 _DUTY = re.compile(r"请|应|须|要(?!求)|务必|确保|力争|完成|报送")
-_SENTENCE = re.compile(r"[^。;；]*[。;；]?")
+_SENTENCE_END = re.compile(r"[。;；]")
 
 
 def reports_the_past(text: str, expr: TimeExpr, issued: dt.date) -> bool:
@@ -46,15 +48,20 @@ def reports_the_past(text: str, expr: TimeExpr, issued: dt.date) -> bool:
     moved = expr.moved  # read in a later year: in a report of the past, it was this year's
     if last >= issued and not moved:
         return False
-    for m in _SENTENCE.finditer(text):
-        if m.start() <= expr.start < m.end():
-            sentence = m.group(0)
-            # A lede that opens with its day ("10月15日,市政府常务会议专题研究…")
-            # reports an event unless the sentence sets a duty; a table row
-            # or an item that only dates its work ("10月31日前") keeps it.
-            lede = expr.start == m.start() and text.startswith((",", "，"), expr.end)
-            return bool(_PAST.search(sentence)) or (lede and not moved and not _DUTY.search(sentence))
-    return False
+    starts = _sentence_starts(text)
+    k = bisect_right(starts, expr.start) - 1
+    start, end = starts[k], starts[k + 1] if k + 1 < len(starts) else len(text)
+    sentence = text[start:end]
+    # A lede that opens with its day ("10月15日,市政府常务会议专题研究…")
+    # reports an event unless the sentence sets a duty; a table row or an
+    # item that only dates its work ("10月31日前") keeps it.
+    lede = expr.start == start and text.startswith((",", "，"), expr.end)
+    return bool(_PAST.search(sentence)) or (lede and not moved and not _DUTY.search(sentence))
+
+
+@lru_cache(maxsize=256)
+def _sentence_starts(text: str) -> tuple[int, ...]:
+    return (0, *(m.end() for m in _SENTENCE_END.finditer(text)))
 
 
 def dated_clocks(text: str, found: list[TimeExpr], last_day: list[dt.date]) -> list[TimeExpr]:

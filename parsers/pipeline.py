@@ -22,6 +22,7 @@ from parsers.outline import Block, Line, PlanOutline, outline_plan, plan_spans
 from parsers.owners import declares_first_is_lead, find_owner_notes
 from parsers.plan_context import defined_periods, plan_period, time_cells
 from parsers.reference import Reference, dated_years, infer_reference, plan_until, title_year
+from parsers.subjects import SubjectReader
 from parsers.timeexpr import Context, TimeExpr, find_time_expressions
 from parsers.timeexpr.base import in_field
 
@@ -248,9 +249,9 @@ def _block_milestones(
             # A row whose time column a .docx or .html table wrote as a note
             # ("开展国庆节前检查(牵头单位:…;完成时限:9月30日前)"): that note only.
             found = [e for e in found if in_field(line.text, e.start)]
-        phrases = [(e.start, e.end) for e in found]
+        subjects = SubjectReader(line.text, [(e.start, e.end) for e in found])
         for expr in found:
-            owners = owners_of(block, line, notes, offset + expr.start, expr, labels, phrases, plan_wide)
+            owners = owners_of(block, line, notes, offset + expr.start, expr, labels, subjects, plan_wide)
             task = _task_of(line, expr)
             phase = _phase_of(line, task)
             if phase and task == line.text[expr.start : expr.end].strip():

@@ -10,8 +10,8 @@ clause.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
-from itertools import pairwise
 
 from parsers.owners import split_names
 
@@ -250,29 +250,58 @@ def _subject(clause: str) -> list[str] | None:
     return None
 
 
+# How many sentences back a subject carries to sentences that name none.
+_CARRY = 3
+
+
+class SubjectReader:
+    """The subjects of one line's sentences, read once for all its phrases.
+    ``phrases``: the spans of the line's time phrases, which open no subject
+    ("年底县政府督查室…") and may stand after one ("县级河湖长每季度巡河")."""
+
+    def __init__(self, text: str, phrases: Sequence[tuple[int, int]] = ()) -> None:
+        pieces, at = [], 0
+        for a, b in sorted(phrases):
+            if a >= at:
+                pieces += [text[at:a], _MASK * (b - a)]
+                at = b
+        pieces.append(text[at:])
+        self.text = "".join(pieces)
+        self.starts = [0] + [m.end() for m in _SENTENCE_END.finditer(self.text)]
+        self._opening: dict[int, list[str] | None] = {}
+
+    def _sentence(self, k: int) -> tuple[int, int]:
+        end = self.starts[k + 1] if k + 1 < len(self.starts) else len(self.text)
+        return self.starts[k], end
+
+    def _opening_subject(self, k: int) -> list[str] | None:
+        """The subject sentence ``k`` opens with (or names in the clause after its first)."""
+        if k not in self._opening:
+            a, b = self._sentence(k)
+            self._opening[k] = _in_sentence(self.text, a, a, b)
+        return self._opening[k]
+
+    def at(self, pos: int) -> list[str] | None:
+        """The lead named by the subject of the sentence that holds ``pos``:
+        the nearest clause at or before ``pos`` that opens with one, else
+        the clause right after it; a sentence with none has the subject of
+        the nearest sentence before it that has one (a subject is not
+        repeated); a heading's own phrase ("(一)排查摸底阶段(即日起至12月10日)。
+        各乡镇组织…") has the subject of the sentence after it."""
+        here = bisect_right(self.starts, pos) - 1
+        found = _in_sentence(self.text, pos, *self._sentence(here))
+        for k in range(here - 1, max(-1, here - 1 - _CARRY), -1):
+            if found:
+                break
+            found = self._opening_subject(k)
+        if not found and here + 1 < len(self.starts) and _ITEM_NUMBER.match(self.text, self.starts[here]):
+            found = self._opening_subject(here + 1)
+        return found
+
+
 def subject_at(text: str, pos: int, phrases: Sequence[tuple[int, int]] = ()) -> list[str] | None:
-    """The lead named by the subject of the sentence of ``text`` that holds
-    position ``pos``: the nearest clause at or before ``pos`` that opens with
-    one, else the first after it in the same sentence; a sentence with none
-    has the subject of the nearest sentence before it that has one (a
-    subject is not repeated). ``phrases``: the spans of the line's time
-    phrases, which open no subject ("年底县政府督查室…")."""
-    for a, b in phrases:
-        text = text[:a] + _MASK * (b - a) + text[b:]
-    bounds = [0] + [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text) + 1]
-    sentences = list(pairwise(bounds))
-    here = next(k for k, (a, b) in enumerate(sentences) if a <= pos < b or b > len(text))
-    found = _in_sentence(text, pos, *sentences[here])
-    for a, b in reversed(sentences[:here]):
-        if found:
-            break
-        found = _in_sentence(text, a, a, b)  # the sentence's own subject, at its opening
-    if not found and here + 1 < len(sentences) and _ITEM_NUMBER.match(text, sentences[here][0]):
-        # A heading's own phrase ("(一)排查摸底阶段(即日起至12月10日)。各乡镇组织…"):
-        # the subject of the sentence after it.
-        a, b = sentences[here + 1]
-        found = _in_sentence(text, a, a, b)
-    return found
+    """The subject at ``pos`` of ``text`` (see ``SubjectReader.at``)."""
+    return SubjectReader(text, phrases).at(pos)
 
 
 def _in_sentence(text: str, pos: int, start: int, end: int) -> list[str] | None:
