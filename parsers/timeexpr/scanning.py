@@ -12,6 +12,7 @@ candidates meet the others in the choice by priority that follows."""
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from parsers.timeexpr import deadlines, lunar, notice, periods, recurring, relative
@@ -79,17 +80,44 @@ def candidates(line: str, ctx: Context) -> list[TimeExpr]:
     return read(line, ctx, _SCANNERS.get(chars) or scanner(chars))
 
 
+# A line longer than this keeps its rules' matches (short lines gain nothing).
+_LONG_LINE = 240
+
+
+class _Matches:
+    """Each rule's last match on one line, or that it has none left."""
+
+    def __init__(self, n: int) -> None:
+        self.last: list[re.Match[str] | None] = [None] * n
+        self.exhausted = [False] * n
+
+    def search(self, j: int, pattern: re.Pattern[str], line: str, pos: int) -> re.Match[str] | None:
+        if self.exhausted[j]:
+            return None
+        last = self.last[j]
+        if last is not None and last.start() >= pos:
+            return last
+        found = self.last[j] = pattern.search(line, pos)
+        self.exhausted[j] = found is None
+        return found
+
+
 def read(line: str, ctx: Context, scan: Scanner) -> list[TimeExpr]:
     """The phrases of ``line`` that ``scan``'s rules read."""
     out: list[TimeExpr] = []
     rules = scan.rules if ctx.defined or ctx.period is not None or not scan.plain else scan.plain
     pos, size = 0, len(line)
+    # On a long line each rule's last match is kept: while it begins at or
+    # after ``pos`` it is still that rule's leftmost (a search from further
+    # on finds nothing before it), so a line is searched once per rule and
+    # phrase rather than once per rule at every place the reading stops.
+    kept = _Matches(len(rules)) if size > _LONG_LINE else None
     while pos < size and rules:
         # The rule whose match begins first; of those that begin at the same
         # place, the first by priority. A match at ``pos`` cannot be beaten.
         k, first = -1, None
         for j, rule in enumerate(rules):
-            m = rule.pattern.search(line, pos)
+            m = rule.pattern.search(line, pos) if kept is None else kept.search(j, rule.pattern, line, pos)
             if m is not None and (first is None or m.start() < first.start()):
                 k, first = j, m
                 if m.start() == pos:

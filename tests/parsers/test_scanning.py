@@ -74,3 +74,20 @@ def test_lines_with_the_same_trigger_characters_share_their_rules() -> None:
     one = scanning.scanner(scanning._CHARS.intersection("2022年11月底前"))
     assert one is scanning.scanner(scanning._CHARS.intersection("2023年12月底前"))
     assert one.rules and all(rule.needs for rule in one.rules)
+
+
+LONG = "各乡镇要于6月30日前完成排查,县住建局牵头每季度调度一次;2023年3月—5月开展整治,每年农历正月十五前走访,即日起至12月10日排查。" * 30
+
+
+def test_a_long_line_reads_the_same_with_its_rules_matches_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx = Context(dt.date(2022, 1, 1))
+    scan = scanning.scanner(scanning._CHARS.intersection(LONG))
+
+    def reading() -> list[tuple[int, int, str]]:
+        return [(e.start, e.end, e.kind) for e in scanning.read(LONG, ctx, scan)]
+
+    monkeypatch.setattr(scanning, "_LONG_LINE", 10**9)
+    searched_everywhere = reading()
+    monkeypatch.setattr(scanning, "_LONG_LINE", 0)
+    assert reading() == searched_everywhere
+    assert len(searched_everywhere) >= 5 * 30
