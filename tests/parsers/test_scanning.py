@@ -76,7 +76,10 @@ def test_lines_with_the_same_trigger_characters_share_their_rules() -> None:
     assert one.rules and all(rule.needs for rule in one.rules)
 
 
-LONG = "各乡镇要于6月30日前完成排查,县住建局牵头每季度调度一次;2023年3月—5月开展整治,每年农历正月十五前走访,即日起至12月10日排查。" * 30
+LONG = (
+    "各乡镇要于6月30日前完成排查,县住建局牵头每季度调度一次;"
+    "2023年3月—5月开展整治,每年农历正月十五前走访,即日起至12月10日排查。"
+) * 30
 
 
 def test_a_long_line_reads_the_same_with_its_rules_matches_kept(monkeypatch: pytest.MonkeyPatch) -> None:
