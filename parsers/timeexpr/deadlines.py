@@ -198,7 +198,12 @@ _REPORT_WORD = re.compile("总结|计划|报告|情况")
 
 def _reported(m: re.Match[str]) -> bool:
     end = m.end()
+    if end >= len(m.string) or m.string[end] in _CLOSES:
+        return False  # "年底前", "上半年," : nothing after it to be the object of a report
     return _REPORT_WORD.search(m.string, end, end + 16) is not None and _REPORTED.match(m.string, end) is not None
+
+
+_CLOSES = frozenset("前,，。;；:：、)\t 完")
 
 
 def _year_part(m: re.Match[str], ctx: Context) -> TimeExpr | None:

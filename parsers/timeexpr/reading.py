@@ -245,6 +245,8 @@ def _forward(line: str, ctx: Context, found: list[TimeExpr]) -> list[TimeExpr]:
 def find_time_expressions(line: str, ctx: Context) -> list[TimeExpr]:
     """Every time phrase in a normalized line, in order of position."""
     found = candidates(line, ctx)
+    if not found and "年" not in line:
+        return found  # most lines: nothing to read, and no stage years
     if line.count("年") > 1:  # numbered stage years ("1年打基础、2年见成效、3年上台阶")
         found.extend(stages(line, ctx))
     if len(found) > 1:
