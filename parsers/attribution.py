@@ -105,7 +105,7 @@ def owners_of(
         return _as_written(own, block)
     subject = subjects.at(expr.start)
     if subject:
-        return _as_written(Owners(tuple(subject)), block)
+        return _as_written(Owners(tuple(subject), tuple(subjects.partners(subject, expr.start))), block)
     own = owners_at(body, at)  # a label on a line of its own in the item ("责任单位:A、B")
     if own:
         return _as_written(own, block)

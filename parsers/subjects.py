@@ -164,7 +164,7 @@ _AFTER_WORDS = (*sorted(_AFTER, key=len, reverse=True), _MASK)
 # A subject holds none of these: "县住建局要会同各乡镇开展" is 县住建局's.
 # (but a unit's name may hold the same characters: 应急管理局, 组织部, 牵头单位).
 _MODALS = re.compile(
-    "要(?!素)|应(?!急)|须|需(?!求)|负责(?!人)|牵头(?!单位|部门|乡镇|科室)|会同|将|于|在|对|向|由|每|组织(?!部)|开展|完成|召开|落实|实行|建立|报送|纳入|全部"
+    "要(?!素)|应(?!急)|须|需(?!求)|负责(?!人)|牵头(?!单位|部门|乡镇|科室)|会同|联合|协同|将|于|在|对|向|由|每|组织(?!部)|开展|完成|召开|落实|实行|建立|报送|纳入|全部"
 )
 _NAME_CHARS = re.compile(r"[\u4e00-\u9fff0-9()、]+")
 _LONGEST = 24
@@ -297,6 +297,21 @@ class SubjectReader:
         if not found and here + 1 < len(self.starts) and _ITEM_NUMBER.match(self.text, self.starts[here]):
             found = self._opening_subject(here + 1)
         return found
+
+    def partners(self, lead: list[str], pos: int) -> list[str]:
+        """Who the lead works with, named after it: "县住建局要会同各乡镇开展…"
+        (support 各乡镇), "A联合B…", "A协同B…"."""
+        here = bisect_right(self.starts, pos) - 1
+        for k in range(here, max(-1, here - 1 - _CARRY), -1):
+            a, b = self._sentence(k)
+            at = self.text.find(lead[-1], a, b)
+            if at >= 0:
+                m = _WITH.match(self.text, at + len(lead[-1]), b)
+                return (_subject(self.text[m.end() : b]) or []) if m else []
+        return []
+
+
+_WITH = re.compile(r"(?:要|应|须|将|于|负责)?(?:会同|联合|协同)")
 
 
 def subject_at(text: str, pos: int, phrases: Sequence[tuple[int, int]] = ()) -> list[str] | None:

@@ -28,6 +28,12 @@ CASES = [
 ]
 
 
+def test_who_the_subject_works_with_supports() -> None:
+    text = "XX县重点工作方案\n一、任务\n(一)排查。县林业局联合县气象局、县应急局于6月底前完成排查。\n"
+    [m] = parse_text(text, ref=REF, imported=REF).milestones
+    assert m.owners == {"lead": ["县林业局"], "support": ["县气象局", "县应急局"]}
+
+
 @pytest.mark.parametrize(("body", "quote", "lead"), CASES, ids=[c[1] + "|" + c[2][0] for c in CASES])
 def test_the_subject_of_the_sentence_leads(body: str, quote: str, lead: list[str]) -> None:
     text = f"XX县重点工作方案\n一、任务\n{body}\n"
