@@ -244,6 +244,21 @@ def _table_notes(text: str) -> list[OwnerNote]:
     return notes
 
 
+_SENTENCE = re.compile(r"[^。;；\n]+")
+
+
+def _stated_alone(sentence: str, at: int) -> list[OwnerNote]:
+    flat = sentence.strip()
+    m = _LEAD_SUPPORT.match(flat)
+    if m is None or len(m.group("lead")) > 40:
+        return []
+    lead, support = split_names(m.group("lead")), split_names(m.group("support") or "")
+    if not lead or not all(_UNIT_END.search(name) for name in lead + support):
+        return []
+    span = (at, at + len(sentence))
+    return [OwnerNote(span[0], span[1], Owners(tuple(lead), tuple(support)), span)]
+
+
 def find_owner_notes(text: str, first_is_lead: bool = False) -> list[OwnerNote]:
     """Every statement of owners in a block's text, in order.
     ``first_is_lead``: the plan declared that the unit before the first comma
@@ -274,6 +289,10 @@ def find_owner_notes(text: str, first_is_lead: bool = False) -> list[OwnerNote]:
     for note in _labelled(text, 0, None, first_is_lead):
         if not inside[note.start]:
             notes.append(note)
+    # A sentence of its own that only says who leads: "…完成排查。县住建局牵头,各乡镇配合。"
+    for m in _SENTENCE.finditer(text):
+        if not inside[m.start()] and "牵头" in m.group(0):
+            notes.extend(_stated_alone(m.group(0), m.start()))
     if "\t" in text:
         notes.extend(_table_notes(text))
     return sorted(notes, key=lambda n: n.start)
