@@ -249,7 +249,14 @@ def plans_import(
     out.print(f"reminders: {sync.added} added, {sync.moved} moved, {sync.cancelled} cancelled")
 
 
-_STYLE = {"overdue": "red", "due soon": "yellow", "on track": "green", "done": "dim", "ended": "dim"}
+_STYLE = {
+    "overdue": "red",
+    "due today": "bold yellow",
+    "due soon": "yellow",
+    "on track": "green",
+    "done": "dim",
+    "ended": "dim",
+}
 
 
 @app.command()

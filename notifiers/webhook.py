@@ -7,7 +7,8 @@ Payload, version 1 (``Content-Type: application/json``)::
      "data": {"plan": {"id", "title"}, "section": [...], "task": "…",
               "owners": {"lead": [...], "support": [...]},
               "milestone": {"quote", "line", "kind", "start", "due", "occurrence"},
-              "due": "YYYY-MM-DD", "working_days_left": 3, "status": "due soon",
+              "due": "YYYY-MM-DD", "working_days_left": 3,
+              "status": "overdue" | "due today" | "due soon" | "on track",
               "late": false, "links": {"feed": "…", "admin": "…"}}}
 
 Headers ``webhook-id`` (the same on every retry of a delivery),

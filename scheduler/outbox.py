@@ -68,11 +68,14 @@ class Outcome:
     error: DeliveryError | None
 
 
-def _status(due: dt.date | None, today: dt.date) -> str:
+def reminder_status(due: dt.date | None, today: dt.date) -> str:
+    """How a reminder's milestone stands on ``today``: its payload's status."""
     if due is None:
         return "on track"
     if due < today:
         return "overdue"
+    if due == today:
+        return "due today"
     return "due soon" if (due - today).days <= 7 else "on track"
 
 
@@ -128,7 +131,7 @@ def load_jobs(
             start=m.start,
             occurrence=reminder.occurrence,
             workdays_left=left,
-            status=_status(due, today),
+            status=reminder_status(due, today),
             late=delivery.late,
             links={"feed": f"{base_url}/feeds/plans/{plan.id}.ics", "admin": f"{base_url}/plans/{plan.id}"},
         )

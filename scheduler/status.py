@@ -15,7 +15,7 @@ from scheduler.models import Completion, Milestone, Override, Plan, Reminder, Ta
 from scheduler.policy import Dates
 from scheduler.reminders import effective_dates
 
-DONE, ON_TRACK, DUE_SOON, OVERDUE, ENDED = "done", "on track", "due soon", "overdue", "ended"
+DONE, ON_TRACK, DUE_SOON, DUE_TODAY, OVERDUE, ENDED = "done", "on track", "due soon", "due today", "overdue", "ended"
 SOON = dt.timedelta(days=7)
 
 
@@ -88,6 +88,8 @@ def task_statuses(engine: Engine, today: dt.date, owner: str | None = None) -> l
                 status = DONE
             elif overdue_since is not None:
                 status = OVERDUE
+            elif next_due == today:
+                status = DUE_TODAY
             elif next_due is not None and next_due - today <= SOON:
                 status = DUE_SOON
             elif ended and not dues and not undated:
@@ -95,7 +97,7 @@ def task_statuses(engine: Engine, today: dt.date, owner: str | None = None) -> l
             else:
                 status = ON_TRACK
             out.append(TaskStatus(plan.title, task.key, task.title, owners, status, next_due, overdue_since, undated))
-    order = {OVERDUE: 0, DUE_SOON: 1, ON_TRACK: 2, DONE: 3, ENDED: 4}
+    order = {OVERDUE: 0, DUE_TODAY: 1, DUE_SOON: 2, ON_TRACK: 3, DONE: 4, ENDED: 5}
     return sorted(out, key=lambda t: (order[t.status], t.next_due or t.overdue_since or dt.date.max, t.plan))
 
 

@@ -109,6 +109,10 @@ def test_no_reminder_after_completion(engine: Engine) -> None:
     statuses = {s.task: s.status for s in task_statuses(engine, dt.date(2022, 12, 10))}
     assert statuses["开展排查"] == "done"
     assert statuses["完善制度"] == "due soon"
+    # On its day a deadline is due today, not due soon; the day after, overdue.
+    on_the_day = {s.task: s.status for s in task_statuses(engine, dt.date(2022, 12, 15))}
+    assert on_the_day["完善制度"] == "due today"
+    assert {s.task: s.status for s in task_statuses(engine, dt.date(2022, 12, 16))}["完善制度"] == "overdue"
 
 
 def test_completion_is_checked_when_firing(engine: Engine) -> None:
