@@ -19,6 +19,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, update
 from sqlalchemy import select as sa_select
@@ -28,7 +29,7 @@ from sqlmodel import Session, col, select
 from parsers.calendars import WorkdayCalendar
 from scheduler.db import session
 from scheduler.models import Completion, Delivery, LogEntry, Milestone, Override, Plan, Reminder, Subscription, table
-from scheduler.policy import Dates, ReminderPolicy, plan_reminders
+from scheduler.policy import DUE_TODAY, Dates, Planned, ReminderPolicy, plan_reminders
 
 LATE_AFTER = dt.timedelta(minutes=5)
 
@@ -141,15 +142,18 @@ def _sync_chunk(
             wanted.add(key)
             row = existing.get(key)
             if row is None:
-                if p.fire_at <= now - LATE_AFTER:
-                    continue  # already past when first planned: nothing to send
+                fire_at = p.fire_at
+                if fire_at <= now - LATE_AFTER:
+                    if not _due_today(p, now, policies[m.plan_id]):
+                        continue  # already past when first planned: nothing to send
+                    fire_at = now  # due today, planned after its hour (imported at noon): sent now, once
                 new_rows.append(
                     {
                         "milestone_key": m.key,
                         "occurrence": p.occurrence,
                         "label": p.label,
                         "event": p.event,
-                        "fire_at": p.fire_at,
+                        "fire_at": fire_at,
                         "state": "pending",
                     }
                 )
@@ -169,6 +173,12 @@ def _sync_chunk(
     if new_rows:
         s.execute(insert(table(Reminder)), new_rows)
         report.added += len(new_rows)
+
+
+def _due_today(p: Planned, now: dt.datetime, policy: ReminderPolicy) -> bool:
+    """A due-today reminder whose hour has passed on its own day."""
+    zone = ZoneInfo(policy.timezone)
+    return p.event == DUE_TODAY and p.fire_at.astimezone(zone).date() == now.astimezone(zone).date()
 
 
 def _matches(sub: Subscription, m: Milestone) -> bool:

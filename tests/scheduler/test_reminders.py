@@ -278,3 +278,19 @@ def test_a_yearly_lunar_date_falls_on_its_lunar_day_in_reminders_status_and_feed
     feed = render(engine, FeedSpec("all", name="all"), ReminderPolicy(), "https://duban.example", local("2026-01-05"))
     text = feed.body.decode()
     assert "RDATE;VALUE=DATE:20260303" in text and "RSCALE" not in text  # written out for every calendar
+
+
+def test_a_deadline_due_today_imported_after_its_hour_is_sent_at_once(engine: Engine) -> None:
+    # PLAN's 开展排查 is due 2022-11-30; imported that day at 14:00 (its 09:00 reminder already past).
+    load(engine, now=local("2022-11-30", 14, 0))
+    with session(engine) as s:
+        key = key_of(engine, "2022年11月30日前")
+        rows = s.exec(select(Reminder).where(Reminder.milestone_key == key, Reminder.label == "due")).all()
+    assert [(r.event, r.state) for r in rows] == [("reminder.due_today", "pending")]
+    assert tick(engine, local("2022-11-30", 14, 1)) >= 1  # sent now, once
+    due_today = [m for _, m in log_entries(engine) if "2022年11月30日前" in m]
+    assert due_today and tick(engine, local("2022-11-30", 18, 0)) == 0
+    # Imported the next day it would be overdue, not due today: nothing is back-dated.
+    sync_reminders(engine, policy, CAL, local("2022-12-01", 14, 0))
+    with session(engine) as s:
+        assert len(s.exec(select(Reminder).where(Reminder.milestone_key == key, Reminder.label == "due")).all()) == 1
