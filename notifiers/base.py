@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -31,11 +32,16 @@ class Notification:
     status: str
     late: bool = False
     links: dict[str, str] = field(default_factory=dict)
+    created_at: dt.datetime | None = None  # when its delivery row was written
 
     @property
     def message_id(self) -> str:
-        """The same on every retry of a delivery: receivers drop duplicates."""
-        return f"msg_duban_{self.delivery_id}"
+        """The same on every retry of a delivery (receivers drop duplicates)
+        and unique beyond it: a delivery with the same number after the
+        database was reset is another message with another id."""
+        made = self.created_at.isoformat() if self.created_at else ""
+        seed = f"{self.delivery_id}|{made}|{self.milestone_key}|{self.occurrence}|{self.event}"
+        return "msg_" + hashlib.sha256(seed.encode()).hexdigest()[:26]
 
 
 @dataclass(frozen=True)

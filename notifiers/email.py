@@ -13,7 +13,7 @@ import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid
 
 import httpx
 from icalendar import Calendar, Event
@@ -82,6 +82,7 @@ def build_message(server: SmtpServer, to: str, subject: str, text: str, notes: S
     msg["Subject"] = subject
     msg["From"] = formataddr((server.sender_name, server.sender))
     msg["To"] = to
+    msg["Date"] = format_datetime(dt.datetime.now(dt.UTC))
     msg["Message-ID"] = make_msgid(idstring=notes[0].message_id if notes else None, domain="duban")
     msg.set_content(text, cte="base64")
     msg.add_alternative(_html(text), subtype="html", cte="base64")

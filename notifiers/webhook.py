@@ -3,7 +3,7 @@
 Payload, version 1 (``Content-Type: application/json``)::
 
     {"type": "reminder.due_soon" | "reminder.due_today" | "reminder.overdue" | "milestone.changed",
-     "version": 1, "id": "msg_duban_…", "timestamp": "2022-11-23T01:00:00+00:00",
+     "version": 1, "id": "msg_…", "timestamp": "2022-11-23T01:00:00+00:00",
      "data": {"plan": {"id", "title"}, "section": [...], "task": "…",
               "owners": {"lead": [...], "support": [...]},
               "milestone": {"quote", "line", "kind", "start", "due", "occurrence"},

@@ -133,6 +133,7 @@ def load_jobs(
             workdays_left=left,
             status=reminder_status(due, today),
             late=delivery.late,
+            created_at=delivery.created_at,
             links={"feed": f"{base_url}/feeds/plans/{plan.id}.ics", "admin": f"{base_url}/plans/{plan.id}"},
         )
         jobs.append(Job(delivery.id, delivery.attempts, sub.channel, target, note))

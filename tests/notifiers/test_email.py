@@ -80,6 +80,8 @@ def test_reminder_mail_through_the_outbox(engine: Engine, smtp: tuple[Inbox, int
     assert message["Subject"] == "【即将到期】开展排查（2022-11-30）"
     assert message["From"].addresses[0].display_name == "督办提醒"
     assert message["To"] == "office@example.org"
+    assert message["Date"] is not None and message["Date"].datetime.tzinfo is not None  # strict servers want one
+    assert ".msg_" in message["Message-ID"] and message["Message-ID"].endswith("@duban>")
     assert "=?utf-8?" in inbox.envelopes[0].content.decode("ascii").split("\r\n\r\n")[0]  # type: ignore[union-attr]
     text = message.get_body(("plain",))
     html = message.get_body(("html",))

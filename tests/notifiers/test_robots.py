@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -39,6 +40,15 @@ NOTE = Notification(
     status="overdue",
     links={"admin": "http://duban.test/plans/p"},
 )
+
+
+def test_a_message_id_is_stable_across_retries_and_unique_beyond_them() -> None:
+    made = dt.datetime(2022, 11, 23, 1, 0, tzinfo=dt.UTC)
+    first = replace(NOTE, created_at=made)
+    assert first.message_id == replace(first).message_id  # a retry of the same delivery
+    # The same delivery number after a database reset is another message.
+    assert first.message_id != replace(NOTE, created_at=made + dt.timedelta(days=30)).message_id
+    assert first.message_id.startswith("msg_")
 
 
 async def send(notifier: object, target: Target) -> None:
