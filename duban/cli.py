@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from config.settings import ConfigError, ConfigStore, PlanFile, Settings, load_settings
 from duban.web import feed_links, new_token
 from notifiers.ical import calendar_of
-from parsers.documents import load_document
+from parsers.documents import load_document, split_lines
 from parsers.errors import ParseError
 from parsers.milestones import Milestone
 from parsers.pipeline import ParseResult, PlanResult, parse_document
@@ -162,7 +162,9 @@ def text(path: Annotated[Path, typer.Argument(help="A plan document")]) -> None:
         document = load_document(path)
     except ParseError as exc:
         raise _fail(str(exc)) from None
-    sys.stdout.write(document.text if document.text.endswith("\n") else document.text + "\n")
+    lines = split_lines(document.text.removesuffix("\n"))  # numbered as the parser numbers them
+    width = len(str(len(lines)))
+    sys.stdout.write("".join(f"{n:>{width}}  {line}\n" for n, line in enumerate(lines, 1)))
 
 
 # --- monitored plans, reminders and the service ---------------------------
@@ -270,6 +272,11 @@ def status(
     engine = _engine(settings)
     today = dt.datetime.now(ZoneInfo(settings.timezone)).date()
     rows = task_statuses(engine, today, owner)
+    if owner and not rows:
+        with session(engine) as s:
+            units = sorted({o.unit for o in s.exec(select(MilestoneOwner))})
+        known = "、".join(units[:12]) + ("…" if len(units) > 12 else "")
+        raise _fail(f"no task names {owner!r} as an owner; owners: {known or 'none yet'}", 1)
     table = Table(title=f"duban status {today}", expand=True)
     for column in ("status", "due", "task", "owners", "plan", "key"):
         table.add_column(column, overflow="fold")

@@ -30,7 +30,7 @@ from sqlmodel import col, select
 
 from scheduler.db import session
 from scheduler.feeds import ALL, FeedCache, FeedSpec
-from scheduler.models import Delivery, FeedToken, Milestone, Override, Plan, Subscription
+from scheduler.models import Delivery, FeedToken, Milestone, MilestoneOwner, Override, Plan, Subscription
 from scheduler.policy import ReminderPolicy
 from scheduler.status import mark_done, task_statuses
 
@@ -127,6 +127,12 @@ def create_app(
 
     @app.get("/feeds/owners/{unit}.ics", tags=["feeds"])
     async def owner_feed(request: Request, unit: str) -> Response:
+        def known() -> bool:
+            with session(engine) as s:
+                return s.exec(select(MilestoneOwner.id).where(MilestoneOwner.unit == unit).limit(1)).first() is not None
+
+        if not await run_in_threadpool(known):
+            raise HTTPException(404, "no milestone names this owner")  # and no cache entry for it
         return await feed(request, FeedSpec("owner", unit, f"督办：{unit}"), "owner")
 
     @app.get("/feeds/personal/{token}.ics", tags=["feeds"])

@@ -89,7 +89,7 @@ def test_text_prints_decoded_lines(tmp_path: Path) -> None:
     path.write_bytes("第一行\r\n第二行\r\n".encode("gbk"))
     done = run("text", str(path))
     assert done.returncode == 0
-    assert done.stdout.splitlines()[:2] == ["第一行", "第二行"]
+    assert done.stdout.splitlines()[:2] == ["1  第一行", "2  第二行"]  # numbered as milestones' lines are
 
 
 @pytest.mark.parametrize(

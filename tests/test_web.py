@@ -55,6 +55,7 @@ def test_feed_then_304_with_the_same_etag(server: str) -> None:
         assert len(Calendar.from_ical(first.content).walk("VEVENT")) == 3
         assert client.get("/feeds/plans/office.ics").status_code == 200
         assert client.get("/feeds/plans/nope.ics").status_code == 404
+        assert client.get("/feeds/owners/no-such-unit.ics").status_code == 404
         owner = client.get("/feeds/owners/法规科.ics")
         assert sorted(str(e["summary"]) for e in Calendar.from_ical(owner.content).walk("VEVENT")) == [
             "【例行】完善制度（法规科）",

@@ -102,3 +102,10 @@ def test_import_lists_the_cadences_of_a_plan_with_no_period(config: Path, databa
     source.write_text(source.read_text(encoding="utf-8").replace("XX局重点", "XX局2022年重点"), encoding="utf-8")
     again = duban(config, "plans", "import", str(config.parent / "plans" / "office.toml"), database_url=database_url)
     assert "open-ended" not in again.stdout
+
+
+def test_status_of_an_owner_no_task_names(config: Path, database_url: str) -> None:
+    duban(config, "plans", "import", str(config.parent / "plans" / "office.toml"), database_url=database_url)
+    unknown = duban(config, "status", "--owner", "没有这个科", database_url=database_url)
+    assert unknown.returncode == 1
+    assert "no task names '没有这个科' as an owner" in unknown.stderr and "法规科" in unknown.stderr
