@@ -249,6 +249,20 @@ def plans_import(
                 highlight=False,
             )
     out.print(f"reminders: {sync.added} added, {sync.moved} moved, {sync.cancelled} cancelled")
+    with session(engine) as s:
+        subscriptions = [sub for sub in s.exec(select(Subscription)) if sub.active]
+    for report in reports:
+        if not any(_follows(sub, report.plan_id) for sub in subscriptions):
+            err.print(
+                f"duban: no subscriber follows {report.plan_id}: its reminders reach no one; "
+                "add [[subscribers]] to a plan file under config/plans",
+                markup=False,
+                highlight=False,
+            )
+
+
+def _follows(sub: Subscription, plan_id: str) -> bool:
+    return not sub.plans or any(plan_id == p or plan_id.startswith(p + "/") for p in sub.plans)
 
 
 _STYLE = {

@@ -109,3 +109,14 @@ def test_status_of_an_owner_no_task_names(config: Path, database_url: str) -> No
     unknown = duban(config, "status", "--owner", "没有这个科", database_url=database_url)
     assert unknown.returncode == 1
     assert "no task names '没有这个科' as an owner" in unknown.stderr and "法规科" in unknown.stderr
+
+
+def test_importing_a_document_no_one_follows_says_so(config: Path, database_url: str, tmp_path: Path) -> None:
+    loose = tmp_path / "loose.txt"
+    loose.write_text(PLAN.replace("XX局", "YY局"), encoding="utf-8")
+    # office.toml's subscriber follows every plan: a plan of its own list only.
+    office = config.parent / "plans" / "office.toml"
+    office.write_text(office.read_text(encoding="utf-8") + 'plans = ["office"]\n', encoding="utf-8")
+    done = duban(config, "plans", "import", str(loose), database_url=database_url)
+    assert done.returncode == 0, done.stderr
+    assert "no subscriber follows loose" in done.stderr
