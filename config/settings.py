@@ -9,13 +9,14 @@ configuration (``ConfigStore`` keeps the last good one).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from parsers.calendars import WorkdayCalendar
 from scheduler.policy import ReminderPolicy
@@ -131,6 +132,32 @@ class Subscriber(Strict):
     secret: str | None = None  # prefer secret_env: the name of an environment variable
     secret_env: str | None = None
     at_mobiles: list[str] = Field(default_factory=list)
+
+    @field_validator("target")
+    @classmethod
+    def _deliverable(cls, value: str, info: ValidationInfo) -> str:
+        channel = info.data.get("channel")
+        if channel == "email" and not _EMAIL.fullmatch(value):
+            raise ValueError(f"{value!r} is not an email address")
+        if channel in ("webhook", "dingtalk", "wecom", "feishu") and not value.startswith(("https://", "http://")):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @field_validator("secret_env")
+    @classmethod
+    def _set(cls, value: str | None) -> str | None:
+        if value is not None and not os.environ.get(value):
+            raise ValueError(f"the environment variable {value} is not set (it holds this subscriber's secret)")
+        return value
+
+    @model_validator(mode="after")
+    def _signed(self) -> Subscriber:
+        if self.channel == "webhook" and not (self.secret or self.secret_env):
+            raise ValueError("a webhook needs a secret to sign with: secret_env names the variable that holds it")
+        return self
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 class PlanFile(Strict):

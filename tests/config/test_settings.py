@@ -68,6 +68,31 @@ def test_valid_configuration(root: Path) -> None:
         ("duban.toml", 'timezone = "Asia/Shanghai"', 'timezone = "Mars/Base"', 3, "service.timezone", "time zone"),
         ("duban.toml", "before = [7, 3, 1]", "before = [7, -3]", 6, "reminders.before", "between 1 and 365"),
         ("duban.toml", "[reminders]", "[reminder]", 5, "reminder", "unknown key"),
+        # Subscribers that could never be delivered to.
+        (
+            "plans/office.toml",
+            'target = "office@example.org"',
+            'target = "not-an-email"',
+            11,
+            "subscribers.1.target",
+            "not an email",
+        ),
+        (
+            "plans/office.toml",
+            'channel = "email"\ntarget = "office@example.org"',
+            'channel = "webhook"\ntarget = "https://hooks.example.org/duban"',
+            9,
+            "subscribers.1",
+            "needs a secret",
+        ),
+        (
+            "plans/office.toml",
+            'target = "office@example.org"',
+            'target = "office@example.org"\nsecret_env = "DUBAN_TEST_UNSET_SECRET"',
+            12,
+            "subscribers.1.secret_env",
+            "is not set",
+        ),
     ],
 )
 def test_errors_name_file_line_and_field(
