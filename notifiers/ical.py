@@ -42,8 +42,7 @@ def _description(m: Milestone) -> str:
     if m.section:
         parts.append(" / ".join(m.section))
     parts.append(f"原文（第{m.line}行）：{m.quote}")
-    if m.note:
-        parts.append(m.note)
+    # (the parser's notes are for admins, in `duban parse --explain`: not here)
     return "\n".join(parts)
 
 
