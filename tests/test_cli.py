@@ -149,3 +149,13 @@ def test_a_missing_holiday_year_is_said_once_in_plain_words(tmp_path: Path) -> N
 def test_version() -> None:
     done = run("--version")
     assert done.returncode == 0 and re.fullmatch(r"duban \d+\.\d+\.\d+\n", done.stdout)
+
+
+def test_calendar_descriptions_carry_no_parser_notes(tmp_path: Path) -> None:
+    path = tmp_path / "plan.txt"
+    path.write_text("XX县工作方案\n一、任务\n各乡镇上半年完成整治。\nXX县人民政府\n2026年11月25日\n", encoding="utf-8")
+    done = run("parse", "--format", "ics", str(path))
+    assert done.returncode == 0, done.stderr
+    [event] = Calendar.from_ical(done.stdout).walk("VEVENT")
+    description = str(event["description"])
+    assert "原文（第3行）：上半年" in description and "the first after" not in description
