@@ -48,7 +48,12 @@ def calendar_attachment(notes: Sequence[Notification]) -> bytes:
         first = note.start if note.kind == "range" and note.start else (note.due or note.occurrence)
         last = note.due or note.occurrence
         event = Event()
-        event.add("uid", f"{note.milestone_key}-{note.occurrence.isoformat()}@duban")
+        # The feed's UID: importing the attachment updates the subscribed
+        # event instead of adding a second one; one occurrence of a cadence
+        # is that event's instance.
+        event.add("uid", f"{note.milestone_key}@duban")
+        if note.kind == "recurring":
+            event.add("recurrence-id", note.occurrence)
         event.add("dtstamp", stamp)
         event.add("summary", title(note))
         event.add("description", f"{note.plan}\n原文（第{note.line}行）：{note.quote}")

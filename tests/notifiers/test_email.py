@@ -18,11 +18,14 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 from icalendar import Calendar
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from notifiers.base import Target
 from notifiers.email import EmailNotifier, SmtpServer
 from notifiers.errors import DeliveryError
 from notifiers.registry import notifiers
+from scheduler.db import session
+from scheduler.models import Milestone
 from scheduler.outbox import Sender, deliver_outbox
 from tests.notifiers.test_delivery import CAL, Clock, delivery, local, prepare
 from tests.notifiers.test_robots import NOTE
@@ -92,6 +95,10 @@ def test_reminder_mail_through_the_outbox(engine: Engine, smtp: tuple[Inbox, int
     [event] = cal.walk("VEVENT")
     assert event.decoded("dtstart") == dt.date(2022, 11, 30)
     assert event.decoded("dtend") == dt.date(2022, 12, 1)
+    # The feed's UID: importing the attachment updates the subscribed event, no duplicate.
+    with session(engine) as s:
+        key = s.exec(select(Milestone.key).where(Milestone.quote == "2022年11月30日前")).one()
+    assert str(event["uid"]) == f"{key}@duban" and "recurrence-id" not in event
 
 
 def test_digest_mail_groups_by_owner(smtp: tuple[Inbox, int]) -> None:
