@@ -48,6 +48,12 @@ def test_feed_then_304_with_the_same_etag(server: str) -> None:
         assert first.headers["content-type"] == "text/calendar; charset=utf-8"
         assert first.headers["content-encoding"] == "gzip"
         etag, modified = first.headers["etag"], first.headers["last-modified"]
+        plain = client.get("/feeds/all.ics", headers={"Accept-Encoding": "identity"})
+        assert "content-encoding" not in plain.headers and plain.headers["etag"] != etag  # another representation
+        assert (
+            client.get("/feeds/all.ics", headers={"Accept-Encoding": "identity", "If-None-Match": etag}).status_code
+            == 200
+        )
         again = client.get("/feeds/all.ics", headers={"If-None-Match": etag})
         assert again.status_code == 304 and again.headers["etag"] == etag and again.content == b""
         since = client.get("/feeds/all.ics", headers={"If-Modified-Since": modified})
