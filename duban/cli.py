@@ -29,7 +29,7 @@ from scheduler.models import FeedToken, MilestoneOwner, Plan, Subscription
 from scheduler.outbox import counts_by_state, deliver_outbox, deliveries_in, retry_by_hand
 from scheduler.reminders import sync_reminders
 from scheduler.service import Service, import_configured, make_sender, store_subscriptions, subscriber_targets
-from scheduler.status import mark_done, task_statuses, upcoming_reminders
+from scheduler.status import mark_done, mark_undone, task_statuses, upcoming_reminders
 
 TZ = ZoneInfo("Asia/Shanghai")
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Deadlines and reminders for Chinese work plans.")
@@ -313,9 +313,11 @@ def status(
 def done(
     key: Annotated[str, typer.Argument(help="A task key (t-…) or milestone key (m-…), or a unique prefix")],
     config: ConfigOption = DEFAULT_CONFIG,
-    occurrence: Annotated[str | None, typer.Option(help="One occurrence of a recurring milestone")] = None,
+    occurrence: Annotated[
+        str | None, typer.Option(help="One day of a cadence (YYYY-MM-DD): the task's key is enough")
+    ] = None,
 ) -> None:
-    """Mark a task, a milestone or one occurrence done."""
+    """Mark a task, a milestone or one occurrence of a cadence done."""
     settings = _settings(config)
     engine = _engine(settings)
     now = dt.datetime.now(dt.UTC)
@@ -324,7 +326,27 @@ def done(
     except KeyError as exc:
         raise _fail(str(exc.args[0]), 1) from None
     sync = sync_reminders(engine, settings.policy_for, settings.calendar(), now)
-    err.print(f"done: {full}; {sync.cancelled} pending reminder(s) cancelled", markup=False)
+    what = f"{full} on {occurrence}" if occurrence else full
+    err.print(f"done: {what}; {sync.cancelled} pending reminder(s) cancelled", markup=False)
+
+
+@app.command()
+def undone(
+    key: Annotated[str, typer.Argument(help="The key (or unique prefix) given to `duban done`")],
+    config: ConfigOption = DEFAULT_CONFIG,
+    occurrence: Annotated[str | None, typer.Option(help="The day of a cadence given to `duban done`")] = None,
+) -> None:
+    """Take back a `duban done`: the task, milestone or occurrence is due again."""
+    settings = _settings(config)
+    engine = _engine(settings)
+    try:
+        removed = mark_undone(engine, key, _parse_date(occurrence, "--occurrence"))
+    except KeyError as exc:
+        raise _fail(str(exc.args[0]), 1) from None
+    if not removed:
+        raise _fail(f"{key} {'on ' + occurrence if occurrence else ''} was not marked done".replace("  ", " "), 1)
+    sync = sync_reminders(engine, settings.policy_for, settings.calendar(), dt.datetime.now(dt.UTC))
+    err.print(f"undone: {key}; {sync.added + sync.moved} reminder(s) planned again", markup=False)
 
 
 deliveries_app = typer.Typer(no_args_is_help=True, help="The outbox: failed deliveries and retries by hand.")

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from parsers.recurrence import recurrence
 from scheduler.db import session
@@ -114,35 +114,90 @@ def upcoming_reminders(engine: Engine, now: dt.datetime, limit: int) -> list[tup
     return [(r.fire_at, r.event, m.quote, p.title) for r, m, p in rows]
 
 
+def _key(s: Session, key: str) -> str:
+    """The one task (``t-…``) or milestone (``m-…``) a key or a unique
+    prefix of it names ("t-%" is a prefix, not a pattern)."""
+    found: list[str] = []
+    if key.startswith("t-"):
+        found = [t.key for t in s.exec(select(Task).where(col(Task.key).startswith(key, autoescape=True)))]
+    elif key.startswith("m-"):
+        found = [m.key for m in s.exec(select(Milestone).where(col(Milestone.key).startswith(key, autoescape=True)))]
+    if len(found) != 1:
+        raise KeyError(f"{key!r} matches {len(found)} tasks or milestones; give a longer key")
+    return found[0]
+
+
+def _occurring(s: Session, full: str, day: dt.date) -> list[str]:
+    """The recurring milestones of a task or milestone key that fall on
+    ``day``; KeyError naming the next occurrences when none does."""
+    where = Milestone.task_key == full if full.startswith("t-") else Milestone.key == full
+    milestones = [m for m in s.exec(select(Milestone).where(where, Milestone.active == True)) if m.kind == "recurring"]  # noqa: E712
+    if not milestones:
+        raise KeyError(f"{full} has no recurring milestone: --occurrence is for one day of a cadence")
+    overrides = {o.milestone_key: o for o in s.exec(select(Override))}
+    plans = {p.id: p for p in s.exec(select(Plan))}
+    hits, near = [], []
+    moment = dt.datetime.combine(day, dt.time())
+    for m in milestones:
+        plan = plans[m.plan_id]
+        d = effective_dates(m, overrides.get(m.key), plan.until)
+        if not d.rrule:
+            continue
+        rule = recurrence(d.rrule, dt.datetime.combine(d.start or plan.ref, dt.time()))
+        if rule.after(moment, inc=True) == moment and (d.due is None or day <= d.due):
+            hits.append(m.key)
+        else:
+            year_before = moment - dt.timedelta(days=366)
+            earlier = rule.between(year_before, moment)
+            later = rule.after(moment)
+            near += [x.date().isoformat() for x in (earlier[-1:] + ([later] if later else []))]
+    if not hits:
+        raise KeyError(f"{day} is not an occurrence of {full}; the nearest: {', '.join(sorted(set(near))) or 'none'}")
+    return hits
+
+
 def mark_done(
     engine: Engine, key: str, now: dt.datetime, occurrence: dt.date | None = None, by: str | None = None
 ) -> str:
-    """Mark a task (``t-…``) or a milestone (``m-…``, optionally one
-    occurrence) done; a unique key prefix is enough. Returns the full key."""
+    """Mark a task (``t-…``) or a milestone (``m-…``) done, or with
+    ``occurrence`` one day of its cadences (the task's key is enough); a
+    unique key prefix will do. Returns the full key. KeyError: no such key,
+    or a day that is not an occurrence."""
     with session(engine) as s:
-        found: list[str] = []
-        if key.startswith("t-"):
-            found = [t.key for t in s.exec(select(Task).where(col(Task.key).startswith(key)))]
-        elif key.startswith("m-"):
-            found = [m.key for m in s.exec(select(Milestone).where(col(Milestone.key).startswith(key)))]
-        if len(found) != 1:
-            raise KeyError(f"{key!r} matches {len(found)} tasks or milestones; give a longer key")
-        full = found[0]
-        if full.startswith("t-"):
-            exists = select(Completion).where(col(Completion.task_key) == full)
+        full = _key(s, key)
+        rows: list[tuple[str | None, str | None, dt.date | None]]
+        if occurrence is None:
+            rows = [(full if full.startswith("t-") else None, None if full.startswith("t-") else full, None)]
         else:
+            rows = [(None, mkey, occurrence) for mkey in _occurring(s, full, occurrence)]
+        for task_key, milestone_key, day in rows:
             exists = select(Completion).where(
-                col(Completion.milestone_key) == full, col(Completion.occurrence) == occurrence
+                Completion.task_key == task_key, Completion.milestone_key == milestone_key, Completion.occurrence == day
             )
-        if s.exec(exists).first() is None:
-            s.add(
-                Completion(
-                    task_key=full if full.startswith("t-") else None,
-                    milestone_key=full if full.startswith("m-") else None,
-                    occurrence=occurrence,
-                    done_at=now,
-                    by=by,
+            if s.exec(exists).first() is None:
+                s.add(Completion(task_key=task_key, milestone_key=milestone_key, occurrence=day, done_at=now, by=by))
+        s.commit()
+        return full
+
+
+def mark_undone(engine: Engine, key: str, occurrence: dt.date | None = None) -> int:
+    """Take back what ``mark_done`` recorded for the same key (and day);
+    returns how many completions were removed."""
+    with session(engine) as s:
+        full = _key(s, key)
+        if occurrence is None:
+            where = Completion.task_key == full if full.startswith("t-") else Completion.milestone_key == full
+            rows = list(s.exec(select(Completion).where(where, Completion.occurrence == None)))  # noqa: E711
+        else:
+            keys = _occurring(s, full, occurrence)
+            rows = list(
+                s.exec(
+                    select(Completion).where(
+                        col(Completion.milestone_key).in_(keys), Completion.occurrence == occurrence
+                    )
                 )
             )
-            s.commit()
-        return full
+        for row in rows:
+            s.delete(row)
+        s.commit()
+        return len(rows)

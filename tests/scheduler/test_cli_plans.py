@@ -120,3 +120,29 @@ def test_importing_a_document_no_one_follows_says_so(config: Path, database_url:
     done = duban(config, "plans", "import", str(loose), database_url=database_url)
     assert done.returncode == 0, done.stderr
     assert "no subscriber follows loose" in done.stderr
+
+
+CADENCE = """XX局2022年重点工作方案
+一、重点任务
+(一)调度进展。每月调度一次。(牵头单位:办公室)
+"""
+
+
+def test_one_occurrence_of_a_cadence_is_done_and_undone(config: Path, database_url: str) -> None:
+    (config.parent / "plans" / "office.txt").write_text(CADENCE, encoding="utf-8")
+    duban(config, "plans", "import", str(config.parent / "plans" / "office.toml"), database_url=database_url)
+    status = duban(config, "status", "--all", database_url=database_url)
+    key = re.search(r"调度进展.*?(t-[0-9a-f]{8})", status.stdout)
+    assert key, status.stdout
+    # 2022-12-31 is an occurrence (every month's last day); 12-30 is not.
+    wrong = duban(config, "done", key.group(1), "--occurrence", "2022-12-30", database_url=database_url)
+    assert wrong.returncode == 1 and "2022-12-30 is not an occurrence" in wrong.stderr and "2022-12-31" in wrong.stderr
+    one = duban(config, "done", key.group(1), "--occurrence", "2022-12-31", database_url=database_url)
+    assert one.returncode == 0, one.stderr
+    assert "on 2022-12-31" in one.stderr
+    # The task is not done: only that day of it.
+    assert not re.search(r"done .*调度进展", duban(config, "status", "--all", database_url=database_url).stdout)
+    back = duban(config, "undone", key.group(1), "--occurrence", "2022-12-31", database_url=database_url)
+    assert back.returncode == 0, back.stderr
+    again = duban(config, "undone", key.group(1), "--occurrence", "2022-12-31", database_url=database_url)
+    assert again.returncode == 1 and "was not marked done" in again.stderr
