@@ -13,7 +13,7 @@ import html
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -24,13 +24,17 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from pydantic import BaseModel
+from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from scheduler.db import session
 from scheduler.feeds import ALL, FeedCache, FeedSpec
-from scheduler.models import Delivery, FeedToken, Milestone, MilestoneOwner, Override, Plan, Subscription
+from scheduler.models import Delivery, FeedToken, Milestone, MilestoneOwner, Override, Plan, Reminder, Subscription
 from scheduler.policy import ReminderPolicy
 from scheduler.status import mark_done, task_statuses
 
@@ -46,13 +50,54 @@ class OverrideIn(BaseModel):
 
 
 class Metrics:
-    def __init__(self) -> None:
+    """This process's feed requests; reminders and deliveries are read from
+    the database at each scrape, so they count what every process did."""
+
+    def __init__(self, engine: Engine | None = None) -> None:
         self.registry = CollectorRegistry()
         self.feed_requests = Counter("duban_feed_requests", "Feed requests", ["feed", "status"], registry=self.registry)
-        self.reminders = Counter("duban_reminders_fired", "Reminders fired", registry=self.registry)
-        self.deliveries = Counter(
-            "duban_deliveries", "Deliveries by channel and outcome", ["channel", "outcome"], registry=self.registry
+        if engine is not None:
+            self.registry.register(_StoredWork(engine))
+
+
+class _StoredWork(Collector):
+    """Reminders by state, deliveries by channel and state, and how long a
+    sent delivery took from its reminder firing to its sending."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def collect(self) -> Iterator[Metric]:
+        reminders = GaugeMetricFamily("duban_reminders", "Reminders by state", labels=["state"])
+        deliveries = GaugeMetricFamily(
+            "duban_deliveries", "Deliveries by channel and state", labels=["channel", "state"]
         )
+        latency = GaugeMetricFamily(
+            "duban_delivery_latency_seconds_avg",
+            "Mean seconds from a delivery's writing to its sending",
+            labels=["channel"],
+        )
+        with session(self.engine) as s:
+            for state, n in s.execute(sa_select(col(Reminder.state), func.count()).group_by(col(Reminder.state))):
+                reminders.add_metric([state], n)
+            for channel, state, n in s.execute(
+                sa_select(col(Delivery.channel), col(Delivery.state), func.count()).group_by(
+                    col(Delivery.channel), col(Delivery.state)
+                )
+            ):
+                deliveries.add_metric([channel, state], n)
+            sent = s.exec(select(Delivery).where(Delivery.state == "sent", col(Delivery.sent_at).is_not(None)))
+            waited: dict[str, list[float]] = {}
+            for d in sent:
+                assert d.sent_at is not None
+                waited.setdefault(d.channel, []).append((_utc(d.sent_at) - _utc(d.created_at)).total_seconds())
+            for channel, seconds in waited.items():
+                latency.add_metric([channel], sum(seconds) / len(seconds))
+        yield from (reminders, deliveries, latency)
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 # Bodies smaller than this go out uncompressed.
@@ -80,7 +125,7 @@ def create_app(
     app = FastAPI(title="duban", description="Deadlines and reminders for Chinese work plans.", version="1")
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM)
     cache = FeedCache(engine, policy, base_url)
-    metrics = metrics or Metrics()
+    metrics = metrics or Metrics(engine)
     app.state.cache = cache
     app.state.metrics = metrics
 

@@ -12,11 +12,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from duban.web import ServerThread, create_app, new_token
+from parsers.calendars import WorkdayCalendar
 from parsers.pipeline import parse_text
 from scheduler.db import session
 from scheduler.importer import import_plan
 from scheduler.models import FeedToken, Milestone, Subscription
 from scheduler.policy import ReminderPolicy
+from scheduler.reminders import sync_reminders
 
 TOKEN = "admin-7c1f"
 PLAN = """XX局2022年重点工作方案
@@ -119,12 +121,15 @@ def test_personal_feed_and_revocation(server: str, engine: Engine) -> None:
         assert client.get("/feeds/personal/guess.ics").status_code == 404
 
 
-def test_api_health_metrics_docs(server: str) -> None:
+def test_api_health_metrics_docs(server: str, engine: Engine) -> None:
+    sync_reminders(engine, lambda _: ReminderPolicy(), WorkdayCalendar(), NOW)
     with httpx.Client(base_url=server) as client:
         assert client.get("/healthz").json() == {"status": "ok"}
         client.get("/feeds/all.ics")
         metrics = client.get("/metrics").text
         assert 'duban_feed_requests_total{feed="all",status="200"}' in metrics
+        # Reminders and deliveries are counted from the database, whichever process did the work.
+        assert 'duban_reminders{state="pending"}' in metrics
         assert client.get("/docs").status_code == 200
         assert "/api/milestones" in client.get("/openapi.json").json()["paths"]
         plans = client.get("/api/plans").json()
