@@ -411,13 +411,11 @@ app.add_typer(feeds_app, name="feeds")
 def feeds_list(ctx: typer.Context, config: ConfigOption = DEFAULT_CONFIG) -> None:
     """Every feed as https:// and webcal:// links."""
     if ctx.invoked_subcommand is not None:
+        ctx.obj = config  # "duban feeds -c X token S": the subcommand's configuration too
         return
     settings = _settings(config)
     engine = _engine(settings)
     base = settings.duban.delivery.base_url
-    table = Table(title="calendar feeds", expand=True)
-    for column in ("feed", "https", "webcal"):
-        table.add_column(column, overflow="fold")
     links = [("全部事项", "/feeds/all.ics")]
     with session(engine) as s:
         links += [(p.title, f"/feeds/plans/{quote(p.id)}.ics") for p in s.exec(select(Plan).order_by(col(Plan.id)))]
@@ -425,32 +423,46 @@ def feeds_list(ctx: typer.Context, config: ConfigOption = DEFAULT_CONFIG) -> Non
         links += [(unit, f"/feeds/owners/{quote(unit)}.ics") for unit in units]
         tokens = s.exec(select(FeedToken).where(col(FeedToken.revoked_at).is_(None))).all()
         links += [(f"personal: {t.subscription_id}", f"/feeds/personal/{t.token}.ics") for t in tokens]
+    # One feed a block, its links whole on their own lines: a table would
+    # break them at the terminal's width and they could not be copied.
     for name, path in links:
         urls = feed_links(base, path)
-        table.add_row(name, urls["https"], urls["webcal"])
-    Console().print(table)
+        sys.stdout.write(f"{name}\n  {urls['https']}\n  {urls['webcal']}\n")
+
+
+def _group_config(ctx: typer.Context, config: Path) -> Path:
+    """The configuration given to the command group ("feeds -c X token")
+    unless the subcommand was given one of its own."""
+    return ctx.obj if config == DEFAULT_CONFIG and isinstance(ctx.obj, Path) else config
 
 
 @feeds_app.command("token")
 def feeds_token(
+    ctx: typer.Context,
     subscriber: Annotated[str, typer.Argument(help="A subscriber id (plan:n or its id)")],
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
-    """Make a personal feed for a subscriber behind a new unguessable token."""
-    engine = _engine(_settings(config))
+    """Make a personal feed for a subscriber behind a new unguessable token;
+    print its links (the token is the last part of the path)."""
+    settings = _settings(_group_config(ctx, config))
+    engine = _engine(settings)
     with session(engine) as s:
         if s.get(Subscription, subscriber) is None:
             raise _fail(f"no subscriber {subscriber!r} (run duban plans import first)", 1)
         token = FeedToken(token=new_token(), subscription_id=subscriber, created_at=dt.datetime.now(dt.UTC))
         s.add(token)
         s.commit()
-        Console().print(token.token, markup=False, highlight=False)
+        urls = feed_links(settings.duban.delivery.base_url, f"/feeds/personal/{token.token}.ics")
+        sys.stdout.write(f"{urls['https']}\n{urls['webcal']}\n")
 
 
 @feeds_app.command("revoke")
-def feeds_revoke(token: Annotated[str, typer.Argument()], config: ConfigOption = DEFAULT_CONFIG) -> None:
-    """Revoke a personal feed token: its URL answers 404 from now on."""
-    engine = _engine(_settings(config))
+def feeds_revoke(
+    ctx: typer.Context, token: Annotated[str, typer.Argument()], config: ConfigOption = DEFAULT_CONFIG
+) -> None:
+    """Revoke a personal feed token (or its URL): its URL answers 404 from now on."""
+    token = token.rsplit("/", 1)[-1].removesuffix(".ics")
+    engine = _engine(_settings(_group_config(ctx, config)))
     with session(engine) as s:
         row = s.get(FeedToken, token)
         if row is None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -146,3 +148,28 @@ def test_one_occurrence_of_a_cadence_is_done_and_undone(config: Path, database_u
     assert back.returncode == 0, back.stderr
     again = duban(config, "undone", key.group(1), "--occurrence", "2022-12-31", database_url=database_url)
     assert again.returncode == 1 and "was not marked done" in again.stderr
+
+
+def test_feeds_list_their_links_whole_and_a_token_is_its_links(config: Path, database_url: str, tmp_path: Path) -> None:
+    duban(config, "plans", "import", str(config.parent / "plans" / "office.toml"), database_url=database_url)
+    listed = duban(config, "feeds", database_url=database_url)
+    assert listed.returncode == 0, listed.stderr
+    assert re.search(r"^  https?://\S+/feeds/all\.ics$", listed.stdout, re.M)
+    assert re.search(r"^  webcal://\S+/feeds/owners/%E6%B3%95%E8%A7%84%E7%A7%91\.ics$", listed.stdout, re.M)
+    # The group's -c reaches the subcommand; the token comes as its feed's links.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    made = subprocess.run(
+        [sys.executable, "-m", "duban.cli", "feeds", "-c", str(config), "token", "office:1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=elsewhere,
+        env={**os.environ, "DUBAN_DATABASE_URL": database_url},
+    )
+    assert made.returncode == 0, made.stderr
+    https, webcal = made.stdout.split()
+    assert https.startswith("http") and "/feeds/personal/" in https and webcal.startswith("webcal://")
+    revoked = duban(config, "feeds", "revoke", https, database_url=database_url)
+    assert revoked.returncode == 0, revoked.stderr
