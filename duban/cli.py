@@ -29,7 +29,7 @@ from scheduler.models import FeedToken, MilestoneOwner, Plan, Subscription
 from scheduler.outbox import counts_by_state, deliver_outbox, deliveries_in, retry_by_hand
 from scheduler.reminders import sync_reminders
 from scheduler.service import Service, import_configured, make_sender, store_subscriptions, subscriber_targets
-from scheduler.status import mark_done, mark_undone, task_statuses, upcoming_reminders
+from scheduler.status import TaskStatus, mark_done, mark_undone, task_statuses, upcoming_reminders
 
 TZ = ZoneInfo("Asia/Shanghai")
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Deadlines and reminders for Chinese work plans.")
@@ -280,6 +280,7 @@ def status(
     config: ConfigOption = DEFAULT_CONFIG,
     owner: Annotated[str | None, typer.Option(help="Only tasks of this unit")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Include done, on-track and ended tasks")] = False,
+    format: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
 ) -> None:
     """Upcoming and overdue work."""
     settings = _settings(config)
@@ -291,6 +292,10 @@ def status(
             units = sorted({o.unit for o in s.exec(select(MilestoneOwner))})
         known = "、".join(units[:12]) + ("…" if len(units) > 12 else "")
         raise _fail(f"no task names {owner!r} as an owner; owners: {known or 'none yet'}", 1)
+    if format == "json":
+        shown = [r for r in rows if all_ or r.status not in ("done", "on track", "ended")]
+        sys.stdout.write(json.dumps([_status_row(r) for r in shown], ensure_ascii=False, indent=1) + "\n")
+        return
     table = Table(title=f"duban status {today}", expand=True)
     for column in ("status", "due", "task", "owners", "plan", "key"):
         table.add_column(column, overflow="fold")
@@ -302,11 +307,24 @@ def status(
             f"[{_STYLE[row.status]}]{row.status}[/]",
             str(due or "—"),
             row.task,
-            "、".join(row.owners),
+            "、".join(row.owners) + (f"（配合：{'、'.join(row.support)}）" if row.support else ""),
             row.plan,
             row.task_key[:10],
         )
     Console().print(table)
+
+
+def _status_row(row: TaskStatus) -> dict[str, object]:
+    due = row.overdue_since if row.status == "overdue" else row.next_due
+    return {
+        "status": row.status,
+        "due": due.isoformat() if due else None,
+        "task": row.task,
+        "lead": row.owners,
+        "support": row.support,
+        "plan": row.plan,
+        "key": row.task_key,
+    }
 
 
 @app.command()

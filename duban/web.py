@@ -227,6 +227,7 @@ def create_app(
                 "task": t.task,
                 "plan": t.plan,
                 "owners": t.owners,
+                "support": t.support,
                 "status": t.status,
                 "next_due": t.next_due,
                 "overdue_since": t.overdue_since,

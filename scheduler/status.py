@@ -29,6 +29,7 @@ class TaskStatus:
     next_due: dt.date | None
     overdue_since: dt.date | None = None
     undated: list[str] = field(default_factory=list)
+    support: list[str] = field(default_factory=list)  # the units that work with the lead
 
 
 def _next_due(d: Dates, today: dt.date, anchor: dt.date) -> dt.date | None:
@@ -96,7 +97,10 @@ def task_statuses(engine: Engine, today: dt.date, owner: str | None = None) -> l
                 status = ENDED  # only cadences whose plan period is over
             else:
                 status = ON_TRACK
-            out.append(TaskStatus(plan.title, task.key, task.title, owners, status, next_due, overdue_since, undated))
+            support = sorted({o for m in milestones for o in m.support} - set(owners))
+            out.append(
+                TaskStatus(plan.title, task.key, task.title, owners, status, next_due, overdue_since, undated, support)
+            )
     order = {OVERDUE: 0, DUE_TODAY: 1, DUE_SOON: 2, ON_TRACK: 3, DONE: 4, ENDED: 5}
     return sorted(out, key=lambda t: (order[t.status], t.next_due or t.overdue_since or dt.date.max, t.plan))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -173,3 +174,13 @@ def test_feeds_list_their_links_whole_and_a_token_is_its_links(config: Path, dat
     assert https.startswith("http") and "/feeds/personal/" in https and webcal.startswith("webcal://")
     revoked = duban(config, "feeds", "revoke", https, database_url=database_url)
     assert revoked.returncode == 0, revoked.stderr
+
+
+def test_status_by_a_supporting_unit_shows_it_beside_the_lead(config: Path, database_url: str) -> None:
+    source = config.parent / "plans" / "office.txt"
+    source.write_text(PLAN.replace("(牵头单位:办公室;", "(牵头单位:办公室;配合单位:督查科;"), encoding="utf-8")
+    duban(config, "plans", "import", str(config.parent / "plans" / "office.toml"), database_url=database_url)
+    by_support = duban(config, "status", "--all", "--owner", "督查科", "--format", "json", database_url=database_url)
+    assert by_support.returncode == 0, by_support.stderr
+    [row] = json.loads(by_support.stdout)
+    assert (row["task"], row["lead"], row["support"]) == ("开展排查", ["办公室"], ["督查科"])
