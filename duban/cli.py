@@ -521,14 +521,18 @@ def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     service.start()
+    listening = f"; feeds and API on {service.http.url}" if service.http is not None else ""
     err.print(
-        f"duban serving {len(store.current.plans)} plan file(s); database {store.current.database_url()}", markup=False
+        f"duban serving {len(store.current.plans)} plan file(s); database {store.current.database_url()}{listening}",
+        markup=False,
     )
     _print_upcoming(service.engine, store.current.timezone)
     try:
         stop.wait()
+        err.print("duban stopping: finishing the deliveries under way", markup=False)
     finally:
         service.stop()
+    err.print("duban stopped", markup=False)
 
 
 def _say_warning(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:

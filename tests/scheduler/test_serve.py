@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -105,6 +106,8 @@ def test_sigkill_and_restart_deliver_each_reminder_once(tmp_path: Path, database
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait(10)
+    said = log.read_text(errors="replace")
+    assert re.search(r"feeds and API on http://127\.0\.0\.1:\d+", said) and "duban stopped" in said
 
     with session(engine) as s:
         entries = s.exec(select(LogEntry)).all()
