@@ -54,13 +54,33 @@ async def check_target(url: str, allowed: Collection[str]) -> str | None:
         address = ipaddress.ip_address(found.split("%", 1)[0])
         if str(address) in allowed:
             continue
-        if not address.is_global or address.is_multicast:
+        if not is_public(address):
             raise UnsafeTarget(f"{redact(url)}: {host} resolves to the non-public address {address}")
     try:
         ipaddress.ip_address(host)
     except ValueError:
         return addresses[0]
     return None
+
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_V4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """A global unicast address, and so is any IPv4 address an IPv6 one
+    carries (IPv4-mapped, IPv4-compatible, 6to4, Teredo, NAT64): Python
+    counts [64:ff9b::7f00:1] as global though it reaches 127.0.0.1."""
+    if not address.is_global or address.is_multicast:
+        return False
+    if isinstance(address, ipaddress.IPv6Address):
+        carried = [address.ipv4_mapped, address.sixtofour]
+        if address.teredo:
+            carried.append(address.teredo[1])
+        if address in _NAT64 or address in _V4_COMPATIBLE:
+            carried.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+        return all(is_public(v4) for v4 in carried if v4 is not None)
+    return True
 
 
 def json_bytes(body: object) -> bytes:
