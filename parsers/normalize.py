@@ -25,11 +25,11 @@ _T2S = opencc.OpenCC("t2s")
 # character before it ("统一年度", "唯一") means the numeral is part of a word.
 _NUMERAL_LEAD_OK = set("第近前后每满用到至约及和或、于在自从截今明年月次为期内逾超过共计达的起")
 _CN_DIGITS = "〇零○一二两三四五六七八九十百千"
-# (a year may mix in an ASCII zero: "二0二五年")
+# (a year may mix in an ASCII zero or a letter O for one: "二0二五年", "二O二五年")
 _NUMERAL_RUN = re.compile(
-    rf"[二一][0〇零○][{_CN_DIGITS}0]{{2}}(?=(年))|[{_CN_DIGITS}]+(?=(年|月|日|号|个|天|周|季度|次|小时|工作日|星期|旬))"
+    rf"[二一][0〇零○Oo][{_CN_DIGITS}0Oo]{{2}}(?=(年))|[{_CN_DIGITS}]+(?=(年|月|日|号|个|天|周|季度|次|小时|工作日|星期|旬))"
 )
-_YEAR_DIGITS = str.maketrans("〇零○一二三四五六七八九", "000123456789")  # ASCII 0 stays
+_YEAR_DIGITS = str.maketrans("〇零○Oo一二三四五六七八九", "00000123456789")  # ASCII 0 stays
 _GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])\([a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜ]+\)(?=[\u4e00-\u9fff])")
 _LETTER_DIGITS = re.compile(r"(?<![A-Za-z])[0-9lIoO]*[0-9][0-9lIoO]*(?![A-Za-z])")
 _LETTER_ONLY = re.compile(r"(?<![A-Za-z0-9])[lIoO0-9]{2,}(?=(个|日|月|年|天|号))")
@@ -108,7 +108,7 @@ def _simplified(line: str) -> str:
 
 @lru_cache(maxsize=4096)  # cn2an takes ~20 µs a numeral, and plans repeat theirs
 def _cn_number(run: str, unit: str) -> str | None:
-    if unit == "年" and len(run) == 4 and all(c in "〇零○一二三四五六七八九0" for c in run):
+    if unit == "年" and len(run) == 4 and all(c in "〇零○Oo一二三四五六七八九0" for c in run):
         return run.translate(_YEAR_DIGITS)
     try:
         value = cn2an.cn2an(run.replace("○", "零"), "smart")

@@ -71,6 +71,11 @@ _TARGET_YEAR = re.compile(
 _FIVE_YEAR_END = re.compile(rf"(?:到|至|在)?“?(?P<n>{FIVE_YEAR_PLAN})五”?(?:规划)?(?:期末|末期|末)")
 # "圆满完成2025年度…目标任务": that year's work, due at its end.
 _YEAR_TASK = re.compile(r"(?<=完成|实现)(?P<y>\d{4})年度")
+# "纳入2025年各村综合考评", "列入2025年度目标责任考核": a one-off review of
+# that year, due at its end (a yearly cadence is "年度考核" with no year).
+_YEAR_REVIEW = re.compile(
+    r"(?<=纳入|列入|作为)(?P<y>\d{4})年度?(?=[\u4e00-\u9fff“”]{0,12}?(?:考核|考评|评估|评价|评比|评议))"
+)
 _THIS_YEAR_TASK = re.compile(r"(?<=完成|实现|确保)今年(?:确定的|的)?")
 # "春节前", and with its year "2023年春节前".
 # A holiday's eve; one 前 may close a list of holidays ("元旦、春节前"), and
@@ -262,6 +267,10 @@ def _five_year_end(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     return _deadline(m, dt.date(year, 12, 31), True, "end of the five-year plan", confidence=0.8)
 
 
+def _year_review(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    return _deadline(m, dt.date(int(m["y"]), 12, 31), True, "that year's review: at its end", confidence=0.8)
+
+
 def _this_year_task(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     expr = _deadline(m, dt.date(ctx.year, 12, 31), True, "this year's task: by year end", confidence=0.6)
     expr.weak = True
@@ -339,6 +348,7 @@ RULES: list[Rule] = [
     Rule(43, _LUNAR_EVE, _lunar_eve, needs=tuple(LUNAR_HOLIDAYS), also=("前",)),
     Rule(44, _TARGET_YEAR, _target_year, needs=("年",)),
     Rule(44, _YEAR_TASK, _year_task, needs=("年度",), also=("完成", "实现")),
+    Rule(44, _YEAR_REVIEW, _year_review, needs=("纳入", "列入", "作为"), also=("考", "评")),
     Rule(44, _FIVE_YEAR_END, _five_year_end, needs=("末",), also=("五",)),
     Rule(45, _MONTH_ALONE, _month_alone, needs=("月",)),
     Rule(45, _ONGOING, _ongoing, needs=("长期", "持续推进")),

@@ -159,20 +159,29 @@ def _join(*notes: str) -> str:
 _MORE_DAYS = re.compile(r"[、和及与](?P<d>\d{1,2})[日号](?P<by>前|之前)?")
 
 
+# Words that pair listed days with as many events ("5月1日、2日、3日，先后由
+# A、B、C…", "分别于…"): each day is its own.
+_EACH_DAY = re.compile("先后|分别|依次|各[一1]场|轮流")
+
+
 def _listed_days(line: str, found: list[TimeExpr]) -> list[TimeExpr]:
     """Days listed after a date in its month: "9月13日、20日、27日" is three
-    deadlines; "5月1日、2日、3日" too."""
+    deadlines, and so are days that follow one another when the sentence
+    pairs them with as many events ("5月1日、2日、3日，先后由…"); otherwise
+    days that follow one another are one event's days ("时间：4月25日、26日"
+    is a two-day window)."""
     out: list[TimeExpr] = []
     for expr in found:
         out.append(expr)
         if expr.kind != "deadline" or expr.due is None or line[expr.end - 1 : expr.end] not in ("日", "号"):
             continue
         at, due = expr.end, expr.due
+        days: list[TimeExpr] = []
         while (m := _MORE_DAYS.match(line, at)) is not None:
             day = safe_date(due.year, due.month, int(m["d"]))
             if day is None or day <= due or any(m.start() < e.end and e.start < m.end() for e in found):
                 break
-            out.append(
+            days.append(
                 TimeExpr(
                     m.start() + 1,
                     m.end(),
@@ -184,7 +193,30 @@ def _listed_days(line: str, found: list[TimeExpr]) -> list[TimeExpr]:
                 )
             )
             at, due = m.end(), day
+        if days and _one_event(line, expr, days):
+            out[-1] = replace(
+                expr,
+                end=days[-1].end,
+                kind="range",
+                begin=expr.due,
+                due=days[-1].due,
+                note=_join(expr.note, "days that follow one another: one window"),
+            )
+        else:
+            out.extend(days)
     return out
+
+
+def _one_event(line: str, first: TimeExpr, days: list[TimeExpr]) -> bool:
+    """Listed days that follow one another, and no word pairing them with
+    as many events in their sentence."""
+    assert first.due is not None
+    dues = [first.due, *(d.due for d in days if d.due is not None)]
+    if any((b - a).days != 1 for a, b in pairwise(dues)) or line[: days[-1].end].endswith("前"):
+        return False  # "4月8日、9日前": one 前 over a list, a deadline each
+    start = max(line.rfind(c, 0, first.start) for c in "。;；") + 1
+    stops = [i for c in "。;；" if (i := line.find(c, days[-1].end)) >= 0]
+    return _EACH_DAY.search(line, start, min(stops, default=len(line))) is None
 
 
 def _forward_lists(line: str, found: list[TimeExpr]) -> None:
