@@ -108,7 +108,7 @@ SEP = r"\s*(?:—{1,2}|–|-{1,2}|~|起?至|起?到|一|(?:起|开始)\s*[,，]\
 RANGE_SEPARATORS = ("—", "–", "-", "~", "至", "到", "一")  # one of them is in every SEP
 PUNCT = ",，。;；:：、()“”\"' \t"
 REL_YEAR = {"今年": 0, "本年": 0, "当年": 0, "明年": 1, "次年": 1, "翌年": 1}
-YEAR = r"(?:(?P<{g}>\d{{4}})年|(?P<{g}r>今年|本年|明年|次年|翌年))?"
+YEAR = r"(?:(?P<{g}>\d{{4}})年的?|(?P<{g}r>今年|本年|明年|次年|翌年)的?)?"
 # A part of a month, as a pattern: "上旬" .. "底" (MONTH_PART_DUE's words but
 # the bare 中, which a rule must fence itself: "月中" vs "中央").
 MONTH_PART = "上中旬|中下旬|上旬|中旬|下旬|初|底|末"

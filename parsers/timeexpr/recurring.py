@@ -96,7 +96,15 @@ def _by_quarter_month(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     return _recurring(m, f"FREQ=YEARLY;BYMONTH={months};BYMONTHDAY={int(m.group('d'))}")
 
 
+# "每年的10月1日至翌年的5月31日": a season that runs into the next year,
+# read as a range (the one that starts in the reference year).
+_INTO_NEXT_YEAR = re.compile(SEP + r"(?:次年|翌年)")
+_SEASON_INTO_NEXT_YEAR = re.compile(r"的?\d{1,2}月\d{1,2}[日号]" + SEP + r"(?:次年|翌年)")
+
+
 def _yearly_month(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    if m["d"] and _INTO_NEXT_YEAR.match(m.string, m.end()):
+        return None
     months = [int(m["m"]), *(int(n) for n in re.findall(r"\d{1,2}", m["more"] or ""))]
     if not all(1 <= month <= 12 for month in months):
         return None
@@ -203,6 +211,8 @@ def _cadence(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     word = m.group(0)
     if word == "每年" and m.string[m.end() : m.end() + 1] in ("度", "\u5e74"):
         return None
+    if word == "每年" and _SEASON_INTO_NEXT_YEAR.match(m.string, m.end()):
+        return None  # the season after it is read as a range
     return _recurring(m, _named_weekday(m, CADENCES[word]))
 
 
