@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import chinese_calendar
-from lunar_python import Lunar
+from lunar_python import Lunar, Solar
 
 from parsers.vocabulary import SEASONS
 
@@ -58,6 +58,20 @@ def season_bounds(season: str, year: int) -> tuple[dt.date, dt.date]:
 def lunar_to_solar(year: int, month: int, day: int) -> dt.date:
     solar = Lunar.fromYmd(year, month, day).getSolar()
     return dt.date(solar.getYear(), solar.getMonth(), solar.getDay())
+
+
+@lru_cache(maxsize=64)
+def solar_terms(year: int) -> dict[str, dt.date]:
+    """The 24 solar terms (节气) of a Gregorian year, by name, in Beijing time."""
+    out: dict[str, dt.date] = {}
+    day = Solar.fromYmd(year, 1, 1)
+    while True:
+        term = day.getLunar().getNextJieQi(True)
+        solar = term.getSolar()
+        if solar.getYear() != year:
+            return out
+        out[term.getName()] = dt.date(year, solar.getMonth(), solar.getDay())
+        day = solar.next(1)
 
 
 @dataclass(eq=False)

@@ -88,6 +88,13 @@ LUNAR_HOLIDAYS: dict[str, tuple[int, int]] = {
     "重阳节": (9, 9),
 }
 
+# Solar terms (节气) read as days: those that are not also everyday words
+# (雨水, 小雪, 大雪 name weather) nor holidays (清明).
+SOLAR_TERMS: tuple[str, ...] = (
+    "立春", "惊蛰", "春分", "谷雨", "立夏", "小满", "芒种", "夏至", "小暑", "大暑", "立秋", "处暑",
+    "白露", "秋分", "寒露", "霜降", "立冬", "冬至", "小寒", "大寒",
+)  # fmt: skip
+
 # Holiday names as chinese_calendar calls them, for "X期间" windows.
 HOLIDAY_WINDOW_NAMES: dict[str, str] = {
     "春节": "Spring Festival",

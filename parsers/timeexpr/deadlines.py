@@ -34,6 +34,7 @@ from parsers.vocabulary import (
     PAST_MARKERS,
     QUARTER_END,
     SOLAR_HOLIDAY_EVE,
+    SOLAR_TERMS,
     TARGET_VERBS,
     UNRESOLVED,
     YEAR_PART_DUE,
@@ -81,7 +82,9 @@ _THIS_YEAR_TASK = re.compile(r"(?<=完成|实现|确保)今年(?:确定的|的)?
 # A holiday's eve; one 前 may close a list of holidays ("元旦、春节前"), and
 # each of them then has its eve.
 _HOLIDAY = one_of((*SOLAR_HOLIDAY_EVE, *LUNAR_HOLIDAYS)).pattern
-_EVE = rf"节?(?:放假)?(?:前|之前|以前|(?=[、和及与](?:{_HOLIDAY})节?(?:前|之前|以前)))"
+_EVE = rf"节?(?:放假)?(?:前(?!后)|之前|以前|(?=[、和及与](?:{_HOLIDAY})节?(?:前|之前|以前)))"
+# "春节前后", "冬至前后": around a day, with no bounds to date.
+_AROUND = re.compile(rf"(?:{_HOLIDAY}|{'|'.join(SOLAR_TERMS)}|清明)节?前后")
 _SOLAR_EVE = re.compile(YEAR.format(g="y") + f"(?P<h>{one_of(tuple(SOLAR_HOLIDAY_EVE)).pattern})" + _EVE)
 _LUNAR_EVE = re.compile(YEAR.format(g="y") + f"(?P<h>{one_of(tuple(LUNAR_HOLIDAYS)).pattern})" + _EVE)
 _EVENT_NOUN = one_of(EVENT_NOUNS)
@@ -327,6 +330,26 @@ def _ongoing(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     return None
 
 
+# A named month of a campaign the plan joins ("结合“119”消防宣传月", "结合爱国
+# 卫生月") and the sessions of congress ("全国“两会”期间", "冬至、全国两会等重点
+# 时段"): times, but the plan gives no dates.
+_EVENT_WINDOW = re.compile(
+    r"(?:(?<=结合|利用|借助|围绕|开展)|(?<=[在于以、]))“?[\u4e00-\u9fff\d]{0,6}?”?[\u4e00-\u9fff]{0,6}?"
+    r"(?:宣传月|卫生月|活动月|生产月|服务月|教育月)(?:期间)?"
+    r"|(?:全国|省|市|县|区)?“?两会”?(?=期间|[、和及与]|等(?:重要|关键|重点|敏感)?(?:节点|时段|时期))(?:期间)?"
+)
+
+
+def _event_window(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    expr = TimeExpr(*m.span(), "unresolved", note="an event's window: no dates given", confidence=0.3)
+    expr.weak = m.group(0).endswith(("月", "月期间"))  # "安全生产月(6月)": the date says when
+    return expr
+
+
+def _around(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    return TimeExpr(*m.span(), "unresolved", note="around a day: no bounds given", confidence=0.3)
+
+
 def _unresolved(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     word = m.group(0)
     if any(ctx.defined_period(w) is not None for w in (word, word.removesuffix("期间"), word.removesuffix("内"))):
@@ -344,6 +367,8 @@ RULES: list[Rule] = [
     Rule(40, _MONTH_PART, _month_part, needs=("月",), also=("旬", "初", "底", "末", "中")),
     Rule(41, _MONTH_BEFORE, _month_before, needs=("月",), also=("前",)),
     Rule(42, _YEAR_PART, _year_part, needs=_YEAR_PART_WORDS),
+    Rule(43, _AROUND, _around, needs=("前后",)),
+    Rule(45, _EVENT_WINDOW, _event_window, needs=("月", "两会")),
     Rule(43, _SOLAR_EVE, _solar_eve, needs=tuple(SOLAR_HOLIDAY_EVE), also=("前",)),
     Rule(43, _LUNAR_EVE, _lunar_eve, needs=tuple(LUNAR_HOLIDAYS), also=("前",)),
     Rule(44, _TARGET_YEAR, _target_year, needs=("年",)),

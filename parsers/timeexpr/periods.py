@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
-from parsers.calendars import month_end, resolve_day, season_bounds
+from parsers.calendars import month_end, resolve_day, season_bounds, solar_terms
 from parsers.timeexpr.base import (
     DATE_YEAR,
     MONTH_PART,
@@ -22,7 +22,7 @@ from parsers.timeexpr.base import (
     safe_date,
     year_of,
 )
-from parsers.vocabulary import HOLIDAY_WINDOW_NAMES, MONTH_PART_DUE, MONTH_PART_START
+from parsers.vocabulary import HOLIDAY_WINDOW_NAMES, MONTH_PART_DUE, MONTH_PART_START, SOLAR_TERMS
 
 _DATE_RANGE = re.compile(
     DATE_YEAR.format(g="y1")
@@ -92,6 +92,12 @@ _KEY_PERIODS = r"等(?:重要|关键|重点)?(?:节点|时段|时间节点|节�
 _HOLIDAY_IN_LIST = re.compile(
     f"“?(?P<h>{_HOLIDAY_NAME})”?(?=[、和及与](?:{_QUOTED_HOLIDAY}[、和及与])*{_QUOTED_HOLIDAY}(?:{_WINDOW_WORDS}|等))"
     + f"|“?(?P<last>{_HOLIDAY_NAME})”?(?={_KEY_PERIODS})"
+)
+# A solar term as a day of its own: "冬至当天", "在冬至、全国“两会”等重点时段",
+# "夏至节气期间"; not inside a word ("秋分会场" is no date).
+_SOLAR_TERM = re.compile(
+    rf"(?:(?<![\u4e00-\u9fff])|(?<=[在于至到、和及与]))“?(?P<t>{'|'.join(SOLAR_TERMS)})”?(?:节气)?"
+    rf"(?=期间|当天|当日|之际|(?<=气)|[、和及与][^,，。;；]{{0,24}}?(?:{_KEY_PERIODS[1:]}|期间))"
 )
 # A period the plan defines, named again: "汛期内", "寒假期间", "活动期间".
 # The match is the trigger word; the name is read back from the text before it.
@@ -263,6 +269,16 @@ def _holiday_window(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     return expr
 
 
+def _solar_term(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    day = solar_terms(ctx.year)[m["t"]]
+    if m.string.startswith(("当天", "当日"), m.end()):  # on that day, as "12月4日当天"
+        expr = TimeExpr(*m.span(), "deadline", due=day, year_given=False, note="a solar term's day")
+    else:
+        expr = _range_expr(m, day, day, False, "a solar term: its day that year")
+    expr.floats = True
+    return expr
+
+
 def _named_year(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     head = _NAME_BEFORE.search(m.string, max(0, m.start() - 8), m.start())
     start = head.start() if head else m.start()
@@ -358,6 +374,7 @@ RULES: list[Rule] = [
     Rule(30, _TURN_OF_YEAR, _turn_of_year, needs=("岁末",)),
     Rule(30, _HOLIDAY_WINDOW, _holiday_window, needs=("期间", "假期", "长假", "放假")),
     Rule(31, _HOLIDAY_IN_LIST, _holiday_window, needs=tuple(HOLIDAY_WINDOW_NAMES), also=("、", "和", "及", "与", "等")),
+    Rule(31, _SOLAR_TERM, _solar_term, needs=SOLAR_TERMS),
     Rule(30, _NAMED_PERIOD, _named_period, needs=("“",)),
     Rule(29, _NAMED_YEAR, _named_year, needs=("年(",)),
     Rule(31, _DEFINED_REFERENCE, _defined_reference, needs=("期间", "期内", "假内"), defined_only=True),
