@@ -20,7 +20,7 @@ from parsers.milestones import Milestone
 from parsers.normalize import normalize_line
 from parsers.outline import Block, Line, PlanOutline, outline_plan, plan_spans
 from parsers.owners import declares_first_is_lead, find_owner_notes
-from parsers.plan_context import defined_periods, plan_period, time_cells
+from parsers.plan_context import dated_events, defined_periods, plan_period, time_cells
 from parsers.reference import Reference, dated_years, infer_reference, plan_until, title_year
 from parsers.subjects import SubjectReader
 from parsers.timeexpr import Context, TimeExpr, find_time_expressions
@@ -204,7 +204,7 @@ def _plan_milestones(
     )
     period = plan_period(outline, ctx)
     ctx = ctx._replace(period=period)
-    ctx = ctx._replace(defined=defined_periods(outline, ctx))
+    ctx = ctx._replace(defined=defined_periods(outline, ctx) + dated_events(outline, ctx))
     first_is_lead = any(declares_first_is_lead(line.text) for line in outline.lines)
     labels = heading_labels(outline, first_is_lead)
     timed = time_cells(outline)

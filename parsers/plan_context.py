@@ -67,6 +67,46 @@ def defined_periods(outline: PlanOutline, ctx: Context) -> tuple[tuple[str, dt.d
     return tuple(out)
 
 
+# The time line under a heading that names an event: "（一）开幕式" then
+# "活动时间：4月18日（星期六）上午9:30".
+_TIME_LINE = re.compile(r"^\s*(?:活动|举办|举行|召开|会议)?(?:时间|日期)\s*[:：]")
+_EVENT_TITLE = re.compile(r"[\u4e00-\u9fff“”]{2,10}")
+# An event a sentence dates: "9月1日正式上课,上午在操场举行开学典礼",
+# "4月18日举办开幕式".
+_HELD = re.compile(r"(?:举行|举办|召开)(?P<ev>[\u4e00-\u9fff]{2,8}?)(?=[,，。;；(（]|$)")
+_EVENT_NOUN_END = ("典礼", "仪式", "开幕式", "闭幕式", "大会", "启动会", "推介会", "发布会", "运动会")
+
+
+def dated_events(outline: PlanOutline, ctx: Context) -> tuple[tuple[str, dt.date, dt.date], ...]:
+    """The events the plan dates, as one-day periods: a heading that names
+    an event with its time line under it ("（一）开幕式" / "活动时间：4月18日"),
+    and an event a sentence holds on its one date ("9月1日…举行开学典礼").
+    "开幕式前3天" and "开学前" then count from those days."""
+    out: list[tuple[str, dt.date, dt.date]] = []
+    for line in outline.lines:
+        heading = line.path[-1] if line.path else None
+        if heading is not None and heading.line < line.number <= heading.line + 2 and _TIME_LINE.match(line.text):
+            title = heading.title.strip().rstrip("。:：")
+            if _EVENT_TITLE.fullmatch(title) and title not in _NOT_A_NAME:
+                first = next(iter(find_time_expressions(line.text, ctx)), None)
+                day = first and (first.due if first.kind == "deadline" else first.begin)
+                if day is not None and first is not None and first.kind in ("deadline", "range"):
+                    out.append((title.replace("“", "").replace("”", ""), day, day))
+        for sentence in re.split(r"[。;；]", line.text):
+            held = [m["ev"] for m in _HELD.finditer(sentence) if m["ev"].endswith(_EVENT_NOUN_END)]
+            if not held:
+                continue
+            days = {
+                day
+                for e in find_time_expressions(sentence, ctx)
+                if e.kind in ("deadline", "start") and (day := e.due or e.begin) is not None
+            }
+            if len(days) == 1:
+                day = days.pop()
+                out.extend((name, day, day) for name in held)
+    return tuple(out)
+
+
 def time_cells(outline: PlanOutline) -> dict[int, tuple[tuple[int, int], ...]]:
     """The spans of the time cells of each row (by line number) of a table
     whose header names a time column (完成时限, 时间节点): the time words of

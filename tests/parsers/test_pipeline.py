@@ -144,3 +144,28 @@ def test_a_signature_and_a_colophon_hold_no_milestones() -> None:
     first, second = parse_text(SIGNED, imported=dt.date(2026, 11, 29)).plans
     assert [m.quote for m in first.milestones] == ["2023年3月31日前", "4月15日前"]
     assert [m.quote for m in second.milestones] == ["6月1日前"]  # the next plan is read as before
+
+
+FESTIVAL = """XX县2023年杜鹃花旅游文化节活动方案
+一、活动安排
+（一）开幕式
+活动时间：4月18日（星期六）上午9:30
+（二）开学季活动
+9月1日正式上课，上午8:10在学校操场举行开学典礼。
+二、工作要求
+1.开幕式前3天，完成主会场舞台搭建。（责任单位：县文旅局）
+2.开学前完成校舍安全检查。
+3.项目终验前完成资料归档。
+"""
+
+
+def test_an_event_the_plan_dates_is_counted_from() -> None:
+    [plan] = parse_text(FESTIVAL, ref=dt.date(2023, 1, 1), imported=dt.date(2026, 11, 29)).plans
+    found = {m.quote: m for m in plan.milestones}
+    assert (found["开幕式前3天"].kind, found["开幕式前3天"].due) == ("deadline", dt.date(2023, 4, 15))
+    assert (found["开学前"].kind, found["开学前"].due) == ("deadline", dt.date(2023, 8, 31))
+    # an event the plan does not date stays relative to it
+    assert (found["项目终验前"].kind, found["项目终验前"].offset) == (
+        "relative",
+        {"n": 0, "unit": "day", "before": "项目终验"},
+    )
