@@ -89,7 +89,7 @@ def dated_events(outline: PlanOutline, ctx: Context) -> tuple[tuple[str, dt.date
             title = heading.title.strip().rstrip("。:：")
             if _EVENT_TITLE.fullmatch(title) and title not in _NOT_A_NAME:
                 first = next(iter(find_time_expressions(line.text, ctx)), None)
-                day = first and (first.due if first.kind == "deadline" else first.begin)
+                day = None if first is None else first.due if first.kind == "deadline" else first.begin
                 if day is not None and first is not None and first.kind in ("deadline", "range"):
                     out.append((title.replace("“", "").replace("”", ""), day, day))
         for sentence in re.split(r"[。;；]", line.text):
