@@ -14,6 +14,7 @@ from pathlib import Path
 from parsers.attribution import heading_labels, owners_of, plan_wide_owners
 from parsers.calendars import DEFAULT_CALENDAR, WorkdayCalendar
 from parsers.documents import Document, load_document, split_lines
+from parsers.flat_tables import FlatCell, flattened_cells
 from parsers.issue_date import IssueDate, stated_in
 from parsers.line_readings import ATTACHMENT, PURPOSE, dated_clocks, reports_the_past
 from parsers.milestones import Milestone
@@ -208,12 +209,15 @@ def _plan_milestones(
     first_is_lead = any(declares_first_is_lead(line.text) for line in outline.lines)
     labels = heading_labels(outline, first_is_lead)
     timed = time_cells(outline)
+    flat = flattened_cells(outline)
     last_day: list[dt.date] = []  # the day written last, which a clock time carries
     plan_wide = plan_wide_owners(outline)
     out: list[Milestone] = []
     for block in outline.blocks:
         out.extend(
-            _block_milestones(block, outline.title, ref, doc, ctx, first_is_lead, labels, timed, last_day, plan_wide)
+            _block_milestones(
+                block, outline.title, ref, doc, ctx, first_is_lead, labels, (timed, flat), last_day, plan_wide
+            )
         )
     return out, period
 
@@ -226,10 +230,13 @@ def _block_milestones(
     ctx: Context,
     first_is_lead: bool,
     labels: dict[int, dict[str, list[str]]],
-    timed: dict[int, tuple[tuple[int, int], ...]],
+    tables: tuple[dict[int, tuple[tuple[int, int], ...]], dict[int, FlatCell]],
     last_day: list[dt.date],
     plan_wide: dict[str, list[str]] | None,
 ) -> list[Milestone]:
+    """``tables``: the time cells of each table row written on one line, and
+    the cells of tables flattened to a cell a line."""
+    timed, flat = tables
     text = "\n".join(line.text for line in block.lines)
     notes = find_owner_notes(text, first_is_lead)
     out: list[Milestone] = []
@@ -243,6 +250,9 @@ def _block_milestones(
             found = [e for e in found if e.start >= purpose.end()]
         if ctx.ref_is_day:
             found = [e for e in found if not reports_the_past(line.text, e, ctx.ref)]
+        cell = flat.get(line.number)
+        if cell is not None and not cell.is_time:
+            found = []  # "每月至少开展一次…" in a measures cell: the row's time cell says when
         if line.number in timed:
             found = [e for e in found if any(a <= e.start < b for a, b in timed[line.number])]
         elif "\t" in line.text and any(in_field(line.text, e.start) for e in found):
@@ -253,6 +263,9 @@ def _block_milestones(
         for expr in found:
             owners = owners_of(block, line, notes, offset + expr.start, expr, labels, subjects, plan_wide)
             task = _task_of(line, expr)
+            if cell is not None:  # the row's owner columns and its task cell
+                owners = cell.owners.as_dict() if cell.owners.lead or cell.owners.support else owners
+                task = cell.task or task
             phase = _phase_of(line, task)
             if phase and task == line.text[expr.start : expr.end].strip():
                 task = phase  # "第一阶段(动员部署阶段):3月1日—15日": the stage is the task
