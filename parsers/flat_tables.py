@@ -83,6 +83,14 @@ def _row_owners(labels: list[str], cells: list[str]) -> Owners:
     return Owners(tuple(lead), tuple(support))
 
 
+def _task_cell(labels: list[str], cells: list[str]) -> str:
+    """The row's first cell that is neither its serial, an owner nor a time."""
+    for label, cell in zip(labels[1:], cells[1:], strict=True):
+        if not (_is_time(label) or _is_owner(label)):
+            return cell
+    return ""
+
+
 def flattened_cells(outline: PlanOutline) -> dict[int, FlatCell]:
     """Each line (by number) that is a cell of a flattened table's row."""
     lines = outline.lines
@@ -109,10 +117,7 @@ def flattened_cells(outline: PlanOutline) -> dict[int, FlatCell]:
                 break  # the rows do not line up with the labels
             cells = [line.text.strip() for line in row]
             owners = _row_owners(labels, cells)
-            words = [c for label, c in zip(labels[1:], cells[1:], strict=True) if not _is_time(label)]
-            task = next(
-                (c for label, c in zip(labels[1:], cells[1:], strict=True) if c in words and not _is_owner(label)), ""
-            )
+            task = _task_cell(labels, cells)
             for label, line in zip(labels[1:], row[1:], strict=True):
                 out[line.number] = FlatCell(label, _is_time(label), owners, task[:40])
             i += len(labels)
