@@ -123,3 +123,26 @@ def flattened_cells(outline: PlanOutline) -> dict[int, FlatCell]:
             i += len(labels)
             expected += 1
     return out
+
+
+# A schedule flattened the same way: a date alone on its line, then the
+# person on duty with their post ("7月12日" / "郭明远　市委副书记、市长").
+_PERSON = re.compile(
+    r"\s*(?P<name>[\u4e00-\u9fff](?: ?[\u4e00-\u9fff]){1,3})[ \t]+(?P<post>[\u4e00-\u9fff()、,，]{2,40})\s*"
+)
+_POST = re.compile(r"^[^、,，]{0,12}?(?:长|书记|主任|主席|委员|常委|经理|专员|干事|政委|组长|负责人)(?:[、,，]|$)")
+_DATE_ONLY = re.compile(r"[\d年月日号至到—–~\-－～()星期一二三四五六日天上下午:：.\s]+")
+
+
+def people_on_duty(outline: PlanOutline) -> dict[int, str]:
+    """The person named on the line after a line that holds only a date, by
+    the date line's number: the schedule's row."""
+    out: dict[int, str] = {}
+    for line, after in zip(outline.lines, outline.lines[1:], strict=False):
+        text = line.text.strip()
+        if not text or not re.search(r"\d月|\d日", text) or not _DATE_ONLY.fullmatch(text):
+            continue
+        person = _PERSON.fullmatch(after.text)
+        if person is not None and _POST.search(person["post"]):
+            out[line.number] = after.norm.quote(*person.span("name"))  # as written ("羅志恆")
+    return out

@@ -14,7 +14,7 @@ from pathlib import Path
 from parsers.attribution import heading_labels, owners_of, plan_wide_owners
 from parsers.calendars import DEFAULT_CALENDAR, WorkdayCalendar
 from parsers.documents import Document, load_document, split_lines
-from parsers.flat_tables import FlatCell, flattened_cells
+from parsers.flat_tables import FlatCell, flattened_cells, people_on_duty
 from parsers.issue_date import IssueDate, stated_in
 from parsers.line_readings import ATTACHMENT, PURPOSE, dated_clocks, reports_the_past
 from parsers.milestones import Milestone
@@ -210,13 +210,14 @@ def _plan_milestones(
     labels = heading_labels(outline, first_is_lead)
     timed = time_cells(outline)
     flat = flattened_cells(outline)
+    on_duty = people_on_duty(outline)
     last_day: list[dt.date] = []  # the day written last, which a clock time carries
     plan_wide = plan_wide_owners(outline)
     out: list[Milestone] = []
     for block in outline.blocks:
         out.extend(
             _block_milestones(
-                block, outline.title, ref, doc, ctx, first_is_lead, labels, (timed, flat), last_day, plan_wide
+                block, outline.title, ref, doc, ctx, first_is_lead, labels, (timed, flat, on_duty), last_day, plan_wide
             )
         )
     return out, period
@@ -230,13 +231,14 @@ def _block_milestones(
     ctx: Context,
     first_is_lead: bool,
     labels: dict[int, dict[str, list[str]]],
-    tables: tuple[dict[int, tuple[tuple[int, int], ...]], dict[int, FlatCell]],
+    tables: tuple[dict[int, tuple[tuple[int, int], ...]], dict[int, FlatCell], dict[int, str]],
     last_day: list[dt.date],
     plan_wide: dict[str, list[str]] | None,
 ) -> list[Milestone]:
-    """``tables``: the time cells of each table row written on one line, and
-    the cells of tables flattened to a cell a line."""
-    timed, flat = tables
+    """``tables``: the time cells of each table row written on one line, the
+    cells of tables flattened to a cell a line, and the people a flattened
+    schedule puts on duty on each date line."""
+    timed, flat, on_duty = tables
     text = "\n".join(line.text for line in block.lines)
     notes = find_owner_notes(text, first_is_lead)
     out: list[Milestone] = []
@@ -266,6 +268,8 @@ def _block_milestones(
             if cell is not None:  # the row's owner columns and its task cell
                 owners = cell.owners.as_dict() if cell.owners.lead or cell.owners.support else owners
                 task = cell.task or task
+            if line.number in on_duty:  # "7月12日" / "郭明远　市委副书记、市长"
+                owners = {"lead": [on_duty[line.number]], "support": []}
             phase = _phase_of(line, task)
             if phase and task == line.text[expr.start : expr.end].strip():
                 task = phase  # "第一阶段(动员部署阶段):3月1日—15日": the stage is the task

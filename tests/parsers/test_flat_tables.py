@@ -77,3 +77,22 @@ def test_rows_that_do_not_line_up_are_not_read_as_cells(broken: str) -> None:
     for _, _, _, owners, task in rows:
         assert owners is None or not any("月" in name or name.isdigit() for name in owners["lead"])
         assert task not in ("完成门诊各科室网络布线", "7月3l日前")
+
+
+ROTA = """XX镇2023年防汛工作方案
+一、带班领导轮值安排
+镇领导实行轮流带班，具体安排如下：
+6月15日—6月30日
+羅志恆　鎮長
+7月1日～7月15日
+陈 勇　副镇长、派出所所长
+7月16日-7月31日
+全镇巡查　加强值守
+"""
+
+
+def test_a_schedule_puts_the_person_after_each_date_on_duty() -> None:
+    rows = {line: owners for line, _, _, owners, _ in _rows(ROTA)}
+    assert rows[4] == {"lead": ["羅志恆"], "support": []}  # copied as written
+    assert rows[6] == {"lead": ["陈 勇"], "support": []}
+    assert rows[8] != {"lead": ["全镇巡查"], "support": []}  # no post: not a person
