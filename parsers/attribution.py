@@ -16,22 +16,34 @@ from parsers.timeexpr import TimeExpr
 
 # The body that decided on the plan as a whole, in its opening: "经镇党委、
 # 镇政府研究,决定…开展…", "本届文化节由县文化和旅游局牵头组织".
-_DECIDED = re.compile(r"经(?P<x>[^,，。;；]{2,24}?)(?:研究|同意)[,，]?(?:决定|同意)|由(?P<y>[^,，。;；]{2,20}?)牵头")
+_DECIDED = re.compile(r"经(?P<x>[^,，。;；]{2,24}?)(?:研究|同意)[,，]?(?:决定|同意)")
+_LEADS = re.compile(r"由(?P<y>[^,，。;；]{2,20}?)牵头")
 _OPENING_LINES = 12
+# Sections that say who runs the plan: "二、组织机构", "(一)加强组织领导".
+_ORGANIZATION = re.compile("组织|领导|机构|分工|职责")
+_ORGANIZATION_LINES = 30
 
 
 def plan_wide_owners(outline: PlanOutline) -> dict[str, list[str]] | None:
-    """The plan-wide lead: who the plan's opening says decided on it or leads
-    it, for milestones no label, subject or heading gives an owner."""
-    for line in outline.lines[:_OPENING_LINES]:
-        if line.heading is not None and line.heading.level == 1 and line.path[0].number not in ("一",):
-            break
+    """The plan-wide lead, for milestones no label, subject or heading gives
+    an owner: who the plan's opening or its organization section says leads
+    it ("本届文化节由县文化和旅游局牵头组织"), else who its opening says
+    decided on it ("经县委、县政府研究,决定…")."""
+    decided: dict[str, list[str]] | None = None
+    for i, line in enumerate(outline.lines[:_ORGANIZATION_LINES]):
+        heading = line.heading
+        if heading is not None and heading.level == 1 and heading.number != "一":
+            if not _ORGANIZATION.search(heading.title):
+                break
+        elif i >= _OPENING_LINES and not (line.path and _ORGANIZATION.search(line.path[0].title)):
+            continue
+        leads = _LEADS.search(line.text)
+        if leads and (names := actors(leads["y"])):
+            return {"lead": [line.norm.quote(*_span_of(line.text, n)) for n in names], "support": []}
         m = _DECIDED.search(line.text)
-        if m:
-            names = actors(m["x"] or m["y"])
-            if names:
-                return {"lead": [line.norm.quote(*_span_of(line.text, n)) for n in names], "support": []}
-    return None
+        if m and decided is None and (names := actors(m["x"])):
+            decided = {"lead": [line.norm.quote(*_span_of(line.text, n)) for n in names], "support": []}
+    return decided
 
 
 def _span_of(text: str, name: str) -> tuple[int, int]:

@@ -215,11 +215,25 @@ def _acts(name: str) -> bool:
     return name.endswith(_ACTOR_END) or (name.startswith("各") and len(_BRACKETED.sub("", name)) <= 4)
 
 
+def _conjoined(text: str) -> list[str]:
+    """Names joined by 和, 及 or 与: "县委和县政府" is two, but "县文化和
+    旅游局" and "市住房和城乡建设局" are one (what stands before 和 does not
+    name a unit)."""
+    for m in re.finditer("[和及与]", text):
+        left, right = text[: m.start()], text[m.end() :]
+        if left and right and _acts(left):
+            rest = _conjoined(right)
+            if all(_acts(r) for r in rest):
+                return [left, *rest]
+    return [text]
+
+
 def actors(subject: str) -> list[str] | None:
     subject = subject.removeprefix("请").removeprefix("并")
     names: list[str] = []
-    for part in split_names(re.sub(r"[和及与]", "、", subject)):
-        names += [p for p in _EACH.split(part) if p]
+    for whole in split_names(subject):
+        for part in _conjoined(whole):
+            names += [p for p in _EACH.split(part) if p]
     if not names or any(_NOT_ACTOR.match(n) or not _acts(n) for n in names):
         return None
     return names

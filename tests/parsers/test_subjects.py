@@ -30,6 +30,14 @@ CASES = [
         "6月底前",
         ["县住建局"],
     ),  # a sentence that only names owners
+    ("(一)推介。县文化和旅游局要于6月底前完成推介。", "6月底前", ["县文化和旅游局"]),  # 和 inside a unit's name
+    ("(一)排查。市住房和城乡建设局于6月底前完成排查。", "6月底前", ["市住房和城乡建设局"]),
+    ("(一)督查。县委和县政府督查室于6月底前开展督查。", "6月底前", ["县委", "县政府督查室"]),  # two units
+    (
+        "(一)社保。县人力资源和社会保障局及县财政局于6月底前完成核查。",
+        "6月底前",
+        ["县人力资源和社会保障局", "县财政局"],
+    ),
 ]
 
 
@@ -62,3 +70,22 @@ def test_a_headings_label_covers_the_items_below_it() -> None:
     assert found["9月5日前"].owners == {"lead": ["覃志强"], "support": []}
     assert found["每月"].owners == {"lead": ["学校"], "support": []}  # the sentence's own subject first
     assert found["10月底前"].owners is None  # another heading: the label stops there
+
+
+ORGANIZED = """XX县2024年旅游文化节活动方案
+经县委、县政府研究，决定举办2024年旅游文化节。
+一、活动主题
+花开春天
+二、组织机构
+本届文化节由县文化和旅游局牵头组织，各协办单位按职责做好相关工作。
+三、活动安排
+（一）摄影大赛。作品征集截至5月3日。
+"""
+
+
+def test_who_leads_the_plan_outranks_who_decided_on_it() -> None:
+    [m] = parse_text(ORGANIZED, ref=REF, imported=REF).milestones
+    assert m.owners == {"lead": ["县文化和旅游局"], "support": []}
+    decided_only = ORGANIZED.replace("本届文化节由县文化和旅游局牵头组织，", "")
+    [m] = parse_text(decided_only, ref=REF, imported=REF).milestones
+    assert m.owners == {"lead": ["县委", "县政府"], "support": []}
