@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from parsers.outline import Block, Line, PlanOutline
-from parsers.owners import OwnerNote, Owners, find_owner_notes, owners_at
+from parsers.owners import OwnerNote, Owners, find_owner_notes, owners_at, split_names
 from parsers.subjects import SubjectReader, actors
 from parsers.timeexpr import TimeExpr
 
@@ -142,3 +142,24 @@ def _as_written(owners: Owners, block: Block) -> dict[str, list[str]]:
         "lead": [_name_as_written(n, block) for n in owners.lead],
         "support": [_name_as_written(n, block) for n in owners.support],
     }
+
+
+# "9月13日、20日、27日,先后由何志远(市住建局局长),邓丽(…),孙卫(…)做客…":
+# the dates and the people in the same order.
+_RESPECTIVELY = re.compile(r"(?:先后|分别|依次)由(?P<names>[^。;；]+?)(?=做客|走进|到|带队|主持|出席|参加|负责|开展|进行|[。;；]|$)")
+_POST_NOTE = re.compile(r"\([^()]*\)")
+
+
+def respective_owners(text: str, spans: list[tuple[int, int]]) -> list[str] | None:
+    """One person for each of the dates at ``spans`` of a line, when the
+    sentence after them names as many, in order, with 先后由/分别由/依次由
+    (their posts in brackets dropped)."""
+    if len(spans) < 2:
+        return None
+    m = _RESPECTIVELY.search(text, spans[-1][1])
+    if m is None or re.search("[。;；]", text[spans[-1][1] : m.start()]):
+        return None
+    names = [_POST_NOTE.sub("", n).strip() for n in split_names(m["names"])]
+    if len(names) != len(spans) or not all(2 <= len(n) <= 12 for n in names):
+        return None
+    return names

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from parsers.attribution import heading_labels, owners_of, plan_wide_owners
+from parsers.attribution import heading_labels, owners_of, plan_wide_owners, respective_owners
 from parsers.calendars import DEFAULT_CALENDAR, WorkdayCalendar
 from parsers.documents import Document, load_document, split_lines
 from parsers.flat_tables import FlatCell, flattened_cells, people_on_duty
@@ -262,6 +262,9 @@ def _block_milestones(
             # ("开展国庆节前检查(牵头单位:…;完成时限:9月30日前)"): that note only.
             found = [e for e in found if in_field(line.text, e.start)]
         subjects = SubjectReader(line.text, [(e.start, e.end) for e in found])
+        dated = [e for e in found if e.kind in ("deadline", "range")]
+        each = respective_owners(line.text, [(e.start, e.end) for e in dated]) or []
+        people = {id(e): name for e, name in zip(dated, each, strict=False)}
         for expr in found:
             owners = owners_of(block, line, notes, offset + expr.start, expr, labels, subjects, plan_wide)
             task = _task_of(line, expr)
@@ -270,6 +273,8 @@ def _block_milestones(
                 task = cell.task or task
             if line.number in on_duty:  # "7月12日" / "郭明远　市委副书记、市长"
                 owners = {"lead": [on_duty[line.number]], "support": []}
+            if id(expr) in people:  # "5月1日、2日、3日,先后由A(县长)、B、C…"
+                owners = {"lead": [people[id(expr)]], "support": []}
             phase = _phase_of(line, task)
             if phase and task == line.text[expr.start : expr.end].strip():
                 task = phase  # "第一阶段(动员部署阶段):3月1日—15日": the stage is the task

@@ -89,3 +89,24 @@ def test_who_leads_the_plan_outranks_who_decided_on_it() -> None:
     decided_only = ORGANIZED.replace("本届文化节由县文化和旅游局牵头组织，", "")
     [m] = parse_text(decided_only, ref=REF, imported=REF).milestones
     assert m.owners == {"lead": ["县委", "县政府"], "support": []}
+
+
+@pytest.mark.parametrize(
+    ("body", "leads"),
+    [
+        (
+            "(一)直播。5月1日、2日、3日，先后由李卓然（县长）、覃雪（副县长）、韦国栋（局长）走进直播间。",
+            [["李卓然"], ["覃雪"], ["韦国栋"]],
+        ),
+        ("(一)接访。9月13日、20日，分别由何志远（市住建局局长），邓丽（市人社局局长）做客直播间。", [["何志远"], ["邓丽"]]),
+    ],
+)
+def test_dates_and_people_named_in_the_same_order(body: str, leads: list[list[str]]) -> None:
+    found = parse_text(f"XX县2024年活动方案\n一、活动安排\n{body}\n", ref=REF, imported=REF).milestones
+    assert [m.owners["lead"] if m.owners else None for m in found] == leads
+
+
+def test_people_who_do_not_pair_with_the_dates_are_not_paired() -> None:
+    body = "(一)直播。5月1日、2日、3日，先后由李卓然（县长）、覃雪（副县长）走进直播间。"
+    found = parse_text(f"XX县2024年活动方案\n一、活动安排\n{body}\n", ref=REF, imported=REF).milestones
+    assert len(found) == 3 and all(m.owners is None or m.owners["lead"] != ["李卓然"] for m in found)
