@@ -146,7 +146,9 @@ def _as_written(owners: Owners, block: Block) -> dict[str, list[str]]:
 
 # "9月13日、20日、27日,先后由何志远(市住建局局长),邓丽(…),孙卫(…)做客…":
 # the dates and the people in the same order.
-_RESPECTIVELY = re.compile(r"(?:先后|分别|依次)由(?P<names>[^。;；]+?)(?=做客|走进|到|带队|主持|出席|参加|负责|开展|进行|[。;；]|$)")
+_RESPECTIVELY = re.compile(
+    r"(?:先后|分别|依次)由(?P<names>[^。;；]+?)(?=做客|走进|到|带队|主持|出席|参加|负责|开展|进行|[。;；]|$)"
+)
 _POST_NOTE = re.compile(r"\([^()]*\)")
 
 
