@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from parsers.calendars import FIVE_YEAR_PLAN, five_year_plan_end, lunar_to_solar, month_end, resolve_day
 from parsers.timeexpr.base import (
+    CLAUSE_END,
     DATE_YEAR,
     MONTH_PART,
     PUNCT,
@@ -341,6 +342,9 @@ _EVENT_WINDOW = re.compile(
 
 
 def _event_window(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    clause = CLAUSE_END.split(m.string[max(0, m.start() - 20) : m.start()])[-1]
+    if re.search(r"\d月", clause):
+        return None  # "每年11月开展消防宣传月活动": the month says when
     expr = TimeExpr(*m.span(), "unresolved", note="an event's window: no dates given", confidence=0.3)
     expr.weak = m.group(0).endswith(("月", "月期间"))  # "安全生产月(6月)": the date says when
     return expr

@@ -297,6 +297,7 @@ UNRESOLVED: list[Row] = [
     ("冬至前后加强巡护。", "冬至前后", "unresolved"),
     ("结合“119”消防宣传月开展知识竞赛。", "“119”消防宣传月", "unresolved"),
     ("结合爱国卫生月开展环境卫生宣传。", "爱国卫生月", "unresolved"),
+    ("每年11月开展消防宣传月活动。", "每年11月", "recurring FREQ=YEARLY;BYMONTH=11;BYMONTHDAY=-1"),
     ("在冬至、全国“两会”等重点时段加密巡护。", "全国“两会”", "unresolved"),
     ("全国两会期间实行全员在岗。", "全国两会期间", "unresolved"),
 ]
