@@ -46,6 +46,10 @@ _LIST = (
 )
 _LABELLED = re.compile(rf"(?P<label>{_ANY_LABEL})\s*[:：]\s*" + _LIST)
 _FIRST_IS_LEAD = re.compile(r"[(（]?\s*(?:逗号|,|，)前(?:的)?为牵头单位\s*[)）]?")
+# "(责任单位:A、B,排在第一位的为牵头单位)": the first name listed leads.
+_FIRST_LISTED_LEADS = re.compile(
+    r"[,，;；]?\s*[(（]?\s*(?:排在|排名|排|列)?(?:第一|首)(?:位|个|家)?(?:的)?(?:单位|部门)?为牵头(?:单位|部门)\s*[)）]?"
+)
 _LEAD_SUPPORT = re.compile(
     r"^(?P<lead>.+?)牵头(?:负责)?(?:\s*[,，;；、]\s*(?P<support>.+?)(?:配合|协助|参与|协办|按职责分工负责|共同负责|等配合))?\s*$"
 )
@@ -174,7 +178,13 @@ class _Statement:
         listed = _DUTY_TAIL.sub("", listed)
         declared = first_is_lead or declares_first_is_lead(listed)
         listed = _FIRST_IS_LEAD.sub("", listed)
+        first_listed = _FIRST_LISTED_LEADS.search(listed) is not None
+        listed = _FIRST_LISTED_LEADS.sub("", listed)
         names = [n for n in split_names(listed) if not _CONTACT.search(n)]
+        if first_listed and names and label not in _SUPPORT_LABELS:
+            self.responsible.append(names[0])
+            self.others += names[1:]
+            return
         marked = [n for n in names if _LEAD_MARK.search(n)]
         stated = _LEAD_SUPPORT.match(listed.strip())
         if label in _SUPPORT_LABELS:
@@ -259,6 +269,25 @@ def _stated_alone(sentence: str, at: int) -> list[OwnerNote]:
     return [OwnerNote(span[0], span[1], Owners(tuple(lead), tuple(support)), span)]
 
 
+# "由市教育局牵头,市财政局配合,于9月前完成…": who leads and who works
+# with it, stated in clauses of a longer sentence.
+_LEAD_SUPPORT_CLAUSES = re.compile(
+    r"(?:^|[,，:：]|(?<=由))(?P<lead>[^,，:：。;；由]{2,30}?)牵头(?:负责)?[,，、]\s*"
+    r"(?P<support>[^,，。;；]{2,60}?)(?:配合|协助|参与|协办|共同负责)(?=[,，。;；]|$)"
+)
+
+
+def _stated_within(sentence: str, at: int) -> list[OwnerNote]:
+    m = _LEAD_SUPPORT_CLAUSES.search(sentence)
+    if m is None:
+        return []
+    lead, support = split_names(m.group("lead")), split_names(m.group("support"))
+    if not lead or not all(_UNIT_END.search(name) for name in lead + support):
+        return []
+    span = (at, at + len(sentence))
+    return [OwnerNote(span[0], span[1], Owners(tuple(lead), tuple(support)), span)]
+
+
 def find_owner_notes(text: str, first_is_lead: bool = False) -> list[OwnerNote]:
     """Every statement of owners in a block's text, in order.
     ``first_is_lead``: the plan declared that the unit before the first comma
@@ -292,7 +321,7 @@ def find_owner_notes(text: str, first_is_lead: bool = False) -> list[OwnerNote]:
     # A sentence of its own that only says who leads: "…完成排查。县住建局牵头,各乡镇配合。"
     for m in _SENTENCE.finditer(text):
         if not inside[m.start()] and "牵头" in m.group(0):
-            notes.extend(_stated_alone(m.group(0), m.start()))
+            notes.extend(_stated_alone(m.group(0), m.start()) or _stated_within(m.group(0), m.start()))
     if "\t" in text:
         notes.extend(_table_notes(text))
     return sorted(notes, key=lambda n: n.start)
