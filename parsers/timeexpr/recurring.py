@@ -231,7 +231,34 @@ def _sentence_after(m: re.Match[str]) -> str:
     return m.string[m.end() : m.end() + end.start() if end else len(m.string)]
 
 
+# "每月第一个工作日", "每月最后一个工作日": a weekday of the month by its place.
+_MONTHLY_WORKDAY = re.compile(r"每个?月(?:的)?(?:第(?P<n>[1-5一二三四五])|(?P<last>最后[一1]))个工作日")
+# "每季度结束后10日内", "每月终了后5天内": so many days into the next period.
+_AFTER_EACH = re.compile(
+    r"每(?P<p>个?月|季度?|半年|年度?)(?:结束|终了|末)?(?:后|之后)(?P<n>\d{1,2})(?:日|天|个自然日)(?:内|之内|以内)?"
+)
+_NEXT_PERIOD_MONTHS = {"月": None, "季": "1,4,7,10", "半年": "1,7", "年": "1"}
+
+
+def _monthly_workday(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    place = -1 if m["last"] else int(m["n"].translate(str.maketrans("一二三四五", "12345")))
+    return _recurring(m, f"FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS={place}")
+
+
+def _after_each(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    period = m["p"].removeprefix("个").removesuffix("度")
+    day = int(m["n"])
+    if not 1 <= day <= 28:
+        return None
+    months = _NEXT_PERIOD_MONTHS[period]
+    if months is None:
+        return _recurring(m, f"FREQ=MONTHLY;BYMONTHDAY={day}")
+    return _recurring(m, f"FREQ=YEARLY;BYMONTH={months};BYMONTHDAY={day}")
+
+
 RULES: list[Rule] = [
+    Rule(9, _AFTER_EACH, _after_each, needs=("每",), also=("后",)),
+    Rule(19, _MONTHLY_WORKDAY, _monthly_workday, needs=("工作日",), also=("每月", "每个月")),
     Rule(20, _BY_QUARTER_MONTH, _by_quarter_month, needs=("季度",)),
     Rule(19, _YEARLY_WINDOW, _yearly_window, needs=("每年",), also=RANGE_SEPARATORS),
     Rule(20, _YEARLY_MONTH, _yearly_month, needs=("每年",)),

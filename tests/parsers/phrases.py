@@ -303,6 +303,11 @@ UNRESOLVED: list[Row] = [
 ]
 
 RECURRING: list[Row] = [
+    ("每月第一个工作日报送上月数据。", "每月第一个工作日", "recurring FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=1"),
+    ("每月最后一个工作日前报送。", "每月最后一个工作日", "recurring FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1"),
+    ("每季度结束后10日内报送进展情况。", "每季度结束后10日内", "recurring FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=10"),
+    ("每月终了后5天内报送报表。", "每月终了后5天内", "recurring FREQ=MONTHLY;BYMONTHDAY=5"),
+    ("每半年结束后15日内报送总结。", "每半年结束后15日内", "recurring FREQ=YEARLY;BYMONTH=1,7;BYMONTHDAY=15"),
     ("每天报送疫情数据。", "每天", "recurring FREQ=DAILY"),
     ("每日通报督查情况。", "每日", "recurring FREQ=DAILY"),
     ("实行全天候督查。", "全天候", "recurring FREQ=DAILY"),
