@@ -44,7 +44,7 @@ from parsers.vocabulary import (
 _BY = r"(?P<by>前|之前|以前|前完成)?"
 _DAY = re.compile(DATE_YEAR.format(g="y") + r"(?P<m>\d{1,2})月(?P<d>\d{1,2})[日号](?P<on>当天|当日)?" + _BY)
 _MONTH_PART = re.compile(DATE_YEAR.format(g="y") + rf"(?P<m>\d{{1,2}})月(?P<p>{MONTH_PART}|中(?![央国华心]))" + _BY)
-_MONTH_BEFORE = re.compile(DATE_YEAR.format(g="y") + r"(?P<m>\d{1,2})月(?:前|之前|以前)")
+_MONTH_BEFORE = re.compile(DATE_YEAR.format(g="y") + r"(?P<m>\d{1,2})月份?(?:前|之前|以前)")
 _MONTH_ALONE = re.compile(DATE_YEAR.format(g="y") + r"(?P<m>\d{1,2})月份?(?![\d日号份])")
 # One of them is in every match of _YEAR_PART.
 _YEAR_PART_WORDS = (
