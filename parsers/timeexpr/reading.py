@@ -143,8 +143,39 @@ def _bounded_cadences(line: str, found: list[TimeExpr]) -> list[TimeExpr]:
             else:  # a period apart from it is a milestone of its own
                 out.append(bounded)
             continue
+        first = _cadence_start(line, prev, expr)
+        if prev is not None and first is not None:
+            # "每季度最后一个月的20日前报送…,从2025年第一季度开始执行": when the cadence starts
+            out[-1] = replace(prev, begin=first, note=_join(prev.note, "from " + line[expr.start : expr.end]))
+            continue
         out.append(expr)
     return out
+
+
+_STARTS_THEN = ("开始", "起")
+
+
+def _cadence_start(line: str, prev: TimeExpr | None, expr: TimeExpr) -> dt.date | None:
+    """The first day of the period after 从/自 that a cadence before it in
+    its sentence starts from."""
+    if prev is None or prev.kind != "recurring" or expr.kind not in ("deadline", "start"):
+        return None
+    text = line[expr.start : expr.end]
+    from_then = line[expr.start - 1 : expr.start] in ("从", "自") and line.startswith(_STARTS_THEN, expr.end)
+    if not (from_then or (expr.kind == "start" and text.startswith(("从", "自")))):
+        return None
+    if _sentence_of(line, prev.start) != _sentence_of(line, expr.start):
+        return None
+    if expr.kind == "start":
+        return expr.begin
+    due = expr.due
+    if due is None:
+        return None
+    if "季度" in text:
+        return dt.date(due.year, due.month - 2, 1)
+    if "月" in text:
+        return due.replace(day=1)
+    return None
 
 
 def _every_year_before(line: str, out: list[TimeExpr], expr: TimeExpr) -> bool:
