@@ -161,7 +161,13 @@ def _weekly_day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     return _recurring(m, f"FREQ=WEEKLY;BYDAY={WEEKDAYS[m.group('d')]}")
 
 
+_SAME_PERIOD = {"周": "每周|每星期|每两周", "旬": "每旬", "月": "每个?月", "季": "每个?季", "年": "每年"}
+
+
 def _routine(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    clause = re.split(r"[,，。;；]", m.string[max(0, m.start() - 30) : m.start()])[-1]
+    if re.search(_SAME_PERIOD[m["p"]], clause):
+        return None  # "每周一上午召开项目周例会": the cadence before it says when
     return _recurring(m, ROUTINE_PERIODS[m["p"]])
 
 

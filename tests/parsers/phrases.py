@@ -304,6 +304,7 @@ UNRESOLVED: list[Row] = [
 ]
 
 RECURRING: list[Row] = [
+    ("工作组每周一上午召开项目周例会。", "每周一", "recurring FREQ=WEEKLY;BYDAY=MO"),
     ("每月第一个工作日报送上月数据。", "每月第一个工作日", "recurring FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=1"),
     ("每月最后一个工作日前报送。", "每月最后一个工作日", "recurring FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1"),
     ("每季度结束后10日内报送进展情况。", "每季度结束后10日内", "recurring FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=10"),

@@ -184,3 +184,17 @@ def test_an_event_the_plan_dates_is_counted_from() -> None:
 def test_a_cadence_starts_from_the_period_it_names(line: str, start: dt.date) -> None:
     found = parse_text(line, ref=dt.date(2024, 1, 1), imported=dt.date(2026, 11, 29)).milestones
     assert [(m.kind, m.start) for m in found] == [("recurring", start)]
+
+
+@pytest.mark.parametrize(
+    ("line", "quote"),
+    [
+        ("工作组每周一上午召开项目周例会。", "每周一"),  # not a second, Friday cadence for 周例会
+        ("每年11月开展消防宣传月活动。", "每年11月"),  # not an undated campaign month as well
+        ("春节前后加强值守。", "春节前后"),  # around the festival, not its eve
+        ("推介会时间：2024年4月25日、26日。", "2024年4月25日、26日"),  # one two-day window
+    ],
+)
+def test_a_phrase_read_once(line: str, quote: str) -> None:
+    found = parse_text(line, ref=dt.date(2024, 1, 1), imported=dt.date(2026, 11, 29)).milestones
+    assert [m.quote for m in found] == [quote]
