@@ -235,6 +235,8 @@ UNRESOLVED: tuple[str, ...] = (
 PAST_MARKERS: tuple[str, ...] = (
     "以来",
     "印发的",
+    "印发)",  # "《…办法》(2023年5月8日印发)": the document's own date
+    "发布)",
     "发布的",
     "颁布",
     "出台的",

@@ -254,6 +254,8 @@ def _target_year(m: re.Match[str], ctx: Context) -> TimeExpr | None:
         return None  # "2024年以前遗留的问题": before that year, not by it
     if _is_past(m) or year < ctx.ref.year or year > ctx.ref.year + 30:
         return None
+    if ctx.base_year and year < ctx.base_year and not (m["lead"] or m["e"] or m["by"]):
+        return None  # "2024年,全县…累计巡河2.6万人次" in a plan for 2025: the year before, reported
     rest = m.string[m.end() : m.end() + 1]
     stated = m["lead"] or m["e"] or m["by"]
     after = clause_after(m)

@@ -198,3 +198,17 @@ def test_a_cadence_starts_from_the_period_it_names(line: str, start: dt.date) ->
 def test_a_phrase_read_once(line: str, quote: str) -> None:
     found = parse_text(line, ref=dt.date(2024, 1, 1), imported=dt.date(2026, 11, 29)).milestones
     assert [m.quote for m in found] == [quote]
+
+
+def test_the_year_before_the_plans_own_is_a_report() -> None:
+    text = (
+        "XX县2025年河湖长制工作要点\n"
+        "2024年，全县各级河湖长累计巡河2.6万人次，发现并整改问题318个。\n"
+        "一、工作任务\n"
+        "（一）力争2025年底前完成整治。\n"
+        "XX县河长制办公室\n"
+        "2024年12月18日\n"
+    )
+    [plan] = parse_text(text, imported=dt.date(2026, 11, 29)).plans
+    assert plan.reference.date == dt.date(2024, 12, 18)  # issued the year before
+    assert [m.quote for m in plan.milestones] == ["力争2025年底前"]
