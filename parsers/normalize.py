@@ -106,6 +106,13 @@ def _simplified(line: str) -> str:
     return "".join(_T2S.convert(ch) or ch for ch in line)
 
 
+def plain(text: str) -> str:
+    """Full-width to ASCII and traditional to simplified, character for
+    character and nothing more: for matching the words of a title or a
+    label spelled either way."""
+    return _simplified(text.translate(_WIDTH) if _WIDE.search(text) else text)
+
+
 @lru_cache(maxsize=4096)  # cn2an takes ~20 µs a numeral, and plans repeat theirs
 def _cn_number(run: str, unit: str) -> str | None:
     if unit == "年" and len(run) == 4 and all(c in "〇零○Oo一二三四五六七八九0" for c in run):

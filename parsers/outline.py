@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from parsers.issue_date import is_furniture
-from parsers.normalize import Normalized, normalize_line
+from parsers.normalize import Normalized, normalize_line, plain
 
 _HEADINGS: list[tuple[int, re.Pattern[str]]] = [
     (1, re.compile(r"^\s*(?P<n>[一二三四五六七八九十]{1,3})\s*[、.．]\s*")),
@@ -41,6 +41,7 @@ _TRAILER = re.compile(
 )
 
 
+_SPACE_IN_DATE = re.compile(r"(?<=\d)\s+(?=[年月日号])|(?<=[年月])\s+(?=\d)")
 _BODY_LINES = 4
 _TITLE_PERIOD_LINE = re.compile(r"^\s*[(（][^()（）]{2,15}[)）]\s*$")
 
@@ -81,6 +82,12 @@ class PlanOutline:
     lines: list[Line]
     blocks: list[Block]
 
+    @property
+    def plain_title(self) -> str:
+        """The title in simplified characters and ASCII, its dates closed up
+        ("2025 年" as 2025年, as a PDF may space them), for matching."""
+        return _SPACE_IN_DATE.sub("", plain(self.title))
+
 
 def heading_of(text: str, number: int) -> Heading | None:
     for level, pattern in _HEADINGS:
@@ -98,7 +105,7 @@ _TITLE_TAIL = re.compile(r"\s*[(（][^()（）]{1,15}[)）]\s*$")
 
 
 def is_plan_title(text: str) -> bool:
-    s = text.strip()
+    s = plain(text.strip())  # "實施方案", "工作方案": spelled either way
     if not 5 <= len(s) <= 60 or not _TITLE_END.search(_TITLE_TAIL.sub("", s)):
         return False
     if any(c in s for c in "。,，;；:："):

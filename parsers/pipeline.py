@@ -98,16 +98,18 @@ def parse_document(
     previous: tuple[PlanOutline, IssueDate | None] | None = None
     head = 0  # the first line of the stretch a plan's issue date is looked for in
     for outline, (_, stop, _) in zip(outlines, spans, strict=True):
-        issued = stated_in(lines, head, stop, title_year(outline.title))
+        issued = stated_in(lines, head, stop, title_year(outline.plain_title))
         # A plan issued by the notice before it, an annex of the plan before it.
-        before = previous[1] if previous is not None and _issued_with(outline.title, previous[0].title) else None
+        before = (
+            previous[1] if previous is not None and _issued_with(outline.plain_title, previous[0].plain_title) else None
+        )
         if before is not None and (issued is None or before.rank < issued.rank):
             issued = before
         head = stop + 1
         previous = (outline, issued)
         plan_years = dated_years(line.text for line in outline.lines)
         reference = infer_reference(
-            outline.title,
+            outline.plain_title,
             plan_years,
             document_years,
             imported,
@@ -118,7 +120,7 @@ def parse_document(
         result = PlanResult(outline.title, outline.title_line, outline.last_line, reference, issued=issued)
         result.milestones, period = _plan_milestones(outline, reference, doc, calendar)
         latest = max((d for m in result.milestones for d in (m.due, m.start) if d), default=None)
-        result.until = plan_until(outline.title, period, reference, latest)
+        result.until = plan_until(outline.plain_title, period, reference, latest)
         plans.append(result)
     return ParseResult(doc, document, plans)
 
