@@ -165,8 +165,14 @@ class _Builder:
 def _numeral(m: re.Match[str]) -> str | None:
     run, unit = m.group(0), m.group(1) or m.group(2)
     before = m.string[m.start() - 1] if m.start() else ""
+    if before in "日号月" and len(run) > 1 and run[0] == "一" and unit in ("月", "日", "号"):
+        # "五月一日一七月三十一日": the first 一 is the range's dash
+        rest = _cn_number(run[1:], unit)
+        return None if rest is None else "一" + rest
     year = unit == "年" and len(run) == 4  # "纳入二〇二五年…": a year reads as one anywhere
-    if before and "\u4e00" <= before <= "\u9fff" and before not in _NUMERAL_LEAD_OK and not year:
+    # (a month or day of two characters, "其中十二月", is one after any word)
+    date_part = unit in ("月", "日", "号") and len(run) > 1 and "十" in run
+    if before and "\u4e00" <= before <= "\u9fff" and before not in _NUMERAL_LEAD_OK and not (year or date_part):
         return None
     if run in ("十", "百", "千") and unit not in ("月", "日", "号"):
         return None

@@ -22,6 +22,7 @@ from dateutil.rrule import rrulestr
 
 from parsers.pipeline import ParseResult, parse_path, parse_text
 from tests.conftest import FIXTURES, load_jsonl
+from tests.parsers.test_variants import _numerals
 
 CORPUS = FIXTURES / "corpus"
 MANIFEST = load_jsonl(CORPUS / "manifest.jsonl")
@@ -129,13 +130,15 @@ def test_each_plan_finds_its_reference_date(row: dict[str, Any], corpus: dict[st
 
 
 # Whole documents written the other ways plans are written: in traditional
-# characters, with full-width digits, with the spaces a PDF puts inside dates.
+# characters, with full-width digits, with the spaces a PDF puts inside dates,
+# with their dates in Chinese numerals.
 _S2T = opencc.OpenCC("s2t")
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 DOCUMENT_VARIANTS: dict[str, Callable[[str], str]] = {
     "traditional": lambda text: str(_S2T.convert(text)),
     "full-width": lambda text: text.translate(_FULL_WIDTH),
     "spaced": lambda text: re.sub(r"(\d+)(年|月|日)", r"\1 \2 ", text),
+    "numerals": _numerals,
 }
 
 
