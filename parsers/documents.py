@@ -265,6 +265,7 @@ _BLOCKS = {
 }
 
 
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
 _CELL = "\ue000"  # a private-use character: str.split() takes the control separators for spaces
 
 
@@ -286,7 +287,9 @@ def _html_text(markup: str) -> str:
             tag.insert_before("\n")
             tag.insert_after("\n")
     text = soup.get_text()
-    lines = [" ".join(line.split()).replace(_CELL, "\t") for line in split_lines(text)]
+    # HTML collapses its own whitespace only: runs of ideographic spaces and
+    # of &nbsp; that lay out a line ("督查室　　　　2024年10月14日") stay.
+    lines = [_HTML_SPACE.sub(" ", line).strip().replace(_CELL, "\t") for line in split_lines(text)]
     out: list[str] = []
     for line in lines:
         if line or (out and out[-1]):

@@ -161,10 +161,11 @@ def outline_plan(lines: list[str], start: int, stop: int, titled: bool = True) -
     if not titled:
         start -= 1
     first = start + 1 if titled else start + 2  # 1-based: the title's line, or the plan's first
-    if titled and start + 1 <= stop and _TITLE_PERIOD_LINE.match(lines[start + 1]):
+    after = next((j for j in range(start + 1, min(stop, start + 3) + 1) if lines[j].strip()), None)
+    if titled and after is not None and _TITLE_PERIOD_LINE.match(lines[after]):
         # A title whose period sits on the next line: "…实施方案" / "(2025—2027年)".
-        title = f"{title}{lines[start + 1].strip()}"
-        start += 1
+        title = f"{title}{lines[after].strip()}"
+        start = after
     path: list[Heading] = []
     out_lines: list[Line] = []
     blocks: list[Block] = [Block(())]

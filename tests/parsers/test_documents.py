@@ -310,3 +310,24 @@ def test_html_table_rows_are_their_own_tasks(tmp_path: Path) -> None:
     [row] = [m for m in parse_path(path, imported=IMPORTED).milestones if m.quote == "4月底前"]
     assert (row.task, row.section) == ("修订防汛 预案", ["重点任务", "开展汛前检查"])
     assert row.owners == {"lead": ["县应急局"], "support": []}
+
+
+LAID_OUT = [
+    "XX县农村人居环境整治三年行动实施方案",
+    "（2025—2027年）",
+    "一、重点任务",
+    "（一）即日起至2025年12月31日开展村庄清洁行动。",
+    "XX县人民政府办公室　　　　　　　　2025年3月12日",
+]
+
+
+def test_an_html_page_keeps_the_spaces_that_lay_out_its_lines(tmp_path: Path) -> None:
+    body = "".join(f"<p>{line}</p>\n" for line in LAID_OUT)
+    path = tmp_path / "plan.html"
+    path.write_text(f"<!DOCTYPE html><html><body>{body}</body></html>", encoding="utf-8")
+    assert "办公室　　　　　　　　2025年3月12日" in load_document(path).text  # ideographic spaces are not HTML's
+    [plan] = parse_path(path, imported=dt.date(2026, 11, 29)).plans
+    assert plan.title == "XX县农村人居环境整治三年行动实施方案（2025—2027年）"  # the period a paragraph below
+    assert plan.reference.date == dt.date(2025, 3, 12)  # the issuer, its spaces, its date
+    [m] = plan.milestones
+    assert (m.kind, m.start, m.due) == ("range", dt.date(2025, 3, 12), dt.date(2025, 12, 31))
