@@ -105,9 +105,7 @@ def split_names(text: str) -> list[str]:
     names.append("".join(cur))
     out = []
     for name in names:
-        name = name.strip().strip("等").strip()
-        if name.endswith("等单位"):
-            name = name[: -len("等单位")]
+        name = name.strip()  # as written: "县综合执法局等" keeps its 等
         if name and name not in out:
             out.append(name)
     return out

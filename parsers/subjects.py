@@ -234,7 +234,8 @@ def actors(subject: str) -> list[str] | None:
     for whole in split_names(subject):
         for part in _conjoined(whole):
             names += [p for p in _EACH.split(part) if p]
-    if not names or any(_NOT_ACTOR.match(n) or not _acts(n) for n in names):
+    # (the last may close the list with 等, kept as written: "县综合执法局等")
+    if not names or any(_NOT_ACTOR.match(n) or not _acts(n.removesuffix("等")) for n in names):
         return None
     return names
 
