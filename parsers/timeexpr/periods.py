@@ -93,6 +93,10 @@ _HOLIDAY_IN_LIST = re.compile(
     f"“?(?P<h>{_HOLIDAY_NAME})”?(?=[、和及与](?:{_QUOTED_HOLIDAY}[、和及与])*{_QUOTED_HOLIDAY}(?:{_WINDOW_WORDS}|等))"
     + f"|“?(?P<last>{_HOLIDAY_NAME})”?(?={_KEY_PERIODS})"
 )
+# "中秋节前开展检查,节日期间加强巡查": the holiday the sentence named before.
+_THAT_HOLIDAY = re.compile(r"(?:节日|节假日|假期|假日)(?:期间|中)")
+_HOLIDAY_BEFORE = re.compile(f"(?:{_HOLIDAY_NAME})")
+_WINDOW_NAMED = re.compile(f"(?:{_HOLIDAY_NAME})”?节?(?:[、和及与](?:{_HOLIDAY_NAME})”?节?)*(?:{_WINDOW_WORDS}|前后)")
 # A solar term as a day of its own: "冬至当天", "在冬至、全国“两会”等重点时段",
 # "夏至节气期间"; not inside a word ("秋分会场" is no date).
 _SOLAR_TERM = re.compile(
@@ -269,6 +273,21 @@ def _holiday_window(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     return expr
 
 
+def _that_holiday(m: re.Match[str], ctx: Context) -> TimeExpr | None:
+    start = max(m.string.rfind(c, 0, m.start()) for c in "。;；") + 1
+    named = list(_HOLIDAY_BEFORE.finditer(m.string, start, m.start()))
+    if not named:
+        return None  # "节假日期间" of no holiday in particular
+    if _WINDOW_NAMED.search(m.string, start, m.start()):
+        return None  # "国庆期间,…确保节日期间…": that window, already read
+    window = ctx.calendar.holiday_window(HOLIDAY_WINDOW_NAMES[named[-1].group(0)], ctx.year)
+    if window is None:
+        return TimeExpr(*m.span(), "unresolved", note=f"no holiday data for {ctx.year}")
+    expr = _range_expr(m, window[0], window[1], True, f"the days off of {named[-1].group(0)}, named before it")
+    expr.floats = True
+    return expr
+
+
 def _solar_term(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     day = solar_terms(ctx.year)[m["t"]]
     if m.string.startswith(("当天", "当日"), m.end()):  # on that day, as "12月4日当天"
@@ -375,6 +394,7 @@ RULES: list[Rule] = [
     Rule(30, _HOLIDAY_WINDOW, _holiday_window, needs=("期间", "假期", "长假", "放假")),
     Rule(31, _HOLIDAY_IN_LIST, _holiday_window, needs=tuple(HOLIDAY_WINDOW_NAMES), also=("、", "和", "及", "与", "等")),
     Rule(31, _SOLAR_TERM, _solar_term, needs=SOLAR_TERMS),
+    Rule(30, _THAT_HOLIDAY, _that_holiday, needs=("节日", "节假日", "假期", "假日")),
     Rule(30, _NAMED_PERIOD, _named_period, needs=("“",)),
     Rule(29, _NAMED_YEAR, _named_year, needs=("年(",)),
     Rule(31, _DEFINED_REFERENCE, _defined_reference, needs=("期间", "期内", "假内"), defined_only=True),

@@ -193,6 +193,8 @@ def test_a_cadence_starts_from_the_period_it_names(line: str, start: dt.date) ->
         ("每年11月开展消防宣传月活动。", "每年11月"),  # not an undated campaign month as well
         ("春节前后加强值守。", "春节前后"),  # around the festival, not its eve
         ("推介会时间：2024年4月25日、26日。", "2024年4月25日、26日"),  # one two-day window
+        ("国庆期间实行值班，确保节日期间业务平稳运行。", "国庆期间"),  # 节日期间: that window again
+        ("元旦前后及假期期间加强校园值守。", "元旦前后"),
     ],
 )
 def test_a_phrase_read_once(line: str, quote: str) -> None:
