@@ -44,7 +44,8 @@ _SEASON_LABEL = re.compile(r"(?P<s>[春夏秋冬]{1,2}季)\s*[:：]?\s*$")
 _CLAUSE = re.compile(r"[^,，。;；:：()]+")
 _WORDS = re.compile(r"[\u4e00-\u9fff]{2}")
 _PHASE_LABEL = re.compile(
-    r"^\s*(?P<ordinal>第[一二三四五六七八九十\d]{1,3}阶段)?\s*(?:\((?P<name>[^()]{2,12}阶段)\))?\s*[:：]"
+    r"^\s*(?P<ordinal>第[一二三四五六七八九十\d]{1,3}阶段)?\s*"
+    r"(?:\((?P<name>[^()]{2,12}阶段)\)\s*[:：]|[:：]|(?<=阶段)为(?P<named>[^,，。()]{2,12}阶段)[,，:：])"
 )
 
 
@@ -169,12 +170,12 @@ def _task_of(line: Line, expr: TimeExpr) -> str:
 def _phase_of(line: Line, task: str) -> str | None:
     """The stage a phrase belongs to: a heading that names one, else a
     label opening its line ("第一阶段(动员部署阶段):…" gives 动员部署阶段)."""
+    label = _PHASE_LABEL.match(line.text)
+    if label and (stage := label.group("name") or label.group("named") or label.group("ordinal")):
+        return stage  # the line's own stage first: "第三阶段为巩固提升阶段,时间为6月至12月"
     for heading in reversed(line.path):
         if heading.title.endswith("阶段"):
             return heading.title
-    label = _PHASE_LABEL.match(line.text)
-    if label:
-        return label.group("name") or label.group("ordinal")
     return task if task.endswith("阶段") else None
 
 

@@ -214,3 +214,20 @@ def test_the_year_before_the_plans_own_is_a_report() -> None:
     [plan] = parse_text(text, imported=dt.date(2026, 11, 29)).plans
     assert plan.reference.date == dt.date(2024, 12, 18)  # issued the year before
     assert [m.quote for m in plan.milestones] == ["力争2025年底前"]
+
+
+STEPS = """XX县2023年农村人居环境整治实施方案
+四、实施步骤
+（四）总结提升阶段（12月）。全面总结经验。
+第一阶段：宣传发动（2023年4月1日—4月15日）
+第三阶段为巩固提升阶段，时间为6月至12月。
+"""
+
+
+def test_a_line_that_names_its_stage_is_in_that_stage() -> None:
+    found = parse_text(STEPS, ref=dt.date(2023, 1, 1), imported=dt.date(2026, 11, 29)).milestones
+    assert [(m.quote, m.phase) for m in found] == [
+        ("12月", "总结提升阶段"),
+        ("2023年4月1日—4月15日", "第一阶段"),  # not the heading above it
+        ("6月至12月", "巩固提升阶段"),
+    ]
