@@ -11,7 +11,10 @@ from parsers.timeexpr.base import CLAUSE_END, Context, Rule, TimeExpr, safe_date
 from parsers.vocabulary import EVENT_VERBS, OFFSET_UNITS
 
 _UNIT = r"(?P<u>个工作日|工作日|个自然日|自然日|个小时|小时|个星期|星期|个月|周|日|天)"
-_REL_AFTER = re.compile(rf"(?P<ev>[^,，。;；:：()]{{2,40}}?)(?:之)?后(?P<n>\d+){_UNIT}(?:内|之内|以内)")
+# ("初验合格后3个月" alone in its cell or clause is the same limit)
+_REL_AFTER = re.compile(
+    rf"(?P<ev>[^,，。;；:：()\t]{{2,40}}?)(?:之)?后(?P<n>\d+){_UNIT}(?:内|之内|以内|(?=[\t,，。;；)]|$))"
+)
 _REL_SAME_DAY = re.compile(r"(?P<ev>[^,，。;；:：()]{2,30}?)(?:之)?后(?:当日|当天)")
 _REL_BARE = re.compile(rf"(?<![\d.])(?P<n>\d+){_UNIT}(?:内|之内|以内)")
 _REL_BEFORE = re.compile(rf"提前(?P<n>\d+){_UNIT}")
@@ -87,10 +90,14 @@ def _rel_after(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 
 def _rel_from_day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    anchor = m["ev"].strip().removeprefix("自").removeprefix("从")
+    number = _ITEM_NUMBER.match(m["ev"])  # "7.自收到申请之日起…": not the item's number
+    skip = number.end() if number else 0
+    anchor = m["ev"][skip:].strip().removeprefix("自").removeprefix("从")
     if not anchor:
         return None
-    return _relative(m, ctx, int(m["n"]), m["u"], anchor, before=False)
+    expr = _relative(m, ctx, int(m["n"]), m["u"], anchor, before=False)
+    expr.start = m.start("ev") + skip
+    return expr
 
 
 def _rel_same_day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
@@ -130,6 +137,7 @@ def _rel_before(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 _LIMIT = re.compile(
     rf"(?:(?:应当|应|须|要)?在)?(?<![\d.])(?P<n>\d+){_UNIT}(?:内|之内|以内)"
     r"|(?:时限)?不(?:得)?超过(?P<n2>\d+)(?P<u2>个工作日|工作日|个自然日|自然日|日|天|个小时|小时)"
+    r"|(?<=限)(?:为|是)(?P<n3>\d+)(?P<u3>个工作日|工作日|个自然日|自然日|日|天|个月)(?![\d%])"
 )
 _SAME_DAY = re.compile(r"(?:于)?(?:当日|当天)(?=[\u4e00-\u9fff])")
 # What is done the same day: "当日受理", "当天回复", "当日签收".
@@ -172,7 +180,8 @@ def _implied_event(m: re.Match[str]) -> str | None:
 def _limit(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     if m.string.startswith(_NOT_LIMIT, m.end()) or m.string.endswith(_TARGET, 0, m.start()):
         return None
-    n, unit = (m["n"], m["u"]) if m["n"] else (m["n2"], m["u2"])
+    # "整改期限为30天", "办结时限为10个工作日": a limit stated as a length
+    n, unit = (m["n"], m["u"]) if m["n"] else (m["n2"], m["u2"]) if m["n2"] else (m["n3"], m["u3"])
     if OFFSET_UNITS[unit] == "hour" and m["n2"] and "时限" not in m.group(0):
         return None  # "每次不超过2小时": a duration, not a limit
     expr = _relative(m, ctx, int(n), unit, "", before=False)
@@ -180,6 +189,8 @@ def _limit(m: re.Match[str], ctx: Context) -> TimeExpr | None:
         expr.offset["after"] = _implied_event(m)
     expr.note = "a time limit; its event is implied by the procedure"
     expr.confidence = 0.7
+    if m["n3"] and m.string[max(0, m.start() - 2) : m.start()] in ("期限", "时限"):
+        expr.start -= 2  # quoted with its word: "整改期限为30天"
     return expr
 
 
@@ -268,7 +279,7 @@ RULES: list[Rule] = [
     Rule(10, _REL_BEFORE, _rel_before, needs=("提前",)),
     Rule(10, _REL_BEFORE_EVENT, _rel_before_event, needs=("前",), also=("天", "日", "周", "小时", "星期", "个月")),
     Rule(10, _REL_FROM_DAY, _rel_from_day, needs=("之日起",), alone=True),
-    Rule(48, _LIMIT, _limit, needs=("内", "超过"), also=("日", "天", "时", "周", "星期", "月")),
+    Rule(48, _LIMIT, _limit, needs=("内", "超过", "限为", "限是"), also=("日", "天", "时", "周", "星期", "月")),
     Rule(48, _SAME_DAY, _same_day, needs=("当日", "当天")),
     Rule(47, _BEFORE_EVENT, _before_event, needs=("前",), also=_EVENT_ENDS),
 ]
