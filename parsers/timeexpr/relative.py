@@ -80,10 +80,15 @@ def _relative(
     return TimeExpr(*m.span(), "relative", offset=offset, confidence=0.85)
 
 
+_TIME_WORD = re.compile(r"今年|明年|本年|当年|次年|去年|\d{4}年|本月|下月|\d{1,2}月|\d{1,2}[日号]|[年月周季]$")
+
+
 def _rel_after(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     anchor = _event(m["ev"])
     if not anchor:
         return None
+    if not m.group(0).endswith("内") and _TIME_WORD.search(anchor):
+        return None  # without 内 only after an event: "初验合格后3个月", not "今年后7个月"
     expr = _relative(m, ctx, int(m["n"]), m["u"], anchor, before=False)
     expr.start = m.start("ev") + m["ev"].find(anchor) if anchor in m["ev"] else m.start()
     return expr

@@ -195,6 +195,7 @@ def test_a_cadence_starts_from_the_period_it_names(line: str, start: dt.date) ->
         ("推介会时间：2024年4月25日、26日。", "2024年4月25日、26日"),  # one two-day window
         ("国庆期间实行值班，确保节日期间业务平稳运行。", "国庆期间"),  # 节日期间: that window again
         ("元旦前后及假期期间加强校园值守。", "元旦前后"),
+        ("今年后7个月，各地要抓实重点工作。", "今年后7个月"),  # a period, not 7 months after 今年
         ("7.自收到申请之日起二十个工作日内作出决定。", "自收到申请之日起二十个工作日内"),  # not the item's number
     ],
 )
