@@ -171,11 +171,11 @@ def _cadence_start(line: str, prev: TimeExpr | None, expr: TimeExpr) -> dt.date 
     due = expr.due
     if due is None:
         return None
-    if "季度" in text:
+    if "季度" in text and not text.endswith(("末", "底")):
         return dt.date(due.year, due.month - 2, 1)
-    if "月" in text:
-        return due.replace(day=1)
-    return None
+    if text.endswith("月") or text.endswith("月份"):
+        return due.replace(day=1)  # "自2025年3月起": the month's first day
+    return due  # "从3月底开始", "从3月10日开始": that day
 
 
 def _every_year_before(line: str, out: list[TimeExpr], expr: TimeExpr) -> bool:

@@ -179,6 +179,7 @@ def test_an_event_the_plan_dates_is_counted_from() -> None:
         ("各单位每季度最后一个月的20日前报送进展,从2025年第一季度开始执行。", dt.date(2025, 1, 1)),
         ("各科室要于每季度最后一个月的25日前报送,从2024年第四季度开始,直至整改销号。", dt.date(2024, 10, 1)),
         ("各乡镇每月5日前报送上月数据,自2025年3月起执行。", dt.date(2025, 3, 1)),
+        ("各乡镇每月5日前报送上月数据,从2025年3月底开始执行。", dt.date(2025, 3, 31)),
     ],
 )
 def test_a_cadence_starts_from_the_period_it_names(line: str, start: dt.date) -> None:
