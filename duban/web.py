@@ -34,6 +34,7 @@ from sqlmodel import col, select
 
 from scheduler.db import session
 from scheduler.feeds import ALL, FeedCache, FeedSpec
+from scheduler.keys import unit_key
 from scheduler.models import Delivery, FeedToken, Milestone, MilestoneOwner, Override, Plan, Reminder, Subscription
 from scheduler.policy import ReminderPolicy
 from scheduler.status import mark_done, task_statuses
@@ -270,7 +271,8 @@ def create_app(
                 "status": statuses.get(m.task_key),
             }
             for m in rows
-            if (owner is None or owner in m.lead + m.support) and (status is None or statuses.get(m.task_key) == status)
+            if (owner is None or unit_key(owner) in {unit_key(o) for o in m.lead + m.support})
+            and (status is None or statuses.get(m.task_key) == status)
         ]
 
     @app.get("/api/deliveries", tags=["read"])

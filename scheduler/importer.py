@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from parsers.milestones import Milestone as Parsed
 from parsers.pipeline import PlanResult
 from scheduler.db import session
-from scheduler.keys import milestone_keys, task_key
+from scheduler.keys import milestone_keys, task_key, unit_key
 from scheduler.models import Milestone, MilestoneOwner, Plan, PlanRevision, Reminder, Task, table
 
 _FIELDS = ("line", "quote", "kind", "start", "due", "rrule", "offset", "phase", "season", "confidence", "note")
@@ -214,7 +214,7 @@ def _store_owners(s: Session, new: list[dict[str, Any]], changed: list[Milestone
         for key, lead, support in [(m["key"], m["lead"], m["support"]) for m in new]
         + [(m.key, m.lead, m.support) for m in changed]
         for role, units in (("lead", lead), ("support", support))
-        for unit in dict.fromkeys(units)
+        for unit in dict.fromkeys(unit_key(u) for u in units)
     ]
     if rows:
         s.execute(insert(table(MilestoneOwner)), rows)

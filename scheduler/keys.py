@@ -28,3 +28,11 @@ def milestone_keys(plan_id: str, milestones: Iterable[Milestone]) -> list[str]:
         seen[(tkey, m.quote)] += 1
         keys.append("m-" + _digest(tkey, m.quote, str(seen[(tkey, m.quote)])))
     return keys
+
+
+def unit_key(owner: str) -> str:
+    """The unit an owner names, for filters, feeds and subscriptions: an
+    owner is kept as the plan writes it, and "省科技厅等" (省科技厅 and
+    others) is filed under 省科技厅."""
+    stripped = owner.removesuffix("等")
+    return stripped if len(stripped) >= 2 else owner

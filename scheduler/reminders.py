@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 
 from parsers.calendars import WorkdayCalendar
 from scheduler.db import session
+from scheduler.keys import unit_key
 from scheduler.models import Completion, Delivery, LogEntry, Milestone, Override, Plan, Reminder, Subscription, table
 from scheduler.policy import DUE_TODAY, Dates, Planned, ReminderPolicy, plan_reminders
 
@@ -184,7 +185,7 @@ def _due_today(p: Planned, now: dt.datetime, policy: ReminderPolicy) -> bool:
 def _matches(sub: Subscription, m: Milestone) -> bool:
     if sub.plans and m.plan_id not in sub.plans and not any(m.plan_id.startswith(p + "/") for p in sub.plans):
         return False
-    return not sub.owners or bool(set(sub.owners) & set(m.lead + m.support))
+    return not sub.owners or bool({unit_key(o) for o in sub.owners} & {unit_key(o) for o in m.lead + m.support})
 
 
 def fire_due(engine: Engine, now: dt.datetime) -> list[int]:

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from parsers.recurrence import recurrence
 from scheduler.db import session
+from scheduler.keys import unit_key
 from scheduler.models import Completion, Milestone, Override, Plan, Reminder, Task
 from scheduler.policy import Dates
 from scheduler.reminders import effective_dates
@@ -62,8 +63,8 @@ def task_statuses(engine: Engine, today: dt.date, owner: str | None = None) -> l
         for task in s.exec(select(Task).where(col(Task.key).in_(list(by_task)))):
             owners = list((task.owners or {}).get("lead", []))
             milestones = by_task[task.key]
-            everyone = set(owners) | {o for m in milestones for o in m.lead + m.support}
-            if owner and owner not in everyone:
+            everyone = {unit_key(o) for o in [*owners, *(o for m in milestones for o in m.lead + m.support)]}
+            if owner and unit_key(owner) not in everyone:
                 continue
             plan = plans[task.plan_id]
             dues = []

@@ -294,3 +294,22 @@ def test_a_deadline_due_today_imported_after_its_hour_is_sent_at_once(engine: En
     sync_reminders(engine, policy, CAL, local("2022-12-01", 14, 0))
     with session(engine) as s:
         assert len(s.exec(select(Reminder).where(Reminder.milestone_key == key, Reminder.label == "due")).all()) == 1
+
+
+def test_an_owner_written_with_等_is_filed_under_its_unit(engine: Engine) -> None:
+    listed = PLAN.replace("(牵头单位:法规科;", "(牵头单位:办公室;配合单位:法规科等;")
+    load(engine, listed)
+    [milestone] = [m for m in _milestones(engine) if m.quote == "2022年12月15日前"]
+    assert milestone.support == ["法规科等"]  # the milestone keeps it as written
+    with session(engine) as s:
+        rows = s.exec(select(MilestoneOwner).where(MilestoneOwner.milestone_key == milestone.key)).all()
+    assert sorted((r.unit, r.role) for r in rows) == [("办公室", "lead"), ("法规科", "support")]
+    assert "完善制度" in {t.task for t in task_statuses(engine, dt.date(2022, 12, 1), owner="法规科")}
+    # the 法规科 subscriber hears of it
+    tick(engine, local("2022-12-15", 9))
+    assert any(target == "法规科" and "2022年12月15日前" in message for target, message in log_entries(engine))
+
+
+def _milestones(engine: Engine) -> list[Milestone]:
+    with session(engine) as s:
+        return list(s.exec(select(Milestone)))
