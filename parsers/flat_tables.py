@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 
 from parsers.outline import Line, PlanOutline
-from parsers.owners import Owners, split_names
+from parsers.owners import Owners, column_owners
 from parsers.vocabulary import LEAD_COLUMN_WORDS, SUPPORT_COLUMN_WORDS, TIME_COLUMN_WORDS
 
 _NUMBER = re.compile(r"\s*(\d{1,3})[.、]?\s*")
@@ -70,19 +70,6 @@ def _header_at(lines: list[Line], i: int) -> tuple[list[str], int] | None:
     return labels, end
 
 
-def _row_owners(labels: list[str], cells: list[str]) -> Owners:
-    lead: list[str] = []
-    support: list[str] = []
-    for label, cell in zip(labels, cells, strict=True):
-        if _is_time(label):
-            continue
-        if any(w in label for w in SUPPORT_COLUMN_WORDS):
-            support += split_names(cell)
-        elif any(w in label for w in LEAD_COLUMN_WORDS):
-            lead += split_names(cell)
-    return Owners(tuple(lead), tuple(support))
-
-
 def _task_cell(labels: list[str], cells: list[str]) -> str:
     """The row's first cell that is neither its serial, an owner nor a time."""
     for label, cell in zip(labels[1:], cells[1:], strict=True):
@@ -116,7 +103,9 @@ def flattened_cells(outline: PlanOutline) -> dict[int, FlatCell]:
             if following is not None and next_number and int(next_number.group(1)) != expected + 1:
                 break  # the rows do not line up with the labels
             cells = [line.text.strip() for line in row]
-            owners = _row_owners(labels, cells)
+            owners = column_owners(
+                (label, cell) for label, cell in zip(labels, cells, strict=True) if not _is_time(label)
+            )
             task = _task_cell(labels, cells)
             for label, line in zip(labels[1:], row[1:], strict=True):
                 out[line.number] = FlatCell(label, _is_time(label), owners, task[:40])

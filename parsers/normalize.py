@@ -106,6 +106,15 @@ def _simplified(line: str) -> str:
     return "".join(_T2S.convert(ch) or ch for ch in line)
 
 
+_NUMERAL_YEAR = re.compile(r"[〇零○一二三四五六七八九0]{4}(?=年)")
+
+
+def years_in_figures(text: str) -> str:
+    """Years written in numerals as figures, character for character:
+    "二〇二四年" is 2024年."""
+    return _NUMERAL_YEAR.sub(lambda m: m.group(0).translate(_YEAR_DIGITS), text)
+
+
 def plain(text: str) -> str:
     """Full-width to ASCII and traditional to simplified, character for
     character and nothing more: for matching the words of a title or a

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from parsers.issue_date import is_furniture
-from parsers.normalize import Normalized, normalize_line, plain
+from parsers.normalize import Normalized, normalize_line, plain, years_in_figures
 
 _HEADINGS: list[tuple[int, re.Pattern[str]]] = [
     (1, re.compile(r"^\s*(?P<n>[一二三四五六七八九十]{1,3})\s*[、.．]\s*")),
@@ -41,8 +41,6 @@ _TRAILER = re.compile(
 )
 
 
-_CN_YEAR = re.compile(r"[〇零○一二三四五六七八九0]{4}(?=年)")  # "二〇二四年"
-_YEAR_DIGITS = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
 _SPACE_IN_DATE = re.compile(r"(?<=\d)\s+(?=[年月日号])|(?<=[年月])\s+(?=\d)")
 _BODY_LINES = 4
 _TITLE_PERIOD_LINE = re.compile(r"^\s*[(（][^()（）]{2,15}[)）]\s*$")
@@ -89,7 +87,7 @@ class PlanOutline:
         """The title in simplified characters and ASCII, its dates closed up
         ("2025 年" as 2025年, as a PDF may space them), for matching."""
         title = _SPACE_IN_DATE.sub("", plain(self.title))
-        return _CN_YEAR.sub(lambda m: m.group(0).translate(_YEAR_DIGITS), title)
+        return years_in_figures(title)  # "二〇二四年"
 
 
 def heading_of(text: str, number: int) -> Heading | None:

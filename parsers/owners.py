@@ -16,6 +16,7 @@ Names are split on 、 , ， and spaces, never inside brackets.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from parsers.vocabulary import LEAD_COLUMN_WORDS, SUPPORT_COLUMN_WORDS
@@ -226,6 +227,19 @@ _COLUMN_LEAD = re.compile("|".join(LEAD_COLUMN_WORDS))
 _COLUMN_SUPPORT = re.compile("|".join(SUPPORT_COLUMN_WORDS))
 
 
+def column_owners(cells: Iterable[tuple[str, str]]) -> Owners:
+    """A table row's owners from its (column label, cell) pairs: the cells
+    under 牵头/责任/单位 columns lead, under 配合/协办 columns support."""
+    lead: list[str] = []
+    support: list[str] = []
+    for label, cell in cells:
+        if _COLUMN_SUPPORT.search(label):
+            support += split_names(cell)
+        elif _COLUMN_LEAD.search(label):
+            lead += split_names(cell)
+    return Owners(tuple(lead), tuple(support))
+
+
 def _table_notes(text: str) -> list[OwnerNote]:
     """Rows of a table written with tabs under a header that names owner
     columns ("序号\t工作任务\t牵头单位\t配合单位\t完成时限"): each row's
@@ -239,15 +253,10 @@ def _table_notes(text: str) -> list[OwnerNote]:
         if labels and any(_COLUMN_LEAD.search(c) or _COLUMN_SUPPORT.search(c) for c in cells):
             header = cells
         elif header is not None and len(cells) == len(header):
-            lead, support = [], []
-            for label, cell in zip(header, cells, strict=True):
-                if _COLUMN_SUPPORT.search(label):
-                    support += split_names(cell)
-                elif _COLUMN_LEAD.search(label):
-                    lead += split_names(cell)
-            if lead or support:
+            owners = column_owners(zip(header, cells, strict=True))
+            if owners.lead or owners.support:
                 row = (pos, pos + len(line))
-                notes.append(OwnerNote(row[0], row[1], Owners(tuple(lead), tuple(support)), row))
+                notes.append(OwnerNote(row[0], row[1], owners, row))
         pos += len(line) + 1
     return notes
 

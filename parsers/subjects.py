@@ -14,6 +14,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 
 from parsers.owners import split_names
+from parsers.timeexpr.base import ITEM_NUMBER
 
 # What may follow a subject: a modal, a preposition of time or place, or
 # one of the verbs plans open their duties with.
@@ -169,9 +170,6 @@ _MODALS = re.compile(
 _NAME_CHARS = re.compile(r"[\u4e00-\u9fff0-9()、]+")
 _LONGEST = 24
 # The number opening an item: "(一)", "一、", "1.", "2、", "①".
-_ITEM_NUMBER = re.compile(
-    r"^\s*(?:\([一二三四五六七八九十\d]{1,3}\)|[一二三四五六七八九十]{1,3}[、.]|\d{1,2}[、.](?!\d)|[①-⑳])\s*"
-)
 _CLAUSES = re.compile(r"[^,，;；。:：]+")
 _SENTENCE_END = re.compile(r"[。;；]")
 _EACH = re.compile(r"(?<=.)(?=各[\u4e00-\u9fff])")  # "各地各部门" is 各地 and 各部门
@@ -309,7 +307,7 @@ class SubjectReader:
             if found:
                 break
             found = self._opening_subject(k)
-        if not found and here + 1 < len(self.starts) and _ITEM_NUMBER.match(self.text, self.starts[here]):
+        if not found and here + 1 < len(self.starts) and ITEM_NUMBER.match(self.text, self.starts[here]):
             found = self._opening_subject(here + 1)
         return found
 
@@ -337,7 +335,7 @@ def subject_at(text: str, pos: int, phrases: Sequence[tuple[int, int]] = ()) -> 
 def _in_sentence(text: str, pos: int, start: int, end: int) -> list[str] | None:
     end = min(end, len(text))
     found_before: list[str] | None = None
-    number = _ITEM_NUMBER.match(text, start)
+    number = ITEM_NUMBER.match(text, start)
     if number:
         start = number.end()
         pos = max(pos, start)

@@ -41,6 +41,20 @@ class Context(NamedTuple):
                 return begin, due
         return None
 
+    def event_day(self, event: str) -> dt.date | None:
+        """The day the plan gives an event (a one-day entry of ``defined``:
+        "开幕式" under a heading with its time line, "举行开学典礼" on a
+        dated day): "开学" finds "开学典礼", "举行开幕式" finds "开幕式"."""
+        if len(event) < 2:
+            return None
+        for exact in (True, False):
+            for known, begin, due in self.defined:
+                if begin != due:
+                    continue  # a period, not an event's day
+                if known == event or (not exact and (event.endswith(known) or known.startswith(event))):
+                    return begin
+        return None
+
     @property
     def year(self) -> int:
         """The year a phrase that names none is first read in."""
@@ -164,6 +178,10 @@ def in_field(text: str, at: int) -> bool:
 
 
 CLAUSE_END = re.compile(r"[,，。;；:：()]")
+# The number opening an item: "(一)", "一、", "1.", "2、", "3)", "①" (not "2.5万").
+ITEM_NUMBER = re.compile(
+    r"^\s*(?:\([一二三四五六七八九十\d]{1,3}\)|[一二三四五六七八九十]{1,3}[、.]|\d{1,2}(?:[、)]|\.(?!\d))|[①-⑳])\s*"
+)
 
 
 def clause_after(m: re.Match[str]) -> str:

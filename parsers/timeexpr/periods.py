@@ -88,7 +88,8 @@ _HOLIDAY_WINDOW = re.compile(f"“?(?P<h>{_HOLIDAY_NAME})”?(?:(?P<h2>{_HOLIDAY
 # names: "元旦、春节期间" is two windows (written together, "元旦春节期间" is
 # one season); "国庆、元旦、春节等重要节点" is three.
 _QUOTED_HOLIDAY = f"“?(?:{_HOLIDAY_NAME})”?"
-_KEY_PERIODS = r"等(?:重要|关键|重点)?(?:节点|时段|时间节点|节假日|时期|节日)"
+_KEY_PERIOD_WORDS = r"(?:重要|关键|重点)?(?:节点|时段|时间节点|节假日|时期|节日)"
+_KEY_PERIODS = "等" + _KEY_PERIOD_WORDS
 _HOLIDAY_IN_LIST = re.compile(
     f"“?(?P<h>{_HOLIDAY_NAME})”?(?=[、和及与](?:{_QUOTED_HOLIDAY}[、和及与])*{_QUOTED_HOLIDAY}(?:{_WINDOW_WORDS}|等))"
     + f"|“?(?P<last>{_HOLIDAY_NAME})”?(?={_KEY_PERIODS})"
@@ -101,7 +102,7 @@ _WINDOW_NAMED = re.compile(f"(?:{_HOLIDAY_NAME})”?节?(?:[、和及与](?:{_HO
 # "夏至节气期间"; not inside a word ("秋分会场" is no date).
 _SOLAR_TERM = re.compile(
     rf"(?:(?<![\u4e00-\u9fff])|(?<=[在于至到、和及与]))“?(?P<t>{'|'.join(SOLAR_TERMS)})”?(?:节气)?"
-    rf"(?=期间|当天|当日|之际|(?<=气)|[、和及与][^,，。;；]{{0,24}}?(?:{_KEY_PERIODS[1:]}|期间))"
+    rf"(?=期间|当天|当日|之际|(?<=气)|[、和及与][^,，。;；]{{0,24}}?(?:{_KEY_PERIOD_WORDS}|期间))"
 )
 # A period the plan defines, named again: "汛期内", "寒假期间", "活动期间".
 # The match is the trigger word; the name is read back from the text before it.
@@ -262,13 +263,19 @@ def _turn_of_year(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 def _holiday_window(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     found = m.groupdict()
-    names = [HOLIDAY_WINDOW_NAMES[h] for h in (found.get("h"), found.get("h2"), found.get("last")) if h]
-    windows = [ctx.calendar.holiday_window(name, ctx.year) for name in names]
+    holidays = [h for h in (found.get("h"), found.get("h2"), found.get("last")) if h]
+    return _days_off(m, ctx, holidays, "official days off")
+
+
+def _days_off(m: re.Match[str], ctx: Context, holidays: list[str], note: str) -> TimeExpr:
+    """From the first official day off of the holidays named to the last, in
+    the reference year (unresolved for a year with no holiday data)."""
+    windows = [ctx.calendar.holiday_window(HOLIDAY_WINDOW_NAMES[h], ctx.year) for h in holidays]
     if None in windows:
         return TimeExpr(*m.span(), "unresolved", note=f"no holiday data for {ctx.year}")
     first = min(w[0] for w in windows if w)
     last = max(w[1] for w in windows if w)
-    expr = _range_expr(m, first, last, True, "official days off")
+    expr = _range_expr(m, first, last, True, note)
     expr.floats = True
     return expr
 
@@ -280,12 +287,7 @@ def _that_holiday(m: re.Match[str], ctx: Context) -> TimeExpr | None:
         return None  # "节假日期间" of no holiday in particular
     if _WINDOW_NAMED.search(m.string, start, m.start()):
         return None  # "国庆期间,…确保节日期间…": that window, already read
-    window = ctx.calendar.holiday_window(HOLIDAY_WINDOW_NAMES[named[-1].group(0)], ctx.year)
-    if window is None:
-        return TimeExpr(*m.span(), "unresolved", note=f"no holiday data for {ctx.year}")
-    expr = _range_expr(m, window[0], window[1], True, f"the days off of {named[-1].group(0)}, named before it")
-    expr.floats = True
-    return expr
+    return _days_off(m, ctx, [named[-1].group(0)], f"the days off of {named[-1].group(0)}, named before it")
 
 
 def _solar_term(m: re.Match[str], ctx: Context) -> TimeExpr | None:

@@ -245,9 +245,7 @@ def _one_event(line: str, first: TimeExpr, days: list[TimeExpr]) -> bool:
     dues = [first.due, *(d.due for d in days if d.due is not None)]
     if any((b - a).days != 1 for a, b in pairwise(dues)) or line[: days[-1].end].endswith("前"):
         return False  # "4月8日、9日前": one 前 over a list, a deadline each
-    start = max(line.rfind(c, 0, first.start) for c in "。;；") + 1
-    stops = [i for c in "。;；" if (i := line.find(c, days[-1].end)) >= 0]
-    return _EACH_DAY.search(line, start, min(stops, default=len(line))) is None
+    return _EACH_DAY.search(line, *_sentence_of(line, first.start)) is None
 
 
 def _forward_lists(line: str, found: list[TimeExpr]) -> None:

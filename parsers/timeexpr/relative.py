@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
-from parsers.timeexpr.base import CLAUSE_END, Context, Rule, TimeExpr, safe_date
+from parsers.timeexpr.base import CLAUSE_END, ITEM_NUMBER, Context, Rule, TimeExpr, safe_date
 from parsers.vocabulary import EVENT_VERBS, OFFSET_UNITS
 
 _UNIT = r"(?P<u>个工作日|工作日|个自然日|自然日|个小时|小时|个星期|星期|个月|周|日|天)"
@@ -28,11 +28,8 @@ _REL_FROM_DAY = re.compile(rf"(?:自|从)?(?P<ev>[^,，。;；:：()]{{2,30}}?)�
 _DATE_EVENT = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]")
 
 
-_ITEM_NUMBER = re.compile(r"^\s*(?:\d{1,2}[.、)）]|[(（]\d{1,2}[)）]|[①-⑳])\s*")
-
-
 def _event(text: str) -> str:
-    text = _ITEM_NUMBER.sub("", text).strip()  # "1.开幕式前3天": the event is 开幕式
+    text = ITEM_NUMBER.sub("", text).strip()  # "1.开幕式前3天": the event is 开幕式
     for lead in ("应当在", "应在", "须在", "要在", "在", "于", "待", "自", "从"):
         if lead in text:
             text = text.rsplit(lead, 1)[1]
@@ -43,21 +40,6 @@ def _event(text: str) -> str:
     if cut:
         text = text[min(cut) :]
     return text
-
-
-def dated_event(event: str, ctx: Context) -> dt.date | None:
-    """The day the plan gives an event ("开幕式" under a heading with its
-    time line, "举行开学典礼" on a dated day): "开学" finds "开学典礼",
-    "举行开幕式" finds "开幕式"."""
-    if len(event) < 2:
-        return None
-    for exact in (True, False):
-        for known, begin, due in ctx.defined:
-            if begin != due:
-                continue  # a period, not an event's day
-            if known == event or (not exact and (event.endswith(known) or known.startswith(event))):
-                return begin
-    return None
 
 
 def _relative(
@@ -95,7 +77,7 @@ def _rel_after(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 
 def _rel_from_day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    number = _ITEM_NUMBER.match(m["ev"])  # "7.自收到申请之日起…": not the item's number
+    number = ITEM_NUMBER.match(m["ev"])  # "7.自收到申请之日起…": not the item's number
     skip = number.end() if number else 0
     anchor = m["ev"][skip:].strip().removeprefix("自").removeprefix("从")
     if not anchor:
@@ -124,9 +106,10 @@ def _rel_before_event(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     head = m.string[max(0, m.start() - 30) : m.start()]
     clause = CLAUSE_END.split(head)[-1]
     anchor = _event(clause)
-    if len(anchor) < 2 or not (_is_event(anchor) or dated_event(anchor, ctx)):
+    dated = ctx.event_day(anchor)
+    if len(anchor) < 2 or not (_is_event(anchor) or dated):
         return None  # "年底前3个月", "12月20日前3天": a date, not an event
-    expr = _relative(m, ctx, int(m["n"]), m["u"], anchor, before=True, base=dated_event(anchor, ctx))
+    expr = _relative(m, ctx, int(m["n"]), m["u"], anchor, before=True, base=dated)
     expr.start = m.start() - len(clause) + clause.find(anchor)
     return expr
 
@@ -244,15 +227,14 @@ _EVENT_LEADS = ("于", "在", "要", "应", "须", "并", "务必", "确保", "�
 
 def _before_event(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     event = m["ev"]
-    dated = dated_event(event, ctx)
-    if not (event.endswith(_EVENT_ENDS) or dated) or m.string.startswith(("应", "须", "必须", "不得"), m.end()):
-        return None  # "投产前应达到…": a condition, not a step
     for lead in _EVENT_LEADS:
         if lead in event[:-2]:
             event = event.rsplit(lead, 1)[1]
+    day = ctx.event_day(event)
+    if not (event.endswith(_EVENT_ENDS) or day) or m.string.startswith(("应", "须", "必须", "不得"), m.end()):
+        return None  # "投产前应达到…": a condition, not a step
     offset: dict[str, object] = {"n": 0, "unit": "day", "before": event}
     start = m.end() - len(event) - (2 if m.group(0).endswith("之前") else 1)
-    day = dated if dated is not None else dated_event(event, ctx)
     if day is not None:  # the plan dates the event: its eve
         note = f"the day before {event} ({day}), which the plan dates"
         return TimeExpr(start, m.end(), "deadline", due=day - dt.timedelta(days=1), note=note)
