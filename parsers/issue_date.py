@@ -32,7 +32,8 @@ _ISSUER_AND_DATE = re.compile(rf"^\s*[^\d,，。;；:：、()]{{2,30}}{_UNIT}\s{
 _LABEL = re.compile(
     rf"(?P<label>印发日期|成文日期|发文日期|签发日期|发布日期|发布时间|发布)\s*[:：][^,，。;；]{{0,20}}?{_DATE}"
 )
-_COLOPHON = re.compile(rf"^[^,，。;；:：]*?{_DATE}\s*印发\s*$")
+# The colophon's line that says who printed the document and when.
+COLOPHON = re.compile(rf"^[^,，。;；:：]*?{_DATE}\s*印发\s*$")
 _LEDE = re.compile(r"^\s*(?P<m>\d{1,2})月(?P<d>\d{1,2})日\s*[,，][^。]{0,60}?(?:印发了|下发通知|印发《|下发了)")
 
 # How sure each kind of statement is; the best in a plan's stretch wins,
@@ -80,7 +81,7 @@ def issue_dates(lines: list[str], title_year: int | None = None) -> list[IssueDa
         found: tuple[re.Match[str], str] | None = None
         if ((m := _DATE_ALONE.match(text)) and ISSUER.match(previous)) or (m := _ISSUER_AND_DATE.match(text)):
             found = m, "signature"
-        elif m := _COLOPHON.match(text):
+        elif m := COLOPHON.match(text):
             found = m, "colophon"
         elif m := _LABEL.search(text):
             found = m, "label" if m["label"].endswith("日期") else "page"
@@ -105,7 +106,7 @@ def is_furniture(text: str, previous: str) -> bool:
     (``previous``: the normalized line before it)."""
     if _DATE_ALONE.match(text) or _MASKED_DATE_ALONE.match(text):
         return ISSUER.match(previous) is not None
-    return bool(_ISSUER_AND_DATE.match(text) or _COLOPHON.match(text) or (_LABEL.search(text) and len(text) < 120))
+    return bool(_ISSUER_AND_DATE.match(text) or COLOPHON.match(text) or (_LABEL.search(text) and len(text) < 120))
 
 
 def stated_in(lines: list[str], first: int, last: int, title_year: int | None = None) -> IssueDate | None:

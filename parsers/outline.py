@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from parsers.issue_date import is_furniture
+from parsers.issue_date import COLOPHON, is_furniture
 from parsers.normalize import Normalized, normalize_line, plain, years_in_figures
 
 _HEADINGS: list[tuple[int, re.Pattern[str]]] = [
@@ -33,7 +33,7 @@ _TITLE_CUT = re.compile(r"[。;；:：(]")
 # An official document's colophon (版记): its copy lists and the line that
 # says who printed it and when ("XX办公室 2023年3月15日印发"). It and what
 # follows it to the next plan hold no milestones.
-_COLOPHON = re.compile(r"^\s*(?:抄送|抄报|主送)\s*[:：]|^[^,，。;；:：]*\d{4}年\d{1,2}月\d{1,2}日\s*印发\s*$")
+_COPY_LIST = re.compile(r"^\s*(?:抄送|抄报|主送)\s*[:：]")
 # Web page chrome after the last plan of a scraped page.
 _TRAILER = re.compile(
     r"^\s*(推荐访问|热门排行|相关推荐|相关文章|相关阅读|相关链接|相关附件|猜你喜欢|上一篇|下一篇|版权所有|免责声明|本文来源|责任编辑|扫一扫|分享到"
@@ -173,7 +173,7 @@ def outline_plan(lines: list[str], start: int, stop: int, titled: bool = True) -
         if not raw.strip():
             continue
         norm = normalize_line(raw)
-        if _COLOPHON.search(norm.text):
+        if _COPY_LIST.match(norm.text) or COLOPHON.match(norm.text):
             break
         if is_furniture(norm.text, previous):
             previous = norm.text
