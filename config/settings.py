@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -210,6 +211,13 @@ class Settings:
             return base.policy(self.timezone)
         merged = base.model_copy(update={k: v for k, v in plan.reminders.model_dump().items() if v is not None})
         return merged.policy(self.timezone)
+
+    def subscribers(self) -> Iterator[tuple[str, PlanFile, Subscriber]]:
+        """Every subscriber with its id (its own, or ``plan:n`` by its place
+        in the plan file) and the plan file it is written in."""
+        for plan in self.plans.values():
+            for i, sub in enumerate(plan.subscribers):
+                yield sub.id or f"{plan.id}:{i + 1}", plan, sub
 
     def calendar(self) -> WorkdayCalendar:
         calendar = WorkdayCalendar()

@@ -44,6 +44,33 @@ class Notification:
         return "msg_" + hashlib.sha256(seed.encode()).hexdigest()[:26]
 
 
+TEST_EVENT = "subscriber.test"
+
+
+def test_notification(plan_id: str, plan: str, now: dt.datetime) -> Notification:
+    """A message that says it is a test: ``duban subscribers test`` sends it
+    through the subscriber's real channel. Its id is new on every test."""
+    return Notification(
+        delivery_id=0,
+        milestone_key=f"test-{now.timestamp():.6f}",
+        event=TEST_EVENT,
+        plan=plan,
+        plan_id=plan_id,
+        section=[],
+        task="送达测试",
+        owners={"lead": [], "support": []},
+        quote="",
+        line=0,
+        kind="deadline",
+        due=None,
+        start=None,
+        occurrence=now.date(),
+        workdays_left=None,
+        status="on track",
+        created_at=now,
+    )
+
+
 @dataclass(frozen=True)
 class Target:
     """Where a subscriber wants it: a URL or an address, and its secret."""

@@ -18,9 +18,9 @@ from email.utils import format_datetime, formataddr, make_msgid
 import httpx
 from icalendar import Calendar, Event
 
-from notifiers.base import Notification, Target
+from notifiers.base import TEST_EVENT, Notification, Target
 from notifiers.errors import DeliveryError
-from notifiers.text import owners_line, title, when
+from notifiers.text import TEST_WORDS, owners_line, title, when
 
 PRODID = "-//duban//reminders//ZH"
 
@@ -66,6 +66,8 @@ def calendar_attachment(notes: Sequence[Notification]) -> bytes:
 
 
 def _text(note: Notification) -> str:
+    if note.event == TEST_EVENT:
+        return f"{title(note)}\n\n{TEST_WORDS}\n方案：{note.plan}\n"
     lines = [title(note), "", f"方案：{note.plan}", f"任务：{note.task}", f"时限：{when(note)}"]
     lines.append(f"原文（第{note.line}行）：{note.quote}")
     if note.workdays_left is not None:
@@ -103,6 +105,8 @@ def build_message(server: SmtpServer, to: str, subject: str, text: str, notes: S
 
 
 def reminder_message(server: SmtpServer, to: str, note: Notification) -> EmailMessage:
+    if note.event == TEST_EVENT:  # no date, no calendar event
+        return build_message(server, to, title(note), _text(note), [])
     return build_message(server, to, f"{title(note)}（{when(note)}）", _text(note), [note])
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from notifiers.base import Notification
+from notifiers.base import TEST_EVENT, Notification
 
 TITLES = {
     "reminder.due_soon": "即将到期",
     "reminder.due_today": "今日到期",
     "reminder.overdue": "已逾期",
     "milestone.changed": "时间变更",
+    TEST_EVENT: "测试消息",
 }
+TEST_WORDS = "这是一条测试消息，用来确认本订阅能收到督办提醒，无需处理。"
 
 
 def title(note: Notification) -> str:
@@ -31,6 +33,8 @@ def when(note: Notification) -> str:
 
 def markdown(note: Notification, *, heading: bool = True) -> str:
     lines = [f"### {title(note)}"] if heading else []
+    if note.event == TEST_EVENT:
+        return "\n".join([*lines, f"- {TEST_WORDS}", f"- 方案：{note.plan}"])
     lines += [
         f"- 方案：{note.plan}",
         f"- 任务：{note.task}",

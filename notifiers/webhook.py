@@ -2,7 +2,8 @@
 
 Payload, version 1 (``Content-Type: application/json``)::
 
-    {"type": "reminder.due_soon" | "reminder.due_today" | "reminder.overdue" | "milestone.changed",
+    {"type": "reminder.due_soon" | "reminder.due_today" | "reminder.overdue" | "milestone.changed"
+             | "subscriber.test",
      "version": 1, "id": "msg_…", "timestamp": "2022-11-23T01:00:00+00:00",
      "data": {"plan": {"id", "title"}, "section": [...], "task": "…",
               "owners": {"lead": [...], "support": [...]},
@@ -10,6 +11,9 @@ Payload, version 1 (``Content-Type: application/json``)::
               "due": "YYYY-MM-DD", "working_days_left": 3,
               "status": "overdue" | "due today" | "due soon" | "on track",
               "late": false, "links": {"feed": "…", "admin": "…"}}}
+
+``subscriber.test`` is sent by ``duban subscribers test``: a receiver may
+drop it; its ``data`` names the plan, and its milestone has no dates.
 
 Headers ``webhook-id`` (the same on every retry of a delivery),
 ``webhook-timestamp`` and ``webhook-signature`` (``v1,<base64>``) per the

@@ -18,11 +18,8 @@ from functools import lru_cache
 import chinese_calendar
 from lunar_python import Lunar, Solar
 
+from parsers.errors import HolidayDataMissing as HolidayDataMissing  # raised here
 from parsers.vocabulary import SEASONS
-
-
-class HolidayDataMissing(UserWarning):
-    """The holiday calendar has no data for a year; weekends were used."""
 
 
 @lru_cache(maxsize=4096)

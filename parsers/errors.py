@@ -3,6 +3,9 @@
 ParseError                 base: something about the input is wrong
 └── DocumentError          a file that cannot be read as a plan document
                            (empty, binary, unknown format, corrupt)
+
+HolidayDataMissing         a warning: a year the holiday calendar does not
+                           cover yet; Monday to Friday are taken as working days
 """
 
 from __future__ import annotations
@@ -19,3 +22,7 @@ class DocumentError(ParseError):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+
+class HolidayDataMissing(UserWarning):
+    """The holiday calendar has no data for a year; weekends were used."""

@@ -22,9 +22,10 @@ import random
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
@@ -79,6 +80,47 @@ def reminder_status(due: dt.date | None, today: dt.date) -> str:
     return "due soon" if (due - today).days <= 7 else "on track"
 
 
+def notification(
+    reminder: Reminder,
+    m: Milestone,
+    plan: Plan,
+    task: Task,
+    today: dt.date,
+    calendar: WorkdayCalendar,
+    base_url: str,
+    delivery_id: int = 0,
+    late: bool = False,
+    created_at: dt.datetime | None = None,
+) -> Notification:
+    """What a reminder says, as of ``today``: sent by the outbox, shown by
+    ``duban remind --preview``."""
+    due = m.due if m.kind in ("deadline", "range") else reminder.occurrence
+    left = None
+    if due is not None and due >= today:
+        left = sum(1 for k in range((due - today).days) if calendar.is_workday(today + dt.timedelta(days=k + 1)))
+    return Notification(
+        delivery_id=delivery_id,
+        milestone_key=m.key,
+        event=reminder.event,
+        plan=plan.title,
+        plan_id=plan.id,
+        section=task.section,
+        task=task.title,
+        owners={"lead": m.lead, "support": m.support},
+        quote=m.quote,
+        line=m.line,
+        kind=m.kind,
+        due=m.due,
+        start=m.start,
+        occurrence=reminder.occurrence,
+        workdays_left=left,
+        status=reminder_status(due, today),
+        late=late,
+        created_at=created_at,
+        links={"feed": f"{base_url}/feeds/plans/{plan.id}.ics", "admin": f"{base_url}/plans/{plan.id}"},
+    )
+
+
 def load_jobs(
     engine: Engine,
     now: dt.datetime,
@@ -111,30 +153,8 @@ def load_jobs(
         target = targets(sub)
         if target is None:
             continue
-        due = m.due if m.kind in ("deadline", "range") else reminder.occurrence
-        left = None
-        if due is not None and due >= today:
-            left = sum(1 for k in range((due - today).days) if calendar.is_workday(today + dt.timedelta(days=k + 1)))
-        note = Notification(
-            delivery_id=delivery.id,
-            milestone_key=m.key,
-            event=reminder.event,
-            plan=plan.title,
-            plan_id=plan.id,
-            section=task.section,
-            task=task.title,
-            owners={"lead": m.lead, "support": m.support},
-            quote=m.quote,
-            line=m.line,
-            kind=m.kind,
-            due=m.due,
-            start=m.start,
-            occurrence=reminder.occurrence,
-            workdays_left=left,
-            status=reminder_status(due, today),
-            late=delivery.late,
-            created_at=delivery.created_at,
-            links={"feed": f"{base_url}/feeds/plans/{plan.id}.ics", "admin": f"{base_url}/plans/{plan.id}"},
+        note = notification(
+            reminder, m, plan, task, today, calendar, base_url, delivery.id, delivery.late, delivery.created_at
         )
         jobs.append(Job(delivery.id, delivery.attempts, sub.channel, target, note))
     return jobs
@@ -294,9 +314,46 @@ def retry_by_hand(engine: Engine, ids: list[int] | None, now: dt.datetime) -> in
 def counts_by_state(engine: Engine) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = defaultdict(dict)
     with session(engine) as s:
-        for d in s.exec(select(Delivery)).all():
-            out[d.channel][d.state] = out[d.channel].get(d.state, 0) + 1
+        query = sa_select(col(Delivery.channel), col(Delivery.state), func.count()).group_by(
+            col(Delivery.channel), col(Delivery.state)
+        )
+        for channel, state, count in s.execute(query).all():
+            out[channel][state] = count
     return dict(out)
+
+
+@dataclass(frozen=True)
+class OutboxState:
+    """What the outbox holds at an instant, and what was sent lately (by
+    this process or another: a running ``duban serve`` sends as rows fall
+    due)."""
+
+    due_now: int
+    waiting: int  # pending, for a later try
+    next_try: dt.datetime | None
+    sent_lately: int  # within ``lately`` before the instant
+    last_sent: dt.datetime | None
+    dead: int
+
+
+def outbox_state(engine: Engine, now: dt.datetime, lately: dt.timedelta = dt.timedelta(hours=1)) -> OutboxState:
+    pending = col(Delivery.state) == "pending"
+    due = or_(col(Delivery.next_attempt_at).is_(None), col(Delivery.next_attempt_at) <= now)
+    with session(engine) as s:
+
+        def one(query: Any) -> Any:
+            return s.execute(query).scalar_one()
+
+        return OutboxState(
+            due_now=one(sa_select(func.count()).where(pending, due)),
+            waiting=one(sa_select(func.count()).where(pending, ~due)),
+            next_try=one(sa_select(func.min(Delivery.next_attempt_at)).where(pending, ~due)),
+            sent_lately=one(
+                sa_select(func.count()).where(col(Delivery.state) == "sent", col(Delivery.sent_at) >= now - lately)
+            ),
+            last_sent=one(sa_select(func.max(Delivery.sent_at)).where(col(Delivery.state) == "sent")),
+            dead=one(sa_select(func.count()).where(col(Delivery.state) == "dead")),
+        )
 
 
 @dataclass

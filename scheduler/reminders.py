@@ -182,8 +182,14 @@ def _due_today(p: Planned, now: dt.datetime, policy: ReminderPolicy) -> bool:
     return p.event == DUE_TODAY and p.fire_at.astimezone(zone).date() == now.astimezone(zone).date()
 
 
-def _matches(sub: Subscription, m: Milestone) -> bool:
-    if sub.plans and m.plan_id not in sub.plans and not any(m.plan_id.startswith(p + "/") for p in sub.plans):
+def follows_plan(sub: Subscription, plan_id: str) -> bool:
+    """Whether a subscription takes a plan's reminders (a compendium's plans
+    are ``file/n`` under the file's id)."""
+    return not sub.plans or any(plan_id == p or plan_id.startswith(p + "/") for p in sub.plans)
+
+
+def follows_milestone(sub: Subscription, m: Milestone) -> bool:
+    if not follows_plan(sub, m.plan_id):
         return False
     return not sub.owners or bool({unit_key(o) for o in sub.owners} & {unit_key(o) for o in m.lead + m.support})
 
@@ -235,7 +241,7 @@ def fire_due(engine: Engine, now: dt.datetime) -> list[int]:
                     "created_at": now,
                 }
                 for sub in subscriptions
-                if _matches(sub, milestone)
+                if follows_milestone(sub, milestone)
             ]
             fired.append(latest.id or 0)
         s.flush()
@@ -309,7 +315,9 @@ def send_digests(engine: Engine, now: dt.datetime, day: dt.date) -> int:
                 select(Delivery).where(Delivery.subscription_id == sub.id, Delivery.state == "pending")
             ).all()
             lines = [render_message(s, d) for d in pending]
-            lines += [f"{m.kind}: {m.quote} (line {m.line}, plan {m.plan_id})" for m in undated if _matches(sub, m)]
+            lines += [
+                f"{m.kind}: {m.quote} (line {m.line}, plan {m.plan_id})" for m in undated if follows_milestone(sub, m)
+            ]
             if not lines:
                 continue
             message = f"digest {day} for {sub.target}:\n" + "\n".join(lines)

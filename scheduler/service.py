@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 
-from config.settings import ConfigStore, PlanFile, Settings
+from config.settings import ConfigStore, PlanFile, Settings, Subscriber
 from notifiers.base import Target
 from notifiers.email import EmailNotifier, SmtpServer
 from notifiers.registry import notifiers
@@ -80,12 +80,13 @@ def import_configured(engine: Engine, settings: Settings, plan: PlanFile, now: d
 def subscriber_targets(settings: Settings) -> Callable[[Subscription], Target | None]:
     """Addresses and secrets come from the configuration at send time;
     secrets are never stored in the database."""
-    by_id: dict[str, Target] = {}
-    for plan in settings.plans.values():
-        for i, sub in enumerate(plan.subscribers):
-            secret = os.environ.get(sub.secret_env) if sub.secret_env else sub.secret
-            by_id[sub.id or f"{plan.id}:{i + 1}"] = Target(sub.target, secret, {"at_mobiles": sub.at_mobiles})
+    by_id = {sid: target_of(sub) for sid, _, sub in settings.subscribers()}
     return lambda subscription: by_id.get(subscription.id)
+
+
+def target_of(sub: Subscriber) -> Target:
+    secret = os.environ.get(sub.secret_env) if sub.secret_env else sub.secret
+    return Target(sub.target, secret, {"at_mobiles": sub.at_mobiles})
 
 
 def make_sender(settings: Settings) -> Sender:
@@ -106,17 +107,15 @@ def make_sender(settings: Settings) -> Sender:
 
 def store_subscriptions(engine: Engine, settings: Settings) -> None:
     wanted: dict[str, Subscription] = {}
-    for plan in settings.plans.values():
-        for i, sub in enumerate(plan.subscribers):
-            sid = sub.id or f"{plan.id}:{i + 1}"
-            wanted[sid] = Subscription(
-                id=sid,
-                channel=sub.channel,
-                target=sub.target,
-                plans=sub.plans or [plan.id],
-                owners=sub.owners,
-                mode=sub.mode,
-            )
+    for sid, plan, sub in settings.subscribers():
+        wanted[sid] = Subscription(
+            id=sid,
+            channel=sub.channel,
+            target=sub.target,
+            plans=sub.plans or [plan.id],
+            owners=sub.owners,
+            mode=sub.mode,
+        )
     with session(engine) as s:
         for row in s.exec(select(Subscription)).all():
             new = wanted.pop(row.id, None)
