@@ -139,11 +139,35 @@ def test_explain_says_how_each_milestone_and_reference_was_read(tmp_path: Path) 
 
 def test_a_missing_holiday_year_is_said_once_in_plain_words(tmp_path: Path) -> None:
     path = tmp_path / "plan.txt"
-    path.write_text("XX县2031年工作方案\n一、任务\n(一)春节期间值守。收到通知后5个工作日内办结。\n", encoding="utf-8")
+    # 2099: a year no holiday calendar will publish while this test lives.
+    path.write_text("XX县2099年工作方案\n一、任务\n(一)春节期间值守。收到通知后5个工作日内办结。\n", encoding="utf-8")
     done = run("parse", str(path))
     assert done.returncode == 0, done.stderr
-    assert done.stderr.count("没有2031年的法定节假日数据") == 1
-    assert "[holidays.2031]" in done.stderr and "HolidayDataMissing" not in done.stderr and ".py:" not in done.stderr
+    assert done.stderr.count("没有2099年的法定节假日数据") == 1
+    assert "[holidays.2099]" in done.stderr and "HolidayDataMissing" not in done.stderr and ".py:" not in done.stderr
+
+
+def test_help_is_plain_and_complete() -> None:
+    done = run("--help")
+    assert done.returncode == 0
+    commands = [
+        "parse",
+        "text",
+        "status",
+        "done",
+        "undone",
+        "remind",
+        "serve",
+        "plans",
+        "subscribers",
+        "deliveries",
+        "feeds",
+    ]
+    assert all(re.search(rf"^  {c} ", done.stdout, re.M) for c in commands), done.stdout
+    for command in (["status"], ["parse"], ["remind"], ["subscribers", "test"], ["deliveries", "list"]):
+        shown = run(*command, "--help")
+        assert shown.returncode == 0 and "<bool>" not in shown.stdout and "╭" not in shown.stdout, shown.stdout
+    assert re.search(r"^  --all +Include done", run("status", "--help").stdout, re.M)
 
 
 def test_version() -> None:

@@ -1,23 +1,29 @@
-"""Real HTTP servers on 127.0.0.1 that speak like the services duban
-delivers to: a Standard Webhooks receiver and the DingTalk, WeCom and
-Feishu robot APIs, each checking signatures and payload shape and answering
-with the service's own error codes."""
+"""Real servers on 127.0.0.1 that speak like the services duban delivers
+to: an SMTP server (aiosmtpd), a Standard Webhooks receiver and the
+DingTalk, WeCom and Feishu robot APIs, each checking signatures and payload
+shape and answering with the service's own error codes."""
 
 from __future__ import annotations
 
 import base64
+import email
 import hashlib
 import hmac
 import json
+import socket
 import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.policy import default
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope
 from standardwebhooks import Webhook, WebhookVerificationError
 
 Reply = tuple[int, dict[str, str], bytes]
@@ -165,3 +171,40 @@ def feishu_api(token: str, secret: str, recorder: Recorder):  # type: ignore[no-
         return _json({"code": 0, "msg": "success", "data": {}})
 
     return serve(handle)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it is given."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[Envelope] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Envelope) -> str:
+        self.envelopes.append(envelope)
+        raw = envelope.original_content or envelope.content
+        assert isinstance(raw, bytes)
+        message = email.message_from_bytes(raw, policy=default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        return "250 OK"
+
+
+@contextmanager
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server on 127.0.0.1: its inbox and its port."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()

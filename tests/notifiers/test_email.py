@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import email
-import socket
 import ssl
 from collections.abc import Iterator
 from email.message import EmailMessage
-from email.policy import default
 from typing import Any
 
 import pytest
 import trustme
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
+from aiosmtpd.smtp import AuthResult, LoginPassword
 from icalendar import Calendar
 from sqlalchemy.engine import Engine
 from sqlmodel import select
@@ -27,42 +24,15 @@ from notifiers.registry import notifiers
 from scheduler.db import session
 from scheduler.models import Milestone
 from scheduler.outbox import Sender, deliver_outbox
+from tests.notifiers.servers import Inbox, free_port, smtp_server
 from tests.notifiers.test_delivery import CAL, Clock, delivery, local, prepare
 from tests.notifiers.test_robots import NOTE
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.envelopes: list[Envelope] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Envelope) -> str:
-        self.envelopes.append(envelope)
-        raw = envelope.original_content or envelope.content
-        assert isinstance(raw, bytes)
-        message = email.message_from_bytes(raw, policy=default)
-        assert isinstance(message, EmailMessage)
-        self.messages.append(message)
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+    with smtp_server() as server:
+        yield server
 
 
 def _calendar(message: EmailMessage) -> Calendar:
