@@ -70,14 +70,23 @@ def serve(handle: Callable[[str, dict[str, str], bytes], Reply]) -> Iterator[str
         server.server_close()
 
 
-def webhook_receiver(secret: str, recorder: Recorder, script: list[int] | None = None, delay: float = 0.0):  # type: ignore[no-untyped-def]
+def webhook_receiver(  # type: ignore[no-untyped-def]
+    secret: str,
+    recorder: Recorder,
+    script: list[int] | None = None,
+    delay: float = 0.0,
+    hold: threading.Event | None = None,
+):
     """Verifies each request with the standardwebhooks package; answers
-    with the next status of ``script`` (then 204)."""
+    with the next status of ``script`` (then 204), after ``delay`` seconds
+    or, given ``hold``, once it is set."""
     statuses = list(script or [])
 
     def handle(path: str, headers: dict[str, str], body: bytes) -> Reply:
         if delay:
             time.sleep(delay)
+        if hold is not None:
+            hold.wait(60)
         try:
             payload = Webhook(secret).verify(body, headers)
         except WebhookVerificationError as exc:

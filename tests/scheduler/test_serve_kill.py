@@ -1,0 +1,111 @@
+"""``duban serve`` killed with SIGKILL while it is sending to a real webhook
+receiver, twice, then left to finish: every reminder arrives, and a
+reminder that arrives twice carries the same webhook-id both times
+(at-least-once, never two messages for one reminder).
+
+The kills are placed by what the receiver has seen, not by the clock: the
+first as soon as the first message arrives (the reminders have just been
+fired into the outbox), the second when half have arrived."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlmodel import select
+
+from scheduler.db import make_engine, session
+from scheduler.models import Delivery
+from tests.notifiers.servers import Recorder, webhook_receiver
+
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+TASKS = 60
+
+
+def _write_config(root: Path, database_url: str, hook_url: str) -> Path:
+    (root / "plans").mkdir()
+    (root / "duban.toml").write_text(
+        f'[service]\ndatabase = "{database_url}"\nhttp = false\n\n'
+        '[delivery]\nallow_private = ["127.0.0.1"]\n\n'
+        # Only the reminder on the day, at midnight: it is due as soon as
+        # the service starts.
+        '[reminders]\nbefore = []\noverdue_cap = 0\nshift_to_workday = false\nat = "00:00:00"\n',
+        encoding="utf-8",
+    )
+    day = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    lines = [f"XX局{day.year}年工作方案", "一、任务"]
+    lines += [f"{i}.完成第{i}项。(牵头单位:办公室;完成时间:{day.month}月{day.day}日前)" for i in range(1, TASKS + 1)]
+    (root / "plans" / "office.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (root / "plans" / "office.toml").write_text(
+        f'id = "office"\nsource = "office.txt"\nref = {day.year}-01-01\n\n'
+        f'[[subscribers]]\nchannel = "webhook"\ntarget = "{hook_url}/hook"\nsecret_env = "HOOK_SECRET"\n',
+        encoding="utf-8",
+    )
+    return root / "duban.toml"
+
+
+def _serve(config: Path, log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "HOOK_SECRET": SECRET}
+    env.pop("DUBAN_DATABASE_URL", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "duban.cli", "serve", "--config", str(config)],
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+
+
+def _wait_for(predicate: Callable[[], bool], log: Path, limit: float = 90) -> None:
+    """Until ``predicate`` holds; ``limit`` only ends a test that would
+    otherwise hang."""
+    give_up = time.monotonic() + limit
+    while not predicate():
+        assert time.monotonic() < give_up, log.read_text(errors="replace")
+        time.sleep(0.05)
+
+
+def test_sigkill_while_sending_loses_no_reminder(tmp_path: Path, database_url: str) -> None:
+    recorder = Recorder()
+    log = tmp_path / "serve.log"
+    # Each message takes the receiver 0.1 s: a few are always in flight.
+    with webhook_receiver(SECRET, recorder, delay=0.1) as url:
+        config = _write_config(tmp_path, database_url, url)
+
+        def tasks_seen() -> set[str]:
+            return {r["payload"]["data"]["task"] for r in recorder.requests if r["verified"]}
+
+        for enough in (1, TASKS // 2):
+            server = _serve(config, log)
+            try:
+                _wait_for(lambda enough=enough: len(recorder.requests) >= enough, log)  # type: ignore[misc]
+            finally:
+                server.send_signal(signal.SIGKILL)
+                server.wait(10)
+        assert len(tasks_seen()) < TASKS  # the kills came before the end
+        last = _serve(config, log)
+        try:
+            _wait_for(lambda: len(tasks_seen()) == TASKS, log)
+        finally:
+            last.send_signal(signal.SIGTERM)
+            last.wait(20)
+
+    assert all(r["verified"] for r in recorder.requests)
+    ids_of: dict[str, set[str]] = defaultdict(set)
+    for r in recorder.requests:
+        ids_of[r["payload"]["data"]["task"]].add(r["id"])
+    assert set(ids_of) == {f"完成第{i}项" for i in range(1, TASKS + 1)}
+    assert all(len(ids) == 1 for ids in ids_of.values()), ids_of  # a repeat is the same message
+    repeats = Counter(r["id"] for r in recorder.requests)
+    print(f"{TASKS} reminders, {len(recorder.requests)} requests, {sum(n - 1 for n in repeats.values())} repeats")
+    engine = make_engine(database_url)
+    with session(engine) as s:
+        assert sorted(d.state for d in s.exec(select(Delivery))) == ["sent"] * TASKS
+    engine.dispose()
