@@ -14,8 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-import cn2an
-
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _HEAVENLY_STEMS = "甲乙丙丁戊己庚辛壬癸"
@@ -43,6 +41,8 @@ def _int(value: str | None, default: int) -> int:
 
 def number_text(n: int, format: str) -> str:
     """``n`` written in a Word numbering format."""
+    import cn2an  # loaded for .docx lists only
+
     if format in ("chineseCounting", "chineseCountingThousand"):
         return str(cn2an.an2cn(n))
     if format == "chineseLegalSimplified":

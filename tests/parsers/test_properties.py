@@ -190,3 +190,17 @@ def test_a_line_is_read_in_order_without_overlaps(text: str) -> None:
     found = scanning.read(line, Context(ref=dt.date(2022, 1, 1)), scanning.Scanner(scan.rules, ()))
     for before, after in pairwise(found):
         assert before.end <= after.start, (line, before, after)
+
+
+@given(st.integers(min_value=0, max_value=100_000), st.sampled_from(["个", "天", "次", "月"]))
+def test_numerals_read_as_cn2an_reads_them(n: int, unit: str) -> None:
+    """Small numerals are read without loading cn2an; every numeral, small
+    or not, in either writing of two, reads as cn2an reads it."""
+    import cn2an
+
+    from parsers.normalize import _cn_number
+
+    written = str(cn2an.an2cn(n))
+    assert _cn_number.__wrapped__(written, unit) == str(n)
+    if written.startswith("二") and len(written) > 1:
+        assert _cn_number.__wrapped__("两" + written[1:], unit) == str(int(cn2an.cn2an("两" + written[1:], "smart")))
