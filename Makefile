@@ -29,6 +29,7 @@ bench: $(BIN)/duban
 	$(BIN)/pip install --quiet -e '.[bench]'
 	command -v wrk >/dev/null || apt-get install -y -qq wrk || true
 	$(BIN)/python bench/parse.py
+	$(BIN)/python bench/cli.py
 	$(BIN)/python bench/accuracy.py
 	$(BIN)/python bench/schedule.py
 	$(BIN)/python bench/deliver.py
