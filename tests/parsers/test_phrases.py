@@ -46,7 +46,9 @@ def _check(row: Row) -> None:
         return
     hits = [m for m in found if quote in m.quote or m.quote in quote]
     assert hits, f"{quote!r} not found; got {[(m.quote, _describe(m)) for m in found]}"
-    assert expected in [_describe(m) for m in hits], [(m.quote, _describe(m)) for m in hits]
+    # Every reading of the phrase is the expected one: a second, wrong
+    # reading of the same words fails the row.
+    assert {_describe(m) for m in hits} == {expected}, [(m.quote, _describe(m)) for m in hits]
     for m in hits:
         assert m.quote in text
 
