@@ -344,6 +344,12 @@ def _named_period(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 
 def stages(line: str, ctx: Context) -> Iterator[TimeExpr]:
+    """ "一年打基础、三年见成效": the plan's first, third… year, in a plan
+    that runs for years. A plan whose title names one year ("2022年度…",
+    whose phrases stay in that year: no ``forward_from``) quotes such words
+    from a campaign above it; they are not its dates."""
+    if ctx.forward_from is None:
+        return
     found = list(_STAGES.finditer(line))
     if len(found) < 2:
         return

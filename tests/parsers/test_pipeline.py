@@ -234,3 +234,16 @@ def test_a_line_that_names_its_stage_is_in_that_stage() -> None:
         ("2023年4月1日—4月15日", "第一阶段"),  # not the heading above it
         ("6月至12月", "巩固提升阶段"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("title", "stages"),
+    [
+        ("XX市2022年度新材料产业推进工作方案", []),  # a campaign's words quoted by a one-year plan
+        ("XX市新材料产业三年行动方案（2022—2024年）", ["2022-01-01 2022-12-31", "2024-01-01 2024-12-31"]),
+    ],
+)
+def test_stage_years_belong_to_plans_that_run_for_years(title: str, stages: list[str]) -> None:
+    text = f"{title}\n一、总体要求\n全面落实“一年打基础、三年见成效”行动。\n"
+    result = parse_text(text, ref=None, imported=dt.date(2022, 3, 1))
+    assert [f"{m.start} {m.due}" for m in result.milestones if m.kind == "range"] == stages
