@@ -26,10 +26,22 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from notifiers.text import TITLES
 from parsers.calendars import WorkdayCalendar
 from scheduler.db import session
 from scheduler.keys import unit_key
-from scheduler.models import Completion, Delivery, LogEntry, Milestone, Override, Plan, Reminder, Subscription, table
+from scheduler.models import (
+    Completion,
+    Delivery,
+    LogEntry,
+    Milestone,
+    Override,
+    Plan,
+    Reminder,
+    Subscription,
+    Task,
+    table,
+)
 from scheduler.policy import DUE_TODAY, Dates, Planned, ReminderPolicy, plan_reminders
 
 LATE_AFTER = dt.timedelta(minutes=5)
@@ -252,17 +264,24 @@ def fire_due(engine: Engine, now: dt.datetime) -> list[int]:
 
 
 def render_message(s: Session, delivery: Delivery) -> str:
+    """The log channel's line for a delivery, in the words of the other
+    channels: what is due, the task, when, the plan, the words of the plan
+    and who leads it; the reminder's label last, for tracing."""
     reminder = s.get(Reminder, delivery.reminder_id)
     assert reminder is not None
     m = s.get(Milestone, reminder.milestone_key)
-    plan = s.get(Plan, m.plan_id) if m else None
-    when = m.due or m.start if m else None
-    late = " (late)" if delivery.late else ""
-    owners = "、".join(m.lead) if m else ""
+    assert m is not None
+    plan, task = s.get(Plan, m.plan_id), s.get(Task, m.task_key)
+    when = f"{m.start}至{m.due}" if m.kind == "range" and m.start else str(m.due or reminder.occurrence)
+    late = "（补发）" if delivery.late else ""
     return (
-        f"{reminder.event}{late}: {plan.title if plan else ''} / {m.quote if m else ''} "
-        f"due {when or reminder.occurrence} [{reminder.label}] owners {owners}"
+        f"【{TITLES.get(reminder.event, '提醒')}】{task.title if task else m.quote}{late}｜时限 {when}"
+        f"｜{plan.title if plan else m.plan_id}｜原文第{m.line}行：{m.quote}"
+        f"｜责任单位：{'、'.join(m.lead) or '未注明'}｜{reminder.label}"
     )
+
+
+_UNDATED = {"ongoing": "长期", "unresolved": "时限待定"}
 
 
 def deliver_pending(engine: Engine, now: dt.datetime) -> int:
@@ -316,11 +335,13 @@ def send_digests(engine: Engine, now: dt.datetime, day: dt.date) -> int:
             ).all()
             lines = [render_message(s, d) for d in pending]
             lines += [
-                f"{m.kind}: {m.quote} (line {m.line}, plan {m.plan_id})" for m in undated if follows_milestone(sub, m)
+                f"【{_UNDATED[m.kind]}】{m.quote}｜{m.plan_id} 原文第{m.line}行"
+                for m in undated
+                if follows_milestone(sub, m)
             ]
             if not lines:
                 continue
-            message = f"digest {day} for {sub.target}:\n" + "\n".join(lines)
+            message = f"督办日报 {day}（{sub.target}）\n" + "\n".join(lines)
             s.add(LogEntry(subscription_id=sub.id, digest_day=day, target=sub.target, message=message, written_at=now))
             for d in pending:
                 d.state, d.sent_at, d.attempts = "sent", now, d.attempts + 1

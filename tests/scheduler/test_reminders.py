@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
@@ -85,8 +86,9 @@ def test_one_late_reminder_after_an_outage(engine: Engine) -> None:
     # Only the latest of each is sent, once, marked late.
     assert tick(engine, local("2022-11-29", 10, 0)) == 2
     entries = log_entries(engine)
-    assert all("(late)" in m and "[before:1]" in m and t == "督办室" for t, m in entries)
-    assert {m.split(" / ")[1].split(" due")[0] for _, m in entries} == {"2022年11月30日前", "每月"}
+    assert all("（补发）" in m and m.endswith("｜before:1") and t == "督办室" for t, m in entries)
+    assert {re.search(r"原文第\d+行：(.+?)｜", m).group(1) for _, m in entries} == {"2022年11月30日前", "每月"}  # type: ignore[union-attr]
+    assert all(m.startswith("【即将到期】") for _, m in entries)  # the task's name follows
     assert tick(engine, local("2022-11-29", 10, 5)) == 0
     key = key_of(engine, "2022年11月30日前")
     with session(engine) as s:
@@ -194,8 +196,11 @@ def test_daily_digest_lists_reminders_and_undated_work(engine: Engine) -> None:
         [digest] = s.exec(select(LogEntry).where(LogEntry.subscription_id == "daily")).all()
         pending = s.exec(select(Delivery).where(Delivery.subscription_id == "daily", Delivery.state == "pending"))
         assert pending.all() == []
-    assert "2022年11月30日前" in digest.message and "[before:7]" in digest.message
-    assert "unresolved: 农闲季节" in digest.message
+    assert digest.message.startswith("督办日报 2022-11-23（分管领导）\n")
+    assert (
+        "【即将到期】开展排查｜时限 2022-11-30｜" in digest.message and "原文第3行：2022年11月30日前" in digest.message
+    )
+    assert "【时限待定】农闲季节" in digest.message
 
 
 def test_owner_rows_follow_the_milestones(engine: Engine) -> None:
