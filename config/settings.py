@@ -92,6 +92,7 @@ class ServiceSettings(Strict):
     poll_seconds: float = Field(default=5.0, gt=0)
     admin_token_env: str = "DUBAN_ADMIN_TOKEN"  # the variable holding the API's admin token
     http: bool = True  # serve feeds and the API in the same process as the scheduler
+    max_document_mb: float = Field(default=50, gt=0)  # what a .docx or .pdf may expand to when read
 
     @field_validator("timezone")
     @classmethod

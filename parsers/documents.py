@@ -22,6 +22,10 @@ from parsers.errors import DocumentError
 from parsers.vocabulary import LEAD_COLUMN_WORDS, SUPPORT_COLUMN_WORDS, TIME_COLUMN_WORDS
 
 FORMATS = ("txt", "docx", "pdf", "html")
+# What a .docx or .pdf may expand to when it is decompressed, unless the
+# caller gives another limit (``[service] max_document_mb``): a small file
+# that inflates to gigabytes is refused before it is read.
+EXPANSION_LIMIT = 50 * 2**20
 _SUFFIX = {".txt": "txt", ".text": "txt", ".md": "txt", ".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html"}
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _OWNER_HEADER = re.compile("|".join(LEAD_COLUMN_WORDS + SUPPORT_COLUMN_WORDS))
@@ -45,7 +49,9 @@ def split_lines(text: str) -> list[str]:
     return _LINE_BREAK.split(text)
 
 
-def load_document(path: str | Path) -> Document:
+def load_document(path: str | Path, limit: int = EXPANSION_LIMIT) -> Document:
+    """Read and decode a document; ``limit``: the bytes a .docx or .pdf may
+    expand to. Any input that cannot be read raises ``DocumentError``."""
     p = Path(path)
     name = str(path)
     if not p.exists():
@@ -56,14 +62,14 @@ def load_document(path: str | Path) -> Document:
     if not data.strip():
         raise DocumentError(name, "empty document")
     fmt = _SUFFIX.get(p.suffix.lower()) or _sniff(data, name, p.suffix)
-    return read_bytes(data, name, fmt)
+    return read_bytes(data, name, fmt, limit)
 
 
-def read_bytes(data: bytes, name: str, fmt: str) -> Document:
+def read_bytes(data: bytes, name: str, fmt: str, limit: int = EXPANSION_LIMIT) -> Document:
     if fmt == "docx":
-        return Document(name, fmt, _docx_text(data, name))
+        return Document(name, fmt, _docx_text(data, name, limit))
     if fmt == "pdf":
-        return Document(name, fmt, _pdf_text(data, name))
+        return Document(name, fmt, _pdf_text(data, name, limit))
     text, encoding = decode_text(data, name)
     if fmt == "html" or (fmt == "txt" and _looks_html(text)):
         return Document(name, "html", _html_text(text), encoding)
@@ -86,7 +92,13 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
     """Decode by BOM, then strict UTF-8, then detection (GBK/GB18030, Big5…)."""
     for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
-            return _checked(data.decode(enc), name), enc
+            try:
+                return _checked(data.decode(enc), name), enc
+            except UnicodeDecodeError as exc:
+                kind, at = ("UTF-8", exc.start + len(bom)) if enc == "utf-8-sig" else ("UTF-16", exc.start)
+                raise DocumentError(
+                    name, f"starts as {kind} (byte-order mark) but is not {kind} at byte {at}: {exc.reason}"
+                ) from None
     if b"\x00" in data[:4096]:
         raise DocumentError(name, "binary data, not a text document")
     try:
@@ -103,7 +115,7 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
-        raise DocumentError(name, f"cannot decode as {encoding}: {exc}") from exc
+        raise DocumentError(name, f"cannot decode as {encoding}: {exc}") from None
     return _checked(text, name), encoding
 
 
@@ -165,7 +177,22 @@ def _table_lines(rows: list[list[str]]) -> list[str]:
     return out
 
 
-def _docx_text(data: bytes, name: str) -> str:
+def _mb(size: int) -> str:
+    return f"{size / 2**20:,.0f} MB" if size >= 2**20 else f"{size / 1024:,.0f} KB"
+
+
+def _docx_text(data: bytes, name: str, limit: int) -> str:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            # Entries are read no further than the sizes their headers give,
+            # so the headers bound what opening the document costs.
+            expanded = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise DocumentError(name, f"corrupt .docx: {exc}") from None
+    if expanded > limit:
+        raise DocumentError(
+            name, f"the .docx expands to {_mb(expanded)}, over the {_mb(limit)} limit ([service] max_document_mb)"
+        )
     try:
         import docx
         from docx.table import Table
@@ -197,15 +224,47 @@ def _docx_text(data: bytes, name: str) -> str:
     return text
 
 
-def _pdf_text(data: bytes, name: str) -> str:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+def _pdf_text(data: bytes, name: str, limit: int) -> str:
+    from pypdf import PdfReader, apply_configuration
+    from pypdf.errors import LimitReachedError, PyPdfError
 
+    over = f"the .pdf expands to more than the {_mb(limit)} limit ([service] max_document_mb)"
+    # Each stream inflates to at most the limit, whatever its filter, and
+    # the text of all pages together stays under it.
+    bounded = {
+        field: limit
+        for field in (
+            "maximum_declared_stream_length",
+            "array_based_stream_maximum_output_length",
+            "jbig2_maximum_output_length",
+            "lzw_maximum_output_length",
+            "run_length_maximum_output_length",
+            "zlib_maximum_output_length",
+            "brotli_maximum_output_length",
+            "image_maximum_buffer_size",
+        )
+    }
+    pages: list[str] = []
     try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
-        raise DocumentError(name, f"corrupt .pdf: {exc}") from exc
+        with apply_configuration(**bounded):
+            reader = PdfReader(io.BytesIO(data))
+            size = 0
+            for page in reader.pages:
+                pages.append(page.extract_text() or "")
+                size += len(pages[-1])
+                if size > limit:
+                    raise DocumentError(name, over)
+            if not any(page.strip() for page in pages):
+                # Text extraction gives up quietly on a stream over the
+                # limit: say so rather than "no text layer".
+                for page in reader.pages:
+                    contents = page.get_contents()
+                    if contents is not None:
+                        contents.get_data()
+    except LimitReachedError:
+        raise DocumentError(name, over) from None
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
+        raise DocumentError(name, f"corrupt .pdf: {type(exc).__name__}: {exc}") from None
     text = "\n".join(_reflow(page) for page in pages)
     if not text.strip():
         raise DocumentError(name, "the .pdf has no text layer (scanned pages need OCR first)")

@@ -57,7 +57,7 @@ def plan_ids_of(config_id: str, count: int) -> list[str]:
 def import_configured(engine: Engine, settings: Settings, plan: PlanFile, now: dt.datetime) -> list[ImportReport]:
     """Parse one configured document and store each plan in it."""
     path = settings.source_path(plan)
-    document = load_document(path)
+    document = load_document(path, int(settings.duban.service.max_document_mb * 2**20))
     today = now.astimezone(dt.UTC).date()
     result = parse_document(document, ref=plan.ref, imported=today, doc=plan.id, calendar=settings.calendar())
     reports = []

@@ -189,6 +189,72 @@ def test_bad_documents_raise_a_clear_error(tmp_path: Path, name: str, content: b
     assert str(path) in str(info.value)
 
 
+_PLAN = "XX局工作方案\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        # A UTF-16 byte-order mark, then an odd number of bytes.
+        ("odd.txt", codecs.BOM_UTF16_LE + _PLAN.encode("utf-16-le") + b"\x00", "not UTF-16 at byte 18"),
+        # A UTF-16 text that ends inside a surrogate pair.
+        ("pair.txt", codecs.BOM_UTF16_LE + _PLAN.encode("utf-16-le") + b"\x3d\xd8", "not UTF-16 at byte 18"),
+        # A UTF-8 byte-order mark, then bytes that are not UTF-8.
+        ("mixed.txt", codecs.BOM_UTF8 + _PLAN.encode() + b"\xff\xfe\xfd\x80", "not UTF-8 at byte 21: invalid start"),
+    ],
+)
+def test_text_that_is_not_what_its_mark_says(tmp_path: Path, name: str, content: bytes, message: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(DocumentError, match=message) as info:
+        load_document(path)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
+
+
+def _deflated_pdf(size: int) -> bytes:
+    """A one-page PDF whose content stream inflates to ``size`` bytes."""
+    import zlib
+
+    stream = zlib.compress(b" " * size, 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out, offsets = b"%PDF-1.4\n", []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+
+
+def test_a_pdf_that_inflates_past_the_limit_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.pdf"
+    path.write_bytes(_deflated_pdf(200 * 2**20))  # 200 MB of spaces in a 200 KB file
+    assert path.stat().st_size < 2**20
+    with pytest.raises(DocumentError, match=r"expands to more than the 50 MB limit \(\[service\] max_document_mb\)"):
+        load_document(path)
+    with pytest.raises(DocumentError, match="more than the 1 MB limit"):
+        load_document(path, limit=2**20)
+
+
+def test_a_docx_that_inflates_past_the_limit_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.docx"
+    document = docx.Document()
+    document.add_paragraph("XX局工作方案")
+    document.save(path)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/media/padding.bin", b"\0" * (60 * 2**20))  # 60 MB in about 60 KB
+    assert path.stat().st_size < 2**20
+    with pytest.raises(DocumentError, match=r"the \.docx expands to 6\d MB, over the 50 MB limit"):
+        load_document(path)
+    assert "XX局工作方案" in load_document(path, limit=100 * 2**20).text  # under a higher limit it reads
+
+
 def test_docx_without_document_part(tmp_path: Path) -> None:
     path = tmp_path / "empty.docx"
     with zipfile.ZipFile(path, "w") as z:
