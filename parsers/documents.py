@@ -225,7 +225,7 @@ def _docx_text(data: bytes, name: str, limit: int) -> str:
 
 
 def _pdf_text(data: bytes, name: str, limit: int) -> str:
-    from pypdf import PdfReader, apply_configuration
+    from pypdf import PdfReader, apply_configuration, get_configuration
     from pypdf.errors import LimitReachedError, PyPdfError
 
     over = f"the .pdf expands to more than the {_mb(limit)} limit ([service] max_document_mb)"
@@ -246,7 +246,7 @@ def _pdf_text(data: bytes, name: str, limit: int) -> str:
     }
     pages: list[str] = []
     try:
-        with apply_configuration(**bounded):
+        with apply_configuration(get_configuration().with_overwrites(**bounded)):
             reader = PdfReader(io.BytesIO(data))
             size = 0
             for page in reader.pages:
