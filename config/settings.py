@@ -112,6 +112,9 @@ class DubanFile(Strict):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
     holidays: dict[str, HolidayYear] = Field(default_factory=dict)
+    # Who hears about the service's own problems (a plan that no longer
+    # reads): once per episode, through the same channels as reminders.
+    alerts: list[Subscriber] = Field(default_factory=list)
 
     @field_validator("holidays")
     @classmethod
@@ -212,6 +215,11 @@ class Settings:
             return base.policy(self.timezone)
         merged = base.model_copy(update={k: v for k, v in plan.reminders.model_dump().items() if v is not None})
         return merged.policy(self.timezone)
+
+    def alert_subscribers(self) -> Iterator[tuple[str, Subscriber]]:
+        """The ``[[alerts]]`` of duban.toml with their ids (``alerts:n``)."""
+        for i, sub in enumerate(self.duban.alerts):
+            yield sub.id or f"alerts:{i + 1}", sub
 
     def subscribers(self) -> Iterator[tuple[str, PlanFile, Subscriber]]:
         """Every subscriber with its id (its own, or ``plan:n`` by its place

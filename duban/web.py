@@ -122,6 +122,7 @@ def create_app(
     admin_token: str | None,
     today: Callable[[], dt.date],
     metrics: Metrics | None = None,
+    health: Callable[[], dict[str, Any]] | None = None,
 ) -> FastAPI:
     app = FastAPI(title="duban", description="Deadlines and reminders for Chinese work plans.", version="1")
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM)
@@ -323,10 +324,13 @@ def create_app(
             return {"key": key, "sequence": m.sequence}
 
     @app.get("/healthz", tags=["ops"])
-    def healthz() -> dict[str, str]:
+    def healthz() -> dict[str, Any]:
+        """ "ok", or "degraded" with the plans that no longer read (each
+        keeps its last good import)."""
         with session(engine) as s:
             s.exec(select(Plan.id).limit(1)).all()
-        return {"status": "ok"}
+        detail = health() if health is not None else {}
+        return {"status": "degraded" if detail.get("plans") else "ok", **detail}
 
     @app.get("/metrics", tags=["ops"])
     def prometheus() -> PlainTextResponse:

@@ -33,6 +33,7 @@ class Notification:
     late: bool = False
     links: dict[str, str] = field(default_factory=dict)
     created_at: dt.datetime | None = None  # when its delivery row was written
+    detail: str = ""  # what a test or an alert says, in place of a milestone
 
     @property
     def message_id(self) -> str:
@@ -45,6 +46,7 @@ class Notification:
 
 
 TEST_EVENT = "subscriber.test"
+ALERT_EVENT = "service.alert"
 
 
 def test_notification(plan_id: str, plan: str, now: dt.datetime) -> Notification:
@@ -68,6 +70,31 @@ def test_notification(plan_id: str, plan: str, now: dt.datetime) -> Notification
         workdays_left=None,
         status="on track",
         created_at=now,
+    )
+
+
+def alert_notification(plan_id: str, plan: str, detail: str, now: dt.datetime) -> Notification:
+    """A problem of the service about one plan (it no longer reads), for the
+    ``[[alerts]]`` subscribers."""
+    return Notification(
+        delivery_id=0,
+        milestone_key=f"alert-{plan_id}-{now.timestamp():.6f}",
+        event=ALERT_EVENT,
+        plan=plan,
+        plan_id=plan_id,
+        section=[],
+        task="方案读取失败",
+        owners={"lead": [], "support": []},
+        quote="",
+        line=0,
+        kind="deadline",
+        due=None,
+        start=None,
+        occurrence=now.date(),
+        workdays_left=None,
+        status="on track",
+        created_at=now,
+        detail=detail,
     )
 
 

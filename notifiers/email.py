@@ -18,7 +18,7 @@ from email.utils import format_datetime, formataddr, make_msgid
 import httpx
 from icalendar import Calendar, Event
 
-from notifiers.base import TEST_EVENT, Notification, Target
+from notifiers.base import ALERT_EVENT, TEST_EVENT, Notification, Target
 from notifiers.errors import DeliveryError
 from notifiers.text import TEST_WORDS, owners_line, title, when
 
@@ -68,6 +68,8 @@ def calendar_attachment(notes: Sequence[Notification]) -> bytes:
 def _text(note: Notification) -> str:
     if note.event == TEST_EVENT:
         return f"{title(note)}\n\n{TEST_WORDS}\n方案：{note.plan}\n"
+    if note.event == ALERT_EVENT:
+        return f"{title(note)}\n\n方案：{note.plan}\n问题：{note.detail}\n"
     lines = [title(note), "", f"方案：{note.plan}", f"任务：{note.task}", f"时限：{when(note)}"]
     lines.append(f"原文（第{note.line}行）：{note.quote}")
     if note.workdays_left is not None:
@@ -105,7 +107,7 @@ def build_message(server: SmtpServer, to: str, subject: str, text: str, notes: S
 
 
 def reminder_message(server: SmtpServer, to: str, note: Notification) -> EmailMessage:
-    if note.event == TEST_EVENT:  # no date, no calendar event
+    if note.event in (TEST_EVENT, ALERT_EVENT):  # no date, no calendar event
         return build_message(server, to, title(note), _text(note), [])
     return build_message(server, to, f"{title(note)}（{when(note)}）", _text(note), [note])
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from notifiers.base import TEST_EVENT, Notification
+from notifiers.base import ALERT_EVENT, TEST_EVENT, Notification
 
 TITLES = {
     "reminder.due_soon": "即将到期",
@@ -10,6 +10,7 @@ TITLES = {
     "reminder.overdue": "已逾期",
     "milestone.changed": "时间变更",
     TEST_EVENT: "测试消息",
+    ALERT_EVENT: "系统告警",
 }
 TEST_WORDS = "这是一条测试消息，用来确认本订阅能收到督办提醒，无需处理。"
 
@@ -35,6 +36,8 @@ def markdown(note: Notification, *, heading: bool = True) -> str:
     lines = [f"### {title(note)}"] if heading else []
     if note.event == TEST_EVENT:
         return "\n".join([*lines, f"- {TEST_WORDS}", f"- 方案：{note.plan}"])
+    if note.event == ALERT_EVENT:
+        return "\n".join([*lines, f"- 方案：{note.plan}", f"- 问题：{note.detail}"])
     lines += [
         f"- 方案：{note.plan}",
         f"- 任务：{note.task}",

@@ -3,7 +3,7 @@
 Payload, version 1 (``Content-Type: application/json``)::
 
     {"type": "reminder.due_soon" | "reminder.due_today" | "reminder.overdue" | "milestone.changed"
-             | "subscriber.test",
+             | "subscriber.test" | "service.alert",
      "version": 1, "id": "msg_…", "timestamp": "2022-11-23T01:00:00+00:00",
      "data": {"plan": {"id", "title"}, "section": [...], "task": "…",
               "owners": {"lead": [...], "support": [...]},
@@ -14,6 +14,8 @@ Payload, version 1 (``Content-Type: application/json``)::
 
 ``subscriber.test`` is sent by ``duban subscribers test``: a receiver may
 drop it; its ``data`` names the plan, and its milestone has no dates.
+``service.alert`` goes to the ``[[alerts]]`` of duban.toml when a plan stops
+reading (once per episode): ``data.detail`` says what is wrong.
 
 Headers ``webhook-id`` (the same on every retry of a delivery),
 ``webhook-timestamp`` and ``webhook-signature`` (``v1,<base64>``) per the
@@ -64,6 +66,7 @@ def payload(note: Notification, now: dt.datetime) -> dict[str, Any]:
             "status": note.status,
             "late": note.late,
             "links": note.links,
+            **({"detail": note.detail} if note.detail else {}),
         },
     }
 

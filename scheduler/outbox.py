@@ -275,6 +275,18 @@ class Sender:
         return done
 
 
+def send_now(sender: Sender, channel: str, target: Target, note: Notification) -> Outcome:
+    """One message, now, outside the outbox (a test, an alert); its outcome."""
+
+    async def once() -> Outcome:
+        try:
+            return await sender.one(Job(0, 0, channel, target, note))
+        finally:
+            await sender.close()
+
+    return asyncio.run(once())
+
+
 def deliver_outbox(
     engine: Engine,
     now_fn: Callable[[], dt.datetime],

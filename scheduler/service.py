@@ -25,19 +25,19 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 
-from config.settings import ConfigStore, PlanFile, Settings, Subscriber
-from notifiers.base import Target
-from notifiers.email import EmailNotifier, SmtpServer
-from notifiers.registry import notifiers
+from config.settings import ConfigStore, PlanFile, Settings
+from notifiers.email import EmailNotifier
 from parsers.documents import load_document
 from parsers.errors import ParseError
 from parsers.pipeline import parse_document
+from scheduler.alerts import Problems
 from scheduler.db import create_all, make_engine, session
 from scheduler.feeds import ALL, FeedCache
 from scheduler.importer import ImportReport, import_plan
 from scheduler.models import Reminder, Subscription
-from scheduler.outbox import OutboxWorker, Sender, send_email_digests
+from scheduler.outbox import OutboxWorker, send_email_digests
 from scheduler.reminders import deliver_pending, fire_due, send_digests, sync_reminders
+from scheduler.senders import make_sender, subscriber_targets
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
@@ -77,34 +77,6 @@ def import_configured(engine: Engine, settings: Settings, plan: PlanFile, now: d
     return reports
 
 
-def subscriber_targets(settings: Settings) -> Callable[[Subscription], Target | None]:
-    """Addresses and secrets come from the configuration at send time;
-    secrets are never stored in the database."""
-    by_id = {sid: target_of(sub) for sid, _, sub in settings.subscribers()}
-    return lambda subscription: by_id.get(subscription.id)
-
-
-def target_of(sub: Subscriber) -> Target:
-    secret = os.environ.get(sub.secret_env) if sub.secret_env else sub.secret
-    return Target(sub.target, secret, {"at_mobiles": sub.at_mobiles})
-
-
-def make_sender(settings: Settings) -> Sender:
-    smtp = settings.duban.smtp
-    server = SmtpServer(
-        host=smtp.host,
-        port=smtp.port,
-        security=smtp.security,
-        username=smtp.username,
-        password=os.environ.get(smtp.password_env) if smtp.password_env else None,
-        sender=smtp.sender,
-        sender_name=smtp.sender_name,
-        verify=smtp.verify,
-    )
-    delivery = settings.duban.delivery
-    return Sender(notifiers(server, delivery.allow_private), delivery.concurrency_per_endpoint)
-
-
 def store_subscriptions(engine: Engine, settings: Settings) -> None:
     wanted: dict[str, Subscription] = {}
     for sid, plan, sub in settings.subscribers():
@@ -142,6 +114,7 @@ class Service:
     outbox_loop: asyncio.AbstractEventLoop | None = field(default=None, init=False)
     http: Any = field(default=None, init=False)  # duban.web.ServerThread
     feeds: FeedCache | None = field(default=None, init=False)
+    problems: Problems = field(default_factory=Problems, init=False)
 
     def __post_init__(self) -> None:
         self.engine = make_engine(self.store.current.database_url())
@@ -153,7 +126,9 @@ class Service:
 
     def refresh(self) -> dict[str, list[ImportReport] | str]:
         """Import every configured plan and re-plan reminders. A plan that
-        fails to parse keeps its last imported state."""
+        fails to read keeps its last imported state, is reported (log,
+        ``/healthz``, the ``[[alerts]]`` once per episode) and the others go
+        on."""
         now = self.clock()
         out: dict[str, list[ImportReport] | str] = {}
         with self.lock:
@@ -162,10 +137,24 @@ class Service:
                 try:
                     out[plan.id] = import_configured(self.engine, self.settings, plan, now)
                 except ParseError as exc:
-                    log.error("plan %s not imported, keeping its last good state: %s", plan.id, exc)
                     out[plan.id] = str(exc)
+                except Exception as exc:  # a fault reading one plan never stops the others
+                    log.exception("plan %s: unexpected failure while reading it", plan.id)
+                    out[plan.id] = f"{self.settings.source_path(plan)}: {type(exc).__name__}: {exc}"
+                else:
+                    self.problems.read(plan.id)
+                    continue
+                if plan.id not in self.problems.open:
+                    log.error("plan %s not imported, keeping its last good state: %s", plan.id, out[plan.id])
+                self.problems.failed(plan.id, str(out[plan.id]), now)
+            self.problems.forget_all_but(set(self.settings.plans))
             sync_reminders(self.engine, self.settings.policy_for, self.settings.calendar(), now)
+        self.problems.tell(self.settings, now)
         return out
+
+    def health(self) -> dict[str, Any]:
+        """What ``/healthz`` says beyond the database: plans that do not read."""
+        return {"plans": {p.plan_id: p.as_dict() for p in self.problems.open.values()}}
 
     def run_due(self) -> int:
         """Fire whatever is due now and deliver the outbox."""
@@ -242,6 +231,7 @@ class Service:
             settings.duban.delivery.base_url,
             os.environ.get(settings.duban.service.admin_token_env),
             lambda: self.clock().astimezone(ZoneInfo(self.settings.timezone)).date(),
+            health=self.health,
         )
         self.feeds = app.state.cache
         self.http = ServerThread(app, host or "127.0.0.1", int(port))

@@ -93,7 +93,7 @@ def deliveries_retry(
 def deliveries_send(config: ConfigOption = DEFAULT_CONFIG) -> None:
     """Send what is due in the outbox now, once, and report."""
     from scheduler.outbox import deliver_outbox, outbox_state
-    from scheduler.service import make_sender, subscriber_targets
+    from scheduler.senders import make_sender, subscriber_targets
 
     settings = settings_of(config)
     engine = engine_of(settings)

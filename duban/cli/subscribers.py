@@ -74,12 +74,16 @@ def subscribers_list(ctx: typer.Context, config: ConfigOption = DEFAULT_CONFIG, 
     console().print(out)
 
 
-def _find(settings: Settings, name: str) -> tuple[PlanFile, Subscriber]:
+def _find(settings: Settings, name: str) -> tuple[PlanFile | None, Subscriber]:
+    """A plan's subscriber and its plan file, or one of the ``[[alerts]]``."""
     for sid, plan, sub in settings.subscribers():
         if sid == name:
             return plan, sub
-    known = ", ".join(sid for sid, _, _ in settings.subscribers()) or "none"
-    raise fail(f"no subscriber {name!r}; subscribers: {known}", 1)
+    for sid, sub in settings.alert_subscribers():
+        if sid == name:
+            return None, sub
+    ids = [sid for sid, _, _ in settings.subscribers()] + [sid for sid, _ in settings.alert_subscribers()]
+    raise fail(f"no subscriber {name!r}; subscribers: {', '.join(ids) or 'none'}", 1)
 
 
 @subscribers_app.command("test")
@@ -90,30 +94,21 @@ def subscribers_test(
 ) -> None:
     """Send a message marked as a test to a subscriber now, through its
     real channel, and say whether it arrived."""
-    import asyncio
-
     from notifiers.base import test_notification
-    from scheduler.outbox import Job, Outcome, Sender
-    from scheduler.service import make_sender, target_of
+    from scheduler.outbox import send_now
+    from scheduler.senders import make_sender, target_of
 
     settings = settings_of(group_config(ctx, config))
     plan, sub = _find(settings, name)
-    plan_id = (sub.plans or [plan.id])[0]
-    plan_title = plan.title or plan_id
+    plan_id = (sub.plans or [plan.id])[0] if plan else "duban"
+    plan_title = (plan.title or plan_id) if plan else "duban 服务告警"
     if sub.channel == "log":
         _log_test(settings, name, plan_title)
         say(f"{name}: test recorded in the log channel (the log_entry table)")
         return
     where = f"{sub.channel} {shown_target(sub.channel, sub.target)}"
     note = test_notification(plan_id, plan_title, utc_now().replace(microsecond=0))
-
-    async def send_once(sender: Sender) -> Outcome:
-        try:
-            return await sender.one(Job(0, 0, sub.channel, target_of(sub), note))
-        finally:
-            await sender.close()
-
-    outcome = asyncio.run(send_once(make_sender(settings)))
+    outcome = send_now(make_sender(settings), sub.channel, target_of(sub), note)
     if outcome.error is not None:
         kind = "will not work until fixed" if outcome.error.permanent else "may pass on a retry"
         raise fail(f"{name}: test to {where} failed ({kind}): {outcome.error}", 1)
