@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from parsers.outline import Block, Line, PlanOutline
-from parsers.owners import OwnerNote, Owners, find_owner_notes, owners_at, split_names
+from parsers.owners import NoteIndex, Owners, find_owner_notes, split_names
 from parsers.subjects import SubjectReader, actors
 from parsers.timeexpr import TimeExpr
 
@@ -71,26 +71,26 @@ _OPENS_ITEM = re.compile(
 )
 
 
-def _paragraph_end(block: Block, line: Line, line_end: int) -> int:
-    """Where the paragraph holding ``line`` ends in the block's text: it
-    runs on over the lines after it until one opens an item of its own."""
-    end = line_end
-    after = False
-    for other in block.lines:
-        if other is line:
-            after = True
-            continue
-        if after:
-            if _OPENS_ITEM.match(other.text):
-                break
-            end += 1 + len(other.text)
-    return end
+def paragraph_runs(block: Block) -> dict[int, int]:
+    """For each line of a block (by number), how far its paragraph runs on
+    past the line's end in the block's text: over the lines after it until
+    one opens an item of its own."""
+    runs: dict[int, int] = {}
+    run = 0
+    for line, following in zip(reversed(block.lines), [None, *reversed(block.lines)], strict=False):
+        if following is not None and not _OPENS_ITEM.match(following.text):
+            run += 1 + len(following.text)
+        else:
+            run = 0
+        runs[line.number] = run
+    return runs
 
 
 def owners_of(
     block: Block,
     line: Line,
-    notes: list[OwnerNote],
+    notes: NoteIndex,
+    runs: dict[int, int],
     at: int,
     expr: TimeExpr,
     labels: dict[int, dict[str, list[str]]],
@@ -101,24 +101,17 @@ def owners_of(
     its sentence's subject, the label of a heading above it."""
     head = block.lines[0]
     heading_end = len(head.text) if head.heading is not None and line is not head else 0
-    body = [n for n in notes if n.start >= heading_end]
     line_start = at - expr.start
     line_end = line_start + len(line.text)
-    paragraph_end = _paragraph_end(block, line, line_end)
     # The item's own label: on its line, or in brackets closing its paragraph
     # on a later line ("…严肃问责。(责任单位:市委组织部,…)").
-    on_line = [
-        n
-        for n in body
-        if (n.start < line_end and n.end > line_start) or (n.group and line_end <= n.start < paragraph_end)
-    ]
-    own = owners_at(on_line, at)
+    own = notes.owners_on_line(at, heading_end, line_start, line_end, line_end + runs[line.number])
     if own:
         return _as_written(own, block)
     subject = subjects.at(expr.start)
     if subject:
         return _as_written(Owners(tuple(subject), tuple(subjects.partners(subject, expr.start))), block)
-    own = owners_at(body, at)  # a label on a line of its own in the item ("责任单位:A、B")
+    own = notes.owners_at(at, heading_end)  # a label on a line of its own in the item ("责任单位:A、B")
     if own:
         return _as_written(own, block)
     for heading in reversed(line.path):

@@ -12,8 +12,10 @@ import codecs
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from charset_normalizer import from_bytes
 
@@ -328,9 +330,33 @@ _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
 _CELL = "\ue000"  # a private-use character: str.split() takes the control separators for spaces
 
 
+def _text_of(root: Any) -> str:
+    """The page's text as ``get_text`` gives it, with a line break before
+    and after every block element: one walk with a stack of its own, so a
+    page nested 20,000 deep reads in time that grows with its size."""
+    from bs4.element import CData, NavigableString, Tag
+
+    out: list[str] = []
+    stack: list[tuple[Tag, Iterator[Any]]] = [(root, iter(root.contents))]
+    while stack:
+        tag, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            if tag.name in _BLOCKS:
+                out.append("\n")
+        elif isinstance(child, Tag):
+            if child.name in _BLOCKS:
+                out.append("\n")
+            stack.append((child, iter(child.contents)))
+        elif type(child) in (NavigableString, CData):  # not comments, doctypes, declarations
+            out.append(str(child))
+    return "".join(out)
+
+
 def _html_text(markup: str) -> str:
     from bs4 import BeautifulSoup
-    from bs4.element import NavigableString, Tag
+    from bs4.element import NavigableString
 
     soup = BeautifulSoup(markup, "lxml")
     for tag in soup(["script", "style", "noscript", "template", "head"]):
@@ -341,11 +367,7 @@ def _html_text(markup: str) -> str:
         # leaves alone, then by tabs as in every other format.
         cells = "\n".join(_table_lines(rows)).replace("\t", _CELL)
         table.replace_with(NavigableString("\n" + cells + "\n"))
-    for tag in soup.find_all(True):
-        if isinstance(tag, Tag) and tag.name in _BLOCKS:
-            tag.insert_before("\n")
-            tag.insert_after("\n")
-    text = soup.get_text()
+    text = _text_of(soup)
     # HTML collapses its own whitespace only: runs of ideographic spaces and
     # of &nbsp; that lay out a line ("督查室　　　　2024年10月14日") stay.
     lines = [_HTML_SPACE.sub(" ", line).strip().replace(_CELL, "\t") for line in split_lines(text)]

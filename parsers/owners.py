@@ -16,6 +16,7 @@ Names are split on 、 , ， and spaces, never inside brackets.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -332,6 +333,62 @@ def find_owner_notes(text: str, first_is_lead: bool = False) -> list[OwnerNote]:
     if "\t" in text:
         notes.extend(_table_notes(text))
     return sorted(notes, key=lambda n: n.start)
+
+
+class NoteIndex:
+    """A block's owner notes by position, read for each of the block's many
+    phrases without going through all of them (a table of thousands of
+    rows is one block)."""
+
+    def __init__(self, notes: list[OwnerNote]) -> None:
+        self.notes = sorted(notes, key=lambda n: n.start)
+        self.starts = [n.start for n in self.notes]
+        # How far a note and its bracket group reach back from its start and on.
+        self.reach = max((max(n.end, n.group[1] if n.group else 0) - n.start for n in self.notes), default=0)
+        self.back = max((n.start - n.group[0] for n in self.notes if n.group), default=0)
+
+    def starting(self, lo: int, hi: int) -> list[OwnerNote]:
+        """The notes that start in [lo, hi), in order."""
+        return self.notes[bisect_left(self.starts, lo) : bisect_left(self.starts, hi)]
+
+    def near(self, lo: int, hi: int) -> list[OwnerNote]:
+        """Every note that may touch [lo, hi) (and some that do not)."""
+        return self.starting(lo - self.reach, hi + self.back)
+
+    def owners_at(self, pos: int, first: int = 0) -> Owners | None:
+        """``owners_at`` over the notes that start at or after ``first``."""
+        for note in self.near(max(first, pos), pos + 1):
+            if note.start >= first and note.group and note.group[0] <= pos < note.group[1]:
+                return note.owners
+        after = bisect_left(self.starts, max(pos, first))
+        if after < len(self.notes):
+            return self.notes[after].owners
+        if self.notes and self.notes[-1].start >= first:
+            return self.notes[-1].owners
+        return None
+
+    def owners_on_line(self, pos: int, first: int, line_start: int, line_end: int, paragraph_end: int) -> Owners | None:
+        """``owners_at`` over the notes of a line: those that overlap it,
+        and those in brackets later in its paragraph (all starting at or
+        after ``first``)."""
+
+        def on_line(n: OwnerNote) -> bool:
+            return n.start >= first and (
+                (n.start < line_end and n.end > line_start)
+                or (n.group is not None and line_end <= n.start < paragraph_end)
+            )
+
+        for note in self.near(pos, pos + 1):
+            if on_line(note) and note.group and note.group[0] <= pos < note.group[1]:
+                return note.owners
+        after = bisect_left(self.starts, pos)
+        for i in range(after, bisect_left(self.starts, paragraph_end)):
+            if on_line(self.notes[i]):
+                return self.notes[i].owners
+        for i in range(after - 1, bisect_left(self.starts, line_start - self.reach) - 1, -1):
+            if on_line(self.notes[i]):
+                return self.notes[i].owners
+        return None
 
 
 def owners_at(notes: list[OwnerNote], pos: int) -> Owners | None:

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from parsers.attribution import heading_labels, owners_of, plan_wide_owners, respective_owners
+from parsers.attribution import heading_labels, owners_of, paragraph_runs, plan_wide_owners, respective_owners
 from parsers.calendars import DEFAULT_CALENDAR, WorkdayCalendar
 from parsers.documents import Document, load_document, split_lines
 from parsers.flat_tables import FlatCell, flattened_cells, people_on_duty
@@ -20,7 +20,7 @@ from parsers.line_readings import ATTACHMENT, PURPOSE, dated_clocks, reports_the
 from parsers.milestones import Milestone
 from parsers.normalize import normalize_line
 from parsers.outline import Block, Line, PlanOutline, outline_plan, plan_spans
-from parsers.owners import declares_first_is_lead, find_owner_notes
+from parsers.owners import NoteIndex, declares_first_is_lead, find_owner_notes
 from parsers.plan_context import dated_events, defined_periods, plan_period, time_cells
 from parsers.reference import Reference, dated_years, infer_reference, plan_until, title_year
 from parsers.subjects import SubjectReader
@@ -161,10 +161,14 @@ def _task_of(line: Line, expr: TimeExpr) -> str:
         return row
     if line.path and line.path[-1].level > 1 and line.path[-1].title:
         return line.path[-1].title
-    for m in _CLAUSE.finditer(line.text):
+    # (from the clause that holds the phrase: a mark before it, looked for
+    # nearby, starts it)
+    text = line.text
+    begin = max((text.rfind(mark, max(0, expr.start - 200), expr.start) for mark in ",，。;；:：()"), default=-1)
+    for m in _CLAUSE.finditer(text, begin + 1 if begin >= 0 else max(0, expr.start - 200)):
         if m.start() <= expr.start < m.end() or m.start() >= expr.end:
             return m.group(0).strip()[:40]
-    return line.text[:40]
+    return text[:40]
 
 
 def _phase_of(line: Line, task: str) -> str | None:
@@ -243,7 +247,8 @@ def _block_milestones(
     schedule puts on duty on each date line."""
     timed, flat, on_duty = tables
     text = "\n".join(line.text for line in block.lines)
-    notes = find_owner_notes(text, first_is_lead)
+    notes = NoteIndex(find_owner_notes(text, first_is_lead))
+    runs = paragraph_runs(block)
     out: list[Milestone] = []
     offset = 0
     for line in block.lines:
@@ -269,7 +274,7 @@ def _block_milestones(
         each = respective_owners(line.text, [(e.start, e.end) for e in dated]) or []
         people = {id(e): name for e, name in zip(dated, each, strict=False)}
         for expr in found:
-            owners = owners_of(block, line, notes, offset + expr.start, expr, labels, subjects, plan_wide)
+            owners = owners_of(block, line, notes, runs, offset + expr.start, expr, labels, subjects, plan_wide)
             task = _task_of(line, expr)
             if cell is not None:  # the row's owner columns and its task cell
                 owners = cell.owners.as_dict() if cell.owners.lead or cell.owners.support else owners

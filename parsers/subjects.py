@@ -332,8 +332,14 @@ def subject_at(text: str, pos: int, phrases: Sequence[tuple[int, int]] = ()) -> 
     return SubjectReader(text, phrases).at(pos)
 
 
+# A subject is looked for within this many characters of its phrase: the
+# whole of any real sentence, and a bounded cost in one that runs on for
+# pages without an end.
+_REACH = 600
+
+
 def _in_sentence(text: str, pos: int, start: int, end: int) -> list[str] | None:
-    end = min(end, len(text))
+    start, end = max(start, pos - _REACH), min(end, len(text), pos + _REACH)
     found_before: list[str] | None = None
     number = ITEM_NUMBER.match(text, start)
     if number:

@@ -4,6 +4,7 @@ that follow."""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from dataclasses import replace
@@ -18,11 +19,18 @@ from parsers.timeexpr.scanning import candidates
 
 
 def _select(cands: list[TimeExpr]) -> list[TimeExpr]:
-    taken: list[TimeExpr] = []
+    """The candidates that win their place: by priority, then the longer,
+    then the earlier; none overlaps one taken before it."""
+    taken: list[TimeExpr] = []  # in order of position, never overlapping
+    starts: list[int] = []
     for expr in sorted(cands, key=lambda e: (e.priority, -(e.end - e.start), e.start)):
-        if all(expr.end <= t.start or expr.start >= t.end for t in taken):
-            taken.append(expr)
-    return sorted(taken, key=lambda e: e.start)
+        at = bisect.bisect_right(starts, expr.start)
+        # Only the neighbours by position can overlap it.
+        if (at and taken[at - 1].end > expr.start) or (at < len(taken) and taken[at].start < expr.end):
+            continue
+        taken.insert(at, expr)
+        starts.insert(at, expr.start)
+    return taken
 
 
 _SENTENCE_MARKS = re.compile("[。;；]")
@@ -303,8 +311,41 @@ def _forward(line: str, ctx: Context, found: list[TimeExpr]) -> list[TimeExpr]:
     return out
 
 
+# A line longer than this is read a stretch of whole sentences at a time
+# (a stretch of this size when one sentence runs on without an end): each
+# reading looks around its phrase within its sentence, so the time to read
+# a line grows with its length, not with its square.
+STRETCH = 2000
+
+
 def find_time_expressions(line: str, ctx: Context) -> list[TimeExpr]:
     """Every time phrase in a normalized line, in order of position."""
+    if len(line) <= STRETCH:
+        return _read_line(line, ctx)
+    found: list[TimeExpr] = []
+    for begin, end in _stretches(line):
+        for expr in _read_line(line[begin:end], ctx):
+            expr.start += begin
+            expr.end += begin
+            found.append(expr)
+    return found
+
+
+def _stretches(line: str) -> list[tuple[int, int]]:
+    """``line`` cut after sentence ends into stretches of at most STRETCH
+    characters."""
+    out: list[tuple[int, int]] = []
+    begin = 0
+    while len(line) - begin > STRETCH:
+        cut = max(line.rfind(mark, begin, begin + STRETCH) for mark in "。;；")
+        end = cut + 1 if cut > begin else begin + STRETCH
+        out.append((begin, end))
+        begin = end
+    out.append((begin, len(line)))
+    return out
+
+
+def _read_line(line: str, ctx: Context) -> list[TimeExpr]:
     found = candidates(line, ctx)
     if not found and "年" not in line:
         return found  # most lines: nothing to read, and no stage years
