@@ -165,7 +165,7 @@ def _task_of(line: Line, expr: TimeExpr) -> str:
     # nearby, starts it)
     text = line.text
     begin = max((text.rfind(mark, max(0, expr.start - 200), expr.start) for mark in ",，。;；:：()"), default=-1)
-    for m in _CLAUSE.finditer(text, begin + 1 if begin >= 0 else max(0, expr.start - 200)):
+    for m in _CLAUSE.finditer(text, begin + 1 if begin >= 0 else max(0, expr.start - 200), expr.end + 200):
         if m.start() <= expr.start < m.end() or m.start() >= expr.end:
             return m.group(0).strip()[:40]
     return text[:40]

@@ -184,6 +184,8 @@ ITEM_NUMBER = re.compile(
 )
 
 
-def clause_after(m: re.Match[str]) -> str:
-    end = CLAUSE_END.search(m.string, m.end())
-    return m.string[m.end() : end.start() if end else len(m.string)]
+def clause_after(m: re.Match[str], reach: int = 200) -> str:
+    """The rest of the clause after ``m`` (its first ``reach`` characters)."""
+    stop = min(len(m.string), m.end() + reach)
+    end = CLAUSE_END.search(m.string, m.end(), stop)
+    return m.string[m.end() : end.start() if end else stop]

@@ -71,7 +71,7 @@ _COUNT = re.compile(r"(?:不少于|至少|不低于)?(\d+)次")
 
 
 def _count_note(m: re.Match[str]) -> str:
-    sentence = re.split(r"[。;；]", m.string[m.end() :], maxsplit=1)[0][:20]
+    sentence = re.split(r"[。;；]", m.string[m.end() : m.end() + 20], maxsplit=1)[0]
     found = _COUNT.search(sentence)
     return f"{found.group(0)} per period" if found else ""
 
