@@ -26,7 +26,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
@@ -36,6 +36,7 @@ from scheduler.db import session
 from scheduler.feeds import ALL, FeedCache, FeedSpec
 from scheduler.keys import unit_key
 from scheduler.models import Delivery, FeedToken, Milestone, MilestoneOwner, Override, Plan, Reminder, Subscription
+from scheduler.overrides import dates_problem
 from scheduler.policy import ReminderPolicy
 from scheduler.status import mark_done, task_statuses
 
@@ -43,11 +44,14 @@ ICS = "text/calendar; charset=utf-8"
 
 
 class OverrideIn(BaseModel):
-    kind: str | None = None
+    """An admin's correction of a milestone; what it leaves out stays as
+    parsed. Checked with the milestone it lands on (``scheduler.overrides``)."""
+
+    kind: str | None = Field(default=None, max_length=20)
     start: dt.date | None = None
     due: dt.date | None = None
-    rrule: str | None = None
-    reason: str | None = None
+    rrule: str | None = Field(default=None, max_length=200)
+    reason: str | None = Field(default=None, max_length=500)
 
 
 class Metrics:
@@ -133,7 +137,9 @@ def create_app(
 
     def admin(authorization: Annotated[str | None, Header()] = None) -> None:
         expected = f"Bearer {admin_token}" if admin_token else None
-        if expected is None or authorization is None or not secrets.compare_digest(authorization, expected):
+        # (compared as bytes: a header with characters outside ASCII is a wrong token, not an error)
+        given = authorization.encode("utf-8", "surrogateescape") if authorization is not None else None
+        if expected is None or given is None or not secrets.compare_digest(given, expected.encode()):
             raise HTTPException(401, "admin token required", headers={"WWW-Authenticate": "Bearer"})
 
     async def feed(request: Request, spec: FeedSpec, label: str) -> Response:
@@ -312,6 +318,14 @@ def create_app(
             m = s.get(Milestone, key)
             if m is None:
                 raise HTTPException(404, "no such milestone")
+            problem = dates_problem(
+                body.kind or m.kind,
+                body.start if body.start is not None else m.start,
+                body.due if body.due is not None else m.due,
+                body.rrule if body.rrule is not None else m.rrule,
+            )
+            if problem:
+                raise HTTPException(422, problem)
             row = s.get(Override, key) or Override(milestone_key=key, created_at=dt.datetime.now(dt.UTC))
             for name, value in body.model_dump().items():
                 setattr(row, name, value)

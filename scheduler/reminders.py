@@ -42,6 +42,7 @@ from scheduler.models import (
     Task,
     table,
 )
+from scheduler.overrides import dates_problem, usable
 from scheduler.policy import DUE_TODAY, Dates, Planned, ReminderPolicy, plan_reminders
 
 LATE_AFTER = dt.timedelta(minutes=5)
@@ -54,15 +55,17 @@ def _utc(value: dt.datetime) -> dt.datetime:
 def effective_dates(m: Milestone | Dates, override: Override | None, until: dt.date | None = None) -> Dates:
     """A milestone's dates after an admin's override; a recurrence with no
     end of its own ends with its plan's period (``until``)."""
-    if override is None:
-        d = Dates(m.kind, m.start, m.due, m.rrule)
-    else:
-        d = Dates(
+    d = Dates(m.kind, m.start, m.due, m.rrule)
+    if override is not None:
+        laid = Dates(
             override.kind or m.kind,
             override.start if override.start is not None else m.start,
             override.due if override.due is not None else m.due,
             override.rrule if override.rrule is not None else m.rrule,
         )
+        # A bad row stored before overrides were checked is skipped, not read.
+        if usable(override.milestone_key, dates_problem(laid.kind, laid.start, laid.due, laid.rrule)):
+            d = laid
     if until is not None and d.kind == "recurring" and d.due is None:
         return replace(d, due=until)
     return d

@@ -16,7 +16,7 @@ from parsers.calendars import WorkdayCalendar
 from parsers.pipeline import parse_text
 from scheduler.db import session
 from scheduler.importer import import_plan
-from scheduler.models import FeedToken, Milestone, Subscription
+from scheduler.models import FeedToken, Milestone, Override, Subscription
 from scheduler.policy import ReminderPolicy
 from scheduler.reminders import sync_reminders
 
@@ -97,6 +97,58 @@ def test_a_change_changes_the_etag_and_bumps_sequence(server: str, engine: Engin
         assert done.status_code == 200
         tasks = {t["task"]: t["status"] for t in client.get("/api/tasks").json()}
         assert tasks["开展排查"] == "done"
+
+
+ADMIN = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ({"kind": "recurring", "rrule": "garbage"}, "'garbage' is not a rule part duban writes"),
+        ({"kind": "recurring", "rrule": "FREQ=WEEKLY\r\nBEGIN:VEVENT"}, "is not a value FREQ takes"),
+        ({"kind": "recurring", "rrule": "FREQ=DAILY;COUNT=5000"}, "COUNT is over 1000"),
+        ({"kind": "recurring", "rrule": "FREQ=MONTHLY;BYMONTHDAY=31;BYMONTHDAY=1"}, "BYMONTHDAY is given twice"),
+        ({"kind": "recurring"}, "a recurring needs rrule"),
+        ({"kind": "range", "start": "2022-12-20"}, "start 2022-12-20 is after due 2022-11-30"),
+        ({"kind": "sometime"}, "kind 'sometime' is not one of"),
+        ({"due": "1066-10-14"}, "due 1066-10-14 is not between 1990-01-01 and 2100-12-31"),
+    ],
+)
+def test_overrides_are_checked_before_they_are_kept(
+    server: str, engine: Engine, body: dict[str, str], reason: str
+) -> None:
+    with session(engine) as s:
+        key = s.exec(select(Milestone.key).where(Milestone.quote == "2022年11月30日前")).one()
+    with httpx.Client(base_url=server) as client:
+        refused = client.put(f"/api/milestones/{key}/override", json=body, headers=ADMIN)
+        assert refused.status_code == 422 and reason in refused.json()["detail"], refused.text
+        assert client.get("/feeds/all.ics").status_code == 200
+        good = {"kind": "recurring", "rrule": "FREQ=MONTHLY;BYMONTHDAY=-1"}
+        assert client.put(f"/api/milestones/{key}/override", json=good, headers=ADMIN).status_code == 200
+
+
+def test_a_bad_stored_override_is_skipped_not_fatal(server: str, engine: Engine) -> None:
+    """A row written before overrides were checked breaks nothing: the
+    milestone keeps its parsed dates in the feeds, the API and the sync."""
+    with session(engine) as s:
+        key = s.exec(select(Milestone.key).where(Milestone.quote == "2022年11月30日前")).one()
+        s.add(Override(milestone_key=key, kind="recurring", rrule="FREQ=WEEKLY\r\nBEGIN:VEVENT", created_at=NOW))
+        s.commit()
+    with httpx.Client(base_url=server) as client:
+        feed = client.get("/feeds/all.ics")
+        assert feed.status_code == 200 and b"BEGIN:VEVENT\r\nBEGIN:VEVENT" not in feed.content
+        [event] = [e for e in Calendar.from_ical(feed.content).walk("VEVENT") if str(e["uid"]) == f"{key}@duban"]
+        assert event.decoded("dtstart") == dt.date(2022, 11, 30) and "rrule" not in event
+        assert client.get("/api/milestones").status_code == 200
+        assert client.get("/api/tasks").status_code == 200
+    sync_reminders(engine, lambda _: ReminderPolicy(), WorkdayCalendar(), NOW)
+
+
+def test_an_authorization_header_outside_ascii_is_refused(server: str) -> None:
+    with httpx.Client(base_url=server) as client:
+        refused = client.post("/api/tasks/t-x/done", headers={"Authorization": "Bearer 督办".encode()})
+        assert refused.status_code == 401
 
 
 def event_task(engine: Engine, key: str) -> str:
