@@ -204,7 +204,9 @@ def create_app(
                 if row is None or row.revoked_at is not None:
                     return None
                 sub = s.get(Subscription, row.subscription_id)
-                return row.subscription_id, f"督办：{sub.target}" if sub else "督办"
+                # A name or an address names the feed; a robot's or a hook's URL does not.
+                named = sub is not None and sub.channel in ("log", "email")
+                return row.subscription_id, f"督办：{sub.target if named and sub else row.subscription_id}"
 
         found = await run_in_threadpool(lookup)
         if found is None:

@@ -24,6 +24,13 @@ def redact(url: str) -> str:
     return _HOOK_PATH.sub(r"\1***", _SECRET_QUERY.sub(r"\1***", url))
 
 
+def masked(target: str) -> str:
+    """A subscriber's target fit to store and to show: a URL with its
+    tokens replaced (a robot's access_token or key, a hook path), an
+    address or a name as it is."""
+    return redact(target) if target.startswith(("http://", "https://")) else target
+
+
 async def resolve(host: str, port: int) -> list[str]:
     """The addresses the system resolver gives for a host."""
     infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import astuple, dataclass
 from functools import lru_cache
 from typing import Any
@@ -25,7 +26,14 @@ _DAY = dt.timedelta(days=1)
 _NO_DAY = dt.date(1970, 1, 1)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def escape(text: str) -> str:
+    """A TEXT value of RFC 5545: backslash, semicolon and comma escaped, any
+    line break (CR, LF or both) as \\n, other control characters dropped, so
+    that no value can end its line and start another."""
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 

@@ -27,6 +27,7 @@ from sqlmodel import col, select
 
 from config.settings import ConfigStore, PlanFile, Settings
 from notifiers.email import EmailNotifier
+from notifiers.http import masked
 from parsers.documents import load_document
 from parsers.errors import ParseError
 from parsers.pipeline import parse_document
@@ -83,7 +84,7 @@ def store_subscriptions(engine: Engine, settings: Settings) -> None:
         wanted[sid] = Subscription(
             id=sid,
             channel=sub.channel,
-            target=sub.target,
+            target=masked(sub.target),  # the real one is read from the configuration when sending
             plans=sub.plans or [plan.id],
             owners=sub.owners,
             mode=sub.mode,

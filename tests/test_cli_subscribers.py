@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from notifiers.text import TEST_WORDS
 from scheduler.db import make_engine, session
-from scheduler.models import Delivery, LogEntry, Reminder
+from scheduler.models import Delivery, LogEntry, Reminder, Subscription
 from tests.conftest import run_duban
 from tests.notifiers.servers import Inbox, Recorder, dingtalk_api, smtp_server, webhook_receiver
 
@@ -144,6 +144,11 @@ def test_remind_preview_shows_what_when_and_to_whom(
     config = write_config(tmp_path, hook_url, robot_url, port)
     assert duban(config, "remind", "office", "--preview").returncode == 1  # not imported yet: says so
     assert duban(config, "plans", "import", str(tmp_path / "plans" / "office.toml")).returncode == 0
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'duban.db'}")
+    with session(engine) as s:  # the robot's token stays in the plan file, out of the database
+        assert s.get(Subscription, "robot").target.endswith("/robot/send?access_token=***")  # type: ignore[union-attr]
+    engine.dispose()
 
     preview = duban(config, "remind", "office", "--preview", "--format", "json")
     assert preview.returncode == 0, preview.stderr

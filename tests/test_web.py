@@ -173,6 +173,38 @@ def test_personal_feed_and_revocation(server: str, engine: Engine) -> None:
         assert client.get("/feeds/personal/guess.ics").status_code == 404
 
 
+def test_a_robots_personal_feed_is_named_without_its_url(server: str, engine: Engine) -> None:
+    token = new_token()
+    with session(engine) as s:
+        # As stored from the configuration: the URL's token masked (the real one stays in the plan file).
+        s.add(
+            Subscription(id="robot", channel="dingtalk", target="https://oapi.dingtalk.com/robot/send?access_token=***")
+        )
+        s.commit()  # (before the token that refers to it)
+        s.add(FeedToken(token=token, subscription_id="robot", created_at=NOW))
+        s.commit()
+    with httpx.Client(base_url=server) as client:
+        feed = client.get(f"/feeds/personal/{token}.ics")
+    assert feed.status_code == 200 and "X-WR-CALNAME:督办：robot\r\n" in feed.text and "oapi" not in feed.text
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("督办：x\r\nBEGIN:VEVENT", "督办：x\\nBEGIN:VEVENT"),
+        ("a\rb", "a\\nb"),
+        ("a\nb", "a\\nb"),
+        ("a\x00b\x1b[0m\tc", "ab[0m\tc"),
+        ("A;B,C\\D", "A\\;B\\,C\\\\D"),
+    ],
+)
+def test_a_text_value_never_ends_its_line(text: str, escaped: str) -> None:
+    from scheduler.feed_text import escape
+
+    assert escape(text) == escaped
+    assert "\r" not in escape(text) and "\n" not in escape(text)
+
+
 def test_api_health_metrics_docs(server: str, engine: Engine) -> None:
     sync_reminders(engine, lambda _: ReminderPolicy(), WorkdayCalendar(), NOW)
     with httpx.Client(base_url=server) as client:

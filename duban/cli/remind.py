@@ -34,7 +34,7 @@ def remind(
     import sys
     from zoneinfo import ZoneInfo
 
-    from duban.cli.subscribers import shown_target
+    from notifiers.http import masked
     from notifiers.text import markdown, title, when
     from scheduler.preview import reminder_preview
 
@@ -58,7 +58,7 @@ def remind(
                     "task": p.note.task,
                     "due": p.note.due or p.note.occurrence,
                     "to": [
-                        {"id": s.id, "channel": s.channel, "target": shown_target(s.channel, s.target), "mode": s.mode}
+                        {"id": s.id, "channel": s.channel, "target": masked(s.target), "mode": s.mode}
                         for s in p.subscribers
                     ],
                     "message": markdown(p.note),
@@ -75,6 +75,6 @@ def remind(
         sys.stdout.write(f"{at}  {title(p.note)}（{when(p.note)}）\n")
         for s in p.subscribers:
             digest = " (in the daily digest)" if s.mode == "digest" else ""
-            sys.stdout.write(f"  → {s.id}: {s.channel} {shown_target(s.channel, s.target)}{digest}\n")
+            sys.stdout.write(f"  → {s.id}: {s.channel} {masked(s.target)}{digest}\n")
         if not p.subscribers:
             sys.stdout.write("  → no subscriber follows it: it reaches no one\n")

@@ -31,16 +31,11 @@ subscribers_app = group("The configured subscribers.", listing=True)
 app.add_typer(subscribers_app, name="subscribers")
 
 
-def shown_target(channel: str, target: str) -> str:
-    """A target fit to print: a robot's or webhook's token masked."""
-    from notifiers.http import redact
-
-    return redact(target) if target.startswith(("http://", "https://")) else target
-
-
 @subscribers_app.callback()
 def subscribers_list(ctx: typer.Context, config: ConfigOption = DEFAULT_CONFIG, format: FormatOption = "table") -> None:
     """Every subscriber: its id, channel, masked target, and what it follows."""
+    from notifiers.http import masked
+
     if ctx.invoked_subcommand is not None:
         ctx.obj = config
         return
@@ -49,7 +44,7 @@ def subscribers_list(ctx: typer.Context, config: ConfigOption = DEFAULT_CONFIG, 
         {
             "id": sid,
             "channel": sub.channel,
-            "target": shown_target(sub.channel, sub.target),
+            "target": masked(sub.target),
             "plans": sub.plans or [plan.id],
             "owners": sub.owners,
             "mode": sub.mode,
@@ -95,6 +90,7 @@ def subscribers_test(
     """Send a message marked as a test to a subscriber now, through its
     real channel, and say whether it arrived."""
     from notifiers.base import test_notification
+    from notifiers.http import masked
     from scheduler.outbox import send_now
     from scheduler.senders import make_sender, target_of
 
@@ -106,7 +102,7 @@ def subscribers_test(
         _log_test(settings, name, plan_title)
         say(f"{name}: test recorded in the log channel (the log_entry table)")
         return
-    where = f"{sub.channel} {shown_target(sub.channel, sub.target)}"
+    where = f"{sub.channel} {masked(sub.target)}"
     note = test_notification(plan_id, plan_title, utc_now().replace(microsecond=0))
     outcome = send_now(make_sender(settings), sub.channel, target_of(sub), note)
     if outcome.error is not None:
