@@ -154,6 +154,7 @@ def create_app(
             "ETag": etag,
             "Last-Modified": format_datetime(rendered.last_modified, usegmt=True),
             "Cache-Control": "max-age=300",
+            "Vary": "Accept-Encoding",
         }
         match = request.headers.get("if-none-match")
         since = request.headers.get("if-modified-since")
@@ -167,6 +168,9 @@ def create_app(
         metrics.feed_requests.labels(label, str(status)).inc()
         if not_modified:
             return Response(status_code=304, headers=headers)
+        if gzipped:  # compressed when it was rendered, not at each request
+            headers["Content-Encoding"] = "gzip"
+            return Response(rendered.gzipped, media_type=ICS, headers=headers)
         return Response(rendered.body, media_type=ICS, headers=headers)
 
     @app.get("/feeds/all.ics", tags=["feeds"])

@@ -22,10 +22,12 @@ gets the cached bytes and ETag.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import hashlib
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -81,6 +83,7 @@ class Rendered:
     etag: str
     last_modified: dt.datetime
     events: int
+    gzipped: bytes = b""  # the body compressed once, when it was rendered: requests only send it
 
 
 def _raw(column: Any) -> Any:
@@ -212,7 +215,7 @@ def _assemble(header: Iterable[str], events: list[bytes], last: object, count: i
     body = b"\r\n".join([*(fold(line).encode() for line in header), *events, b"END:VCALENDAR\r\n"])
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     modified = utc(as_datetime(last)) if last is not None else dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-    return Rendered(body, etag, modified.replace(microsecond=0), count)
+    return Rendered(body, etag, modified.replace(microsecond=0), count, gzip.compress(body, 6, mtime=0))
 
 
 def render(engine: Engine, spec: FeedSpec, policy: ReminderPolicy, base_url: str, now: dt.datetime) -> Rendered:
@@ -293,13 +296,21 @@ class FeedCache:
     policy (the feeds' alarms) changes."""
 
     def __init__(
-        self, engine: Engine, policy: Callable[[], ReminderPolicy], base_url: str, stamp_ttl: float = 1.0
+        self,
+        engine: Engine,
+        policy: Callable[[], ReminderPolicy],
+        base_url: str,
+        stamp_ttl: float = 1.0,
+        size: int = 512,
     ) -> None:
         self.engine = engine
         self.policy = policy
         self.base_url = base_url
         self.lock = threading.Lock()
-        self.cache: dict[FeedSpec, tuple[tuple[object, ...], Rendered]] = {}
+        # The feeds polled most lately, at most ``size`` of them: any other
+        # is rendered when it is asked for.
+        self.cache: OrderedDict[FeedSpec, tuple[tuple[object, ...], Rendered]] = OrderedDict()
+        self.size = size
         self.renders = 0
         # The data stamp is read at most once per ``stamp_ttl`` seconds: a
         # burst of polls costs no database work, a change shows within it.
@@ -333,6 +344,7 @@ class FeedCache:
         with self.lock:
             hit = self.cache.get(spec)
             if hit is not None and hit[0] == stamp:
+                self.cache.move_to_end(spec)
                 return hit[1]
         rendered = render(self.engine, spec, self.policy(), self.base_url, now)
         with self.lock:
@@ -344,6 +356,9 @@ class FeedCache:
                 moved = max(rendered.last_modified, before[1].last_modified + dt.timedelta(seconds=1))
                 rendered = replace(rendered, last_modified=max(moved, utc(now).replace(microsecond=0)))
             self.cache[spec] = (stamp, rendered)
+            self.cache.move_to_end(spec)
+            while len(self.cache) > self.size:
+                self.cache.popitem(last=False)
             self.renders += 1
         return rendered
 

@@ -46,7 +46,7 @@ def server(engine: Engine) -> Iterator[str]:
 def test_feed_then_304_with_the_same_etag(server: str) -> None:
     with httpx.Client(base_url=server) as client:
         first = client.get("/feeds/all.ics")
-        assert first.status_code == 200
+        assert first.status_code == 200 and first.headers["vary"] == "Accept-Encoding"
         assert first.headers["content-type"] == "text/calendar; charset=utf-8"
         assert first.headers["content-encoding"] == "gzip"
         etag, modified = first.headers["etag"], first.headers["last-modified"]

@@ -188,6 +188,21 @@ def test_refresh_renders_served_feeds_before_the_next_poll(engine: Engine) -> No
     assert after.etag != first.etag and b"DTSTART;VALUE=DATE:20221216" in after.body
 
 
+def test_the_cache_keeps_the_feeds_polled_lately_and_their_gzip(engine: Engine) -> None:
+    import gzip
+
+    _import(engine)
+    cache = FeedCache(engine, lambda: POLICY, BASE, stamp_ttl=60, size=2)
+    specs = [FeedSpec("all"), FeedSpec("plan", "p"), FeedSpec("owner", "办公室")]
+    for spec in specs:
+        rendered = cache.get(spec, NOW)
+        assert gzip.decompress(rendered.gzipped) == rendered.body  # compressed once, with the render
+    assert list(cache.cache) == specs[1:]  # the one polled least lately made room
+    cache.get(specs[1], NOW)  # a hit: now the latest
+    cache.get(specs[0], NOW)  # rendered again on demand
+    assert list(cache.cache) == [specs[1], specs[0]] and cache.renders == 4
+
+
 def test_many_stale_events_are_read_at_once_with_the_same_result(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
