@@ -34,6 +34,10 @@ class Notification:
     links: dict[str, str] = field(default_factory=dict)
     created_at: dt.datetime | None = None  # when its delivery row was written
     detail: str = ""  # what a test or an alert says, in place of a milestone
+    # A revision's notice (milestone.changed): each change the subscriber
+    # follows ({"kind", "task", "words", "milestone_key"}), and the revision.
+    changes: tuple[dict[str, Any], ...] = ()
+    revision: int | None = None
 
     @property
     def message_id(self) -> str:
@@ -47,6 +51,7 @@ class Notification:
 
 TEST_EVENT = "subscriber.test"
 ALERT_EVENT = "service.alert"
+CHANGED_EVENT = "milestone.changed"
 
 
 def test_notification(plan_id: str, plan: str, now: dt.datetime) -> Notification:

@@ -18,9 +18,9 @@ from email.utils import format_datetime, formataddr, make_msgid
 import httpx
 from icalendar import Calendar, Event
 
-from notifiers.base import ALERT_EVENT, TEST_EVENT, Notification, Target
+from notifiers.base import ALERT_EVENT, CHANGED_EVENT, TEST_EVENT, Notification, Target
 from notifiers.errors import DeliveryError
-from notifiers.text import TEST_WORDS, owners_line, title, when
+from notifiers.text import TEST_WORDS, change_lines, owners_line, title, when
 
 PRODID = "-//duban//reminders//ZH"
 
@@ -70,6 +70,9 @@ def _text(note: Notification) -> str:
         return f"{title(note)}\n\n{TEST_WORDS}\n方案：{note.plan}\n"
     if note.event == ALERT_EVENT:
         return f"{title(note)}\n\n方案：{note.plan}\n问题：{note.detail}\n"
+    if note.event == CHANGED_EVENT:
+        link = f"\n详情：{note.links['admin']}" if "admin" in note.links else ""
+        return f"{title(note)}\n\n" + "\n".join(change_lines(note)) + link + "\n"
     lines = [title(note), "", f"方案：{note.plan}", f"任务：{note.task}", f"时限：{when(note)}"]
     lines.append(f"原文（第{note.line}行）：{note.quote}")
     if note.workdays_left is not None:
@@ -107,7 +110,7 @@ def build_message(server: SmtpServer, to: str, subject: str, text: str, notes: S
 
 
 def reminder_message(server: SmtpServer, to: str, note: Notification) -> EmailMessage:
-    if note.event in (TEST_EVENT, ALERT_EVENT):  # no date, no calendar event
+    if note.event in (TEST_EVENT, ALERT_EVENT, CHANGED_EVENT):  # no one date, no calendar event
         return build_message(server, to, title(note), _text(note), [])
     return build_message(server, to, f"{title(note)}（{when(note)}）", _text(note), [note])
 

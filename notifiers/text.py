@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from notifiers.base import ALERT_EVENT, TEST_EVENT, Notification
+from notifiers.base import ALERT_EVENT, CHANGED_EVENT, TEST_EVENT, Notification
 
 TITLES = {
     "reminder.due_soon": "即将到期",
     "reminder.due_today": "今日到期",
     "reminder.overdue": "已逾期",
-    "milestone.changed": "时间变更",
+    CHANGED_EVENT: "方案变更",
     TEST_EVENT: "测试消息",
     ALERT_EVENT: "系统告警",
 }
@@ -17,7 +17,14 @@ TEST_WORDS = "这是一条测试消息，用来确认本订阅能收到督办提
 
 def title(note: Notification) -> str:
     label = TITLES.get(note.event, "提醒")
+    if note.event == CHANGED_EVENT:
+        return f"【{label}】{note.plan}"
     return f"【{label}】{note.task}" + ("（补发）" if note.late else "")
+
+
+def change_lines(note: Notification) -> list[str]:
+    """A notice's changes, one line each, as the plan's readers say them."""
+    return [str(c["words"]) for c in note.changes]
 
 
 def owners_line(note: Notification) -> str:
@@ -38,6 +45,11 @@ def markdown(note: Notification, *, heading: bool = True) -> str:
         return "\n".join([*lines, f"- {TEST_WORDS}", f"- 方案：{note.plan}"])
     if note.event == ALERT_EVENT:
         return "\n".join([*lines, f"- 方案：{note.plan}", f"- 问题：{note.detail}"])
+    if note.event == CHANGED_EVENT:
+        lines += [f"- {words}" for words in change_lines(note)]
+        if "admin" in note.links:
+            lines.append(f"- [查看详情]({note.links['admin']})")
+        return "\n".join(lines)
     lines += [
         f"- 方案：{note.plan}",
         f"- 任务：{note.task}",

@@ -16,6 +16,11 @@ Payload, version 1 (``Content-Type: application/json``)::
 drop it; its ``data`` names the plan, and its milestone has no dates.
 ``service.alert`` goes to the ``[[alerts]]`` of duban.toml when a plan stops
 reading (once per episode): ``data.detail`` says what is wrong.
+``milestone.changed`` is the notice of a new revision of a plan, one per
+revision and subscriber: ``data.revision`` and ``data.changes``, a list of
+``{"kind": "moved" | "added" | "removed" | "owners" | "renamed", "task",
+"words", "milestone_key"}``, the changes touching the subscriber's units
+(``words``: the change in plain Chinese).
 
 Headers ``webhook-id`` (the same on every retry of a delivery),
 ``webhook-timestamp`` and ``webhook-signature`` (``v1,<base64>``) per the
@@ -67,6 +72,7 @@ def payload(note: Notification, now: dt.datetime) -> dict[str, Any]:
             "late": note.late,
             "links": note.links,
             **({"detail": note.detail} if note.detail else {}),
+            **({"revision": note.revision, "changes": list(note.changes)} if note.changes else {}),
         },
     }
 

@@ -16,9 +16,23 @@ from sqlmodel import Session, col, select
 
 from parsers.milestones import Milestone as Parsed
 from parsers.pipeline import PlanResult
+from scheduler.changes import Change, Side, diff, followed
 from scheduler.db import session
 from scheduler.keys import milestone_keys, task_key, unit_key
-from scheduler.models import Milestone, MilestoneOwner, Plan, PlanRevision, Reminder, Task, table
+from scheduler.models import (
+    Delivery,
+    Milestone,
+    MilestoneOwner,
+    Override,
+    Plan,
+    PlanChange,
+    PlanRevision,
+    Reminder,
+    Subscription,
+    Task,
+    table,
+)
+from scheduler.reminders import follows_plan
 
 _FIELDS = ("line", "quote", "kind", "start", "due", "rrule", "offset", "phase", "season", "confidence", "note")
 
@@ -36,6 +50,12 @@ class ImportReport:
     # Cadences of a plan with no period of its own (its year is the import
     # year's fallback): they run on until an admin bounds them (``until``).
     open_ended: list[Parsed] = field(default_factory=list)
+    # What this import changed against the plan's previous revision (none
+    # on a plan's first import), and the overrides a change lands on.
+    changes: list[Change] = field(default_factory=list)
+    first: bool = True
+    contradicted: list[str] = field(default_factory=list)
+    notices: int = 0  # change notices queued for subscribers
 
 
 def _values(m: Parsed) -> dict[str, object]:
@@ -52,6 +72,8 @@ class PlanImport:
     source: str
     text: str
     result: PlanResult
+    source_digest: str | None = None  # of the document's bytes
+    fetched_at: dt.datetime | None = None
 
 
 def import_plan(
@@ -60,15 +82,67 @@ def import_plan(
     return import_plans(engine, [PlanImport(plan_id, source, text, result)], now)[0]
 
 
-def import_plans(engine: Engine, items: list[PlanImport], now: dt.datetime) -> list[ImportReport]:
+def _side(key: str, tkey: str, task: str, m: Milestone | dict[str, Any]) -> Side:
+    v = m if isinstance(m, dict) else {f: getattr(m, f) for f in ("quote", "kind", "start", "due", "lead", "support")}
+    return Side(key, tkey, task, v["quote"], v["kind"], v["start"], v["due"], tuple(v["lead"]), tuple(v["support"]))
+
+
+def import_plans(
+    engine: Engine, items: list[PlanImport], now: dt.datetime, dry_run: bool = False
+) -> list[ImportReport]:
     """Import several plans (a compendium) in one transaction. New rows go
     in as bulk inserts and existing ones are read with one query per table:
-    building ORM objects one by one costs more than the database work."""
+    building ORM objects one by one costs more than the database work.
+
+    A plan imported before gets a new revision when its text or its reading
+    changed; what changed is stored with it in words, and each subscriber
+    following a change gets one notice of the revision. ``dry_run``: report
+    the changes and store nothing."""
     ids = [i.plan_id for i in items]
     digests = {i.plan_id: hashlib.sha256(i.text.encode("utf-8")).hexdigest() for i in items}
     reports = {i.plan_id: ImportReport(i.plan_id, None) for i in items}
     with session(engine) as s:
         plans = {p.id: p for p in s.exec(select(Plan).where(col(Plan.id).in_(ids)))}
+        tasks = {t.key: t for t in s.exec(select(Task).where(col(Task.plan_id).in_(ids)))}
+        existing = {m.key: m for m in s.exec(select(Milestone).where(col(Milestone.plan_id).in_(ids)))}
+        keyed = {i.plan_id: milestone_keys(i.plan_id, i.result.milestones) for i in items}
+        current = {
+            r.plan_id: r
+            for r in s.exec(
+                select(PlanRevision).where(
+                    col(PlanRevision.id).in_([p.current_revision for p in plans.values() if p.current_revision])
+                )
+            )
+        }
+        for i in items:
+            report = reports[i.plan_id]
+            report.first = i.plan_id not in current
+            if report.first:
+                continue
+            before = {
+                m.key: _side(m.key, m.task_key, tasks[m.task_key].title if m.task_key in tasks else m.quote, m)
+                for m in existing.values()
+                if m.plan_id == i.plan_id and m.active
+            }
+            after = {}
+            for key, parsed in zip(keyed[i.plan_id], i.result.milestones, strict=True):
+                tkey = task_key(i.plan_id, parsed.section, parsed.task)
+                after[key] = _side(key, tkey, parsed.task or parsed.quote, _values(parsed))
+            report.changes = diff(
+                before, after, {m.task_key for m in before.values()}, {m.task_key for m in after.values()}
+            )
+        overrides = set(s.exec(select(Override.milestone_key)))
+        for report in reports.values():
+            report.contradicted = sorted(
+                {c.milestone_key for c in report.changes if c.milestone_key and c.milestone_key in overrides}
+                | {
+                    m.key
+                    for m in existing.values()
+                    if m.plan_id == report.plan_id and m.active and m.key in overrides
+                    and m.key not in set(keyed[report.plan_id])
+                }
+            )  # fmt: skip
+
         new_plans = []
         for i in items:
             ref, rule = i.result.reference.date, i.result.reference.rule
@@ -93,14 +167,11 @@ def import_plans(engine: Engine, items: list[PlanImport], now: dt.datetime) -> l
                     plan.updated_at = now  # what feeds and reminders take from the plan changed
         if new_plans:
             s.execute(insert(table(Plan)), new_plans)
+        # The current revision stays when neither the text nor its reading changed.
         revisions = {
-            plan_id: rid
-            for plan_id, digest, rid in s.exec(
-                select(PlanRevision.plan_id, PlanRevision.digest, PlanRevision.id).where(
-                    col(PlanRevision.plan_id).in_(ids)
-                )
-            )
-            if digests[plan_id] == digest
+            pid: r.id
+            for pid, r in current.items()
+            if r.id is not None and r.digest == digests[pid] and not reports[pid].changes
         }
         new_revisions = [
             {
@@ -109,6 +180,10 @@ def import_plans(engine: Engine, items: list[PlanImport], now: dt.datetime) -> l
                 "text": i.text,
                 "imported_at": now,
                 "milestones": len(i.result.milestones),
+                "source_digest": i.source_digest,
+                "fetched_at": i.fetched_at,
+                "counts": dict(Counter(m.kind for m in i.result.milestones)),
+                "changes": len(reports[i.plan_id].changes),
             }
             for i in items
             if i.plan_id not in revisions
@@ -121,9 +196,22 @@ def import_plans(engine: Engine, items: list[PlanImport], now: dt.datetime) -> l
         s.execute(update(Plan), [{"id": pid, "current_revision": revisions[pid]} for pid in ids])
         for pid, report in reports.items():
             report.revision = revisions[pid]
+        changes = [
+            {
+                "revision_id": revisions[pid],
+                "plan_id": pid,
+                "kind": c.kind,
+                "task": c.task,
+                "words": c.words,
+                "units": list(c.units),
+                "milestone_key": c.milestone_key,
+            }
+            for pid, report in reports.items()
+            for c in report.changes
+        ]
+        if changes:
+            s.execute(insert(table(PlanChange)), changes)
 
-        tasks = {t.key: t for t in s.exec(select(Task).where(col(Task.plan_id).in_(ids)))}
-        existing = {m.key: m for m in s.exec(select(Milestone).where(col(Milestone.plan_id).in_(ids)))}
         existing_rows = dict(existing)
         new_tasks: dict[str, dict[str, Any]] = {}
         seen_tasks: set[str] = set()
@@ -131,8 +219,7 @@ def import_plans(engine: Engine, items: list[PlanImport], now: dt.datetime) -> l
         owners_changed: list[str] = []
         for i in items:
             report = reports[i.plan_id]
-            keys = milestone_keys(i.plan_id, i.result.milestones)
-            for key, parsed in zip(keys, i.result.milestones, strict=True):
+            for key, parsed in zip(keyed[i.plan_id], i.result.milestones, strict=True):
                 tkey = task_key(i.plan_id, parsed.section, parsed.task)
                 seen_tasks.add(tkey)
                 owners = parsed.owners if parsed.owners and parsed.owners.get("lead") else None
@@ -202,8 +289,42 @@ def import_plans(engine: Engine, items: list[PlanImport], now: dt.datetime) -> l
                 .where(col(Reminder.milestone_key).in_(removed), col(Reminder.state) == "pending")
                 .values(state="cancelled")
             )
-        s.commit()
+        for pid, report in reports.items():
+            if report.changes and not report.first:
+                report.notices = queue_notices(s, pid, revisions[pid], report.changes, now)
+        if dry_run:
+            s.rollback()
+            for report in reports.values():
+                report.revision = None
+        else:
+            s.commit()
     return [reports[pid] for pid in ids]
+
+
+def queue_notices(s: Session, plan_id: str, revision_id: int, changes: list[Change], now: dt.datetime) -> int:
+    """One notice of a revision to each active subscriber that follows its
+    plan and at least one of its changes (a subscriber of some owner units
+    hears of the changes that touch them)."""
+    rows = []
+    for sub in s.exec(select(Subscription).where(Subscription.active == True)):  # noqa: E712
+        if not follows_plan(sub, plan_id):
+            continue
+        if not followed(changes, sub.owners):
+            continue
+        rows.append(
+            {
+                "revision_id": revision_id,
+                "subscription_id": sub.id,
+                "channel": sub.channel,
+                "state": "pending",
+                "late": False,
+                "attempts": 0,
+                "created_at": now,
+            }
+        )
+    if rows:
+        s.execute(insert(table(Delivery)), rows)
+    return len(rows)
 
 
 def _store_owners(s: Session, new: list[dict[str, Any]], changed: list[Milestone]) -> None:

@@ -34,6 +34,9 @@ class Plan(SQLModel, table=True):
 
 
 class PlanRevision(SQLModel, table=True):
+    """One kept reading of a plan: its text, when and from what bytes it was
+    read, its milestones by kind, and how many changes it made."""
+
     __tablename__ = "plan_revision"
     id: int | None = Field(default=None, primary_key=True)
     plan_id: str = Field(foreign_key="plan.id", index=True)
@@ -41,6 +44,45 @@ class PlanRevision(SQLModel, table=True):
     text: str
     imported_at: dt.datetime
     milestones: int = 0
+    source_digest: str | None = None  # of the document's bytes
+    fetched_at: dt.datetime | None = None
+    counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
+    changes: int = 0
+
+
+class PlanChange(SQLModel, table=True):
+    """What a revision changed, in words: a task added or removed, a
+    deadline moved, owners changed, a task renamed."""
+
+    __tablename__ = "plan_change"
+    id: int | None = Field(default=None, primary_key=True)
+    revision_id: int = Field(foreign_key="plan_revision.id", index=True)
+    plan_id: str = Field(index=True)
+    kind: str  # added, removed, moved, owners, renamed
+    task: str
+    words: str
+    units: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # owners it touches
+    milestone_key: str | None = None
+
+
+class PlanSource(SQLModel, table=True):
+    """What was last seen of a configured plan's source (a file or a URL),
+    so that a check that finds nothing new reads nothing."""
+
+    __tablename__ = "plan_source"
+    id: str = Field(primary_key=True)  # the plan file's id
+    source: str
+    etag: str | None = None
+    last_modified: str | None = None
+    size: int | None = None
+    mtime_ns: int | None = None
+    digest: str | None = None  # of the bytes last read
+    config: str | None = None  # the plan file's settings when last read
+    checked_at: dt.datetime | None = None
+    fetched_at: dt.datetime | None = None
+    next_check_at: dt.datetime | None = None
+    failures: int = 0
+    error: str | None = None
 
 
 class Task(SQLModel, table=True):
@@ -97,9 +139,16 @@ class Reminder(SQLModel, table=True):
 
 
 class Delivery(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("reminder_id", "subscription_id"),)
+    """One message to one subscriber: a reminder, or the notice of a plan
+    revision's changes (``revision_id``)."""
+
+    __table_args__ = (
+        UniqueConstraint("reminder_id", "subscription_id"),
+        UniqueConstraint("revision_id", "subscription_id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
-    reminder_id: int = Field(foreign_key="reminder.id", index=True)
+    reminder_id: int | None = Field(default=None, foreign_key="reminder.id", index=True)
+    revision_id: int | None = Field(default=None, foreign_key="plan_revision.id", index=True)
     subscription_id: str = Field(foreign_key="subscription.id", index=True)
     channel: str
     state: str = Field(default="pending", index=True)  # pending, sent, dead

@@ -28,16 +28,17 @@ import httpx
 from sqlalchemy import func, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
-from notifiers.base import Notification, Notifier, Target
+from notifiers.base import CHANGED_EVENT, Notification, Notifier, Target
 from notifiers.email import EmailNotifier
 from notifiers.errors import DeliveryError
 from notifiers.ratelimit import SlidingWindow
 from notifiers.registry import RATE_LIMITS
 from parsers.calendars import WorkdayCalendar
+from scheduler.changes import Change, followed
 from scheduler.db import session
-from scheduler.models import Delivery, Milestone, Plan, Reminder, Subscription, Task
+from scheduler.models import Delivery, Milestone, Plan, PlanChange, PlanRevision, Reminder, Subscription, Task
 
 log = logging.getLogger(__name__)
 RETRY_DELAYS = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
@@ -147,6 +148,8 @@ def load_jobs(
             .order_by(col(Delivery.id))
             .limit(limit)
         ).all()
+    if mode == "immediate":  # a revision's notice goes out at once, whatever the subscriber's mode
+        jobs += _notice_jobs(engine, now, targets, base_url, limit, exclude)
     for delivery, reminder, m, plan, task, sub in rows:
         if delivery.id is None or (exclude and delivery.id in exclude):
             continue
@@ -156,6 +159,76 @@ def load_jobs(
         note = notification(
             reminder, m, plan, task, today, calendar, base_url, delivery.id, delivery.late, delivery.created_at
         )
+        jobs.append(Job(delivery.id, delivery.attempts, sub.channel, target, note))
+    return jobs
+
+
+def revision_changes(s: Session, revision_ids: list[int]) -> dict[int, list[Change]]:
+    out: dict[int, list[Change]] = defaultdict(list)
+    query = select(PlanChange).where(col(PlanChange.revision_id).in_(revision_ids)).order_by(col(PlanChange.id))
+    for c in s.exec(query):
+        out[c.revision_id].append(Change(c.kind, c.task, c.words, tuple(c.units), c.milestone_key))
+    return out
+
+
+def notice(
+    delivery: Delivery, revision: PlanRevision, plan: Plan, changes: list[Change], base_url: str
+) -> Notification:
+    """A revision's notice: the changes the subscriber follows."""
+    return Notification(
+        delivery_id=delivery.id or 0,
+        milestone_key=f"revision-{revision.id}",
+        event=CHANGED_EVENT,
+        plan=plan.title,
+        plan_id=plan.id,
+        section=[],
+        task=plan.title,
+        owners={"lead": [], "support": []},
+        quote="",
+        line=0,
+        kind="deadline",
+        due=None,
+        start=None,
+        occurrence=revision.imported_at.date(),
+        workdays_left=None,
+        status="on track",
+        created_at=delivery.created_at,
+        changes=tuple(
+            {"kind": c.kind, "task": c.task, "words": c.words, "milestone_key": c.milestone_key} for c in changes
+        ),
+        revision=revision.id,
+        links={"feed": f"{base_url}/feeds/plans/{plan.id}.ics", "admin": f"{base_url}/plans/{plan.id}"},
+    )
+
+
+def _notice_jobs(
+    engine: Engine,
+    now: dt.datetime,
+    targets: Callable[[Subscription], Target | None],
+    base_url: str,
+    limit: int,
+    exclude: set[int] | None,
+) -> list[Job]:
+    """Pending notices of plan revisions on real channels, due now."""
+    with session(engine) as s:
+        rows = s.execute(
+            sa_select(Delivery, PlanRevision, Plan, Subscription)
+            .where(col(Delivery.state) == "pending", col(Delivery.channel) != "log")
+            .where(or_(col(Delivery.next_attempt_at).is_(None), col(Delivery.next_attempt_at) <= now))
+            .where(col(Delivery.revision_id) == col(PlanRevision.id), col(PlanRevision.plan_id) == col(Plan.id))
+            .where(col(Delivery.subscription_id) == col(Subscription.id))
+            .order_by(col(Delivery.id))
+            .limit(limit)
+        ).all()
+        changes = revision_changes(s, list({r.id for _, r, _, _ in rows if r.id is not None})) if rows else {}
+    jobs = []
+    for delivery, revision, plan, sub in rows:
+        if delivery.id is None or (exclude and delivery.id in exclude) or revision.id is None:
+            continue
+        target = targets(sub)
+        if target is None:
+            continue
+        note = notice(delivery, revision, plan, followed(changes[revision.id], sub.owners), base_url)
         jobs.append(Job(delivery.id, delivery.attempts, sub.channel, target, note))
     return jobs
 

@@ -26,6 +26,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from notifiers.base import CHANGED_EVENT
 from notifiers.text import TITLES
 from parsers.calendars import WorkdayCalendar
 from scheduler.db import session
@@ -37,6 +38,7 @@ from scheduler.models import (
     Milestone,
     Override,
     Plan,
+    PlanRevision,
     Reminder,
     Subscription,
     Task,
@@ -269,7 +271,19 @@ def fire_due(engine: Engine, now: dt.datetime) -> list[int]:
 def render_message(s: Session, delivery: Delivery) -> str:
     """The log channel's line for a delivery, in the words of the other
     channels: what is due, the task, when, the plan, the words of the plan
-    and who leads it; the reminder's label last, for tracing."""
+    and who leads it; the reminder's label last, for tracing. A revision's
+    notice: the plan, then each change the subscriber follows."""
+    if delivery.revision_id is not None:
+        from scheduler.changes import followed
+        from scheduler.outbox import revision_changes
+
+        revision = s.get(PlanRevision, delivery.revision_id)
+        sub = s.get(Subscription, delivery.subscription_id)
+        assert revision is not None and sub is not None
+        plan = s.get(Plan, revision.plan_id)
+        changes = followed(revision_changes(s, [delivery.revision_id])[delivery.revision_id], sub.owners)
+        head = f"【{TITLES[CHANGED_EVENT]}】{plan.title if plan else revision.plan_id}"
+        return "\n".join([head, *(c.words for c in changes)])
     reminder = s.get(Reminder, delivery.reminder_id)
     assert reminder is not None
     m = s.get(Milestone, reminder.milestone_key)

@@ -161,10 +161,14 @@ def test_removed_milestone_cancels_its_reminders(engine: Engine) -> None:
     [plan] = parse_text(shorter, imported=dt.date(2022, 11, 5)).plans
     report = import_plan(engine, "p", "plan.txt", shorter, plan, local("2022-11-05"))
     assert report.removed == 1
-    # The last overdue reminder of 11-30 and the monthly due of 11-30; none
-    # for the removed task.
-    assert tick(engine, local("2022-12-08", 9, 0)) == 2
-    assert all(t == "督办室" for t, _ in log_entries(engine))
+    # The notice of the removal to both subscribers (法规科 follows the
+    # removed task), then the last overdue reminder of 11-30 and the monthly
+    # due of 11-30; none for the removed task.
+    assert tick(engine, local("2022-12-08", 9, 0)) == 4
+    notices = [(t, m) for t, m in log_entries(engine) if m.startswith("【方案变更】")]
+    assert sorted(t for t, _ in notices) == ["法规科", "督办室"]
+    assert all(m.endswith("\n删除任务「完善制度」") for _, m in notices)
+    assert all(t == "督办室" for t, m in log_entries(engine) if (t, m) not in notices)
     with session(engine) as s:
         assert all(d.channel == "log" for d in s.exec(select(Delivery)))
 
