@@ -168,7 +168,10 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 class PlanFile(Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     title: str | None = None
-    source: str
+    source: str  # a file (relative to this one) or an http(s) URL
+    # How often the source is looked at for a new version (default: every
+    # minute for a file, every hour for a URL).
+    check_minutes: float | None = Field(default=None, gt=0)
     ref: dt.date | None = None
     # The end of the plan's period, when the one read from the document is
     # wrong or missing: recurring milestones stop there.
@@ -176,6 +179,20 @@ class PlanFile(Strict):
     owners: list[str] = Field(default_factory=list)
     subscribers: list[Subscriber] = Field(default_factory=list)
     reminders: ReminderOverrides = Field(default_factory=ReminderOverrides)
+
+    @field_validator("source")
+    @classmethod
+    def _file_or_web(cls, value: str) -> str:
+        if "://" in value and not re.fullmatch(r"https?://[^\s/?#]+[^\s]*", value):
+            raise ValueError(f"{value!r} is neither a file nor an http(s) URL")
+        return value
+
+    @property
+    def is_url(self) -> bool:
+        return self.source.startswith(("http://", "https://"))
+
+    def check_every(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.check_minutes or (60 if self.is_url else 1))
 
 
 @dataclass(frozen=True)

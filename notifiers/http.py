@@ -118,9 +118,11 @@ def retry_after(response: httpx.Response) -> float | None:
         return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
-async def post(
-    client: httpx.AsyncClient, url: str, *, content: bytes, headers: dict[str, str], allowed: Collection[str]
-) -> httpx.Response:
+async def guarded(
+    url: str, headers: dict[str, str], allowed: Collection[str]
+) -> tuple[str | httpx.URL, dict[str, str], dict[str, str]]:
+    """Where a request to ``url`` goes once its address is checked: the
+    target, headers and extensions to give httpx."""
     pinned = await check_target(url, allowed)
     target: str | httpx.URL = url
     extensions: dict[str, str] = {}
@@ -132,6 +134,13 @@ async def post(
         headers = {**headers, "Host": parsed.netloc.decode("ascii")}
         if parsed.scheme == "https":
             extensions["sni_hostname"] = parsed.host
+    return target, headers, extensions
+
+
+async def post(
+    client: httpx.AsyncClient, url: str, *, content: bytes, headers: dict[str, str], allowed: Collection[str]
+) -> httpx.Response:
+    target, headers, extensions = await guarded(url, headers, allowed)
     try:
         return await client.post(target, content=content, headers=headers, timeout=TIMEOUT, extensions=extensions)
     except httpx.TimeoutException:

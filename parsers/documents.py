@@ -78,6 +78,25 @@ def read_bytes(data: bytes, name: str, fmt: str, limit: int = EXPANSION_LIMIT) -
     return Document(name, "txt", text, encoding)
 
 
+_CONTENT_TYPES = {
+    "text/html": "html",
+    "application/xhtml+xml": "html",
+    "application/pdf": "pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "text/plain": "txt",
+}
+
+
+def format_of(name: str, data: bytes, content_type: str | None = None) -> str:
+    """The format of a document fetched by name (a URL) with its media
+    type: the name's suffix, else the media type, else its first bytes."""
+    suffix = Path(name.split("?", 1)[0].split("#", 1)[0]).suffix.lower()
+    if suffix in _SUFFIX:
+        return _SUFFIX[suffix]
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return _CONTENT_TYPES.get(media) or _sniff(data, name, "")
+
+
 def _sniff(data: bytes, name: str, suffix: str) -> str:
     if data.startswith(b"%PDF"):
         return "pdf"

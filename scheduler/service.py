@@ -25,20 +25,18 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 
-from config.settings import ConfigStore, PlanFile, Settings
+from config.settings import ConfigStore, Settings
 from notifiers.email import EmailNotifier
 from notifiers.http import masked
-from parsers.documents import load_document
-from parsers.errors import ParseError
-from parsers.pipeline import parse_document
 from scheduler.alerts import Problems
 from scheduler.db import create_all, make_engine, session
 from scheduler.feeds import ALL, FeedCache
-from scheduler.importer import ImportReport, import_plan
+from scheduler.importer import ImportReport
 from scheduler.models import Reminder, Subscription
 from scheduler.outbox import OutboxWorker, send_email_digests
 from scheduler.reminders import deliver_pending, fire_due, send_digests, sync_reminders
 from scheduler.senders import make_sender, subscriber_targets
+from scheduler.watch import check_plan
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
@@ -49,33 +47,6 @@ _RUNNING: dict[str, Service] = {}
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def plan_ids_of(config_id: str, count: int) -> list[str]:
-    return [config_id] if count == 1 else [f"{config_id}/{k}" for k in range(1, count + 1)]
-
-
-def import_configured(engine: Engine, settings: Settings, plan: PlanFile, now: dt.datetime) -> list[ImportReport]:
-    """Parse one configured document and store each plan in it."""
-    path = settings.source_path(plan)
-    document = load_document(path, int(settings.duban.service.max_document_mb * 2**20))
-    today = now.astimezone(dt.UTC).date()
-    result = parse_document(document, ref=plan.ref, imported=today, doc=plan.id, calendar=settings.calendar())
-    reports = []
-    for plan_id, parsed in zip(plan_ids_of(plan.id, len(result.plans)), result.plans, strict=True):
-        if plan.title and len(result.plans) == 1:
-            parsed.title = plan.title
-        if plan.until is not None:
-            parsed.until = plan.until
-        if plan.owners:
-            wanted = set(plan.owners)
-            parsed.milestones = [
-                m
-                for m in parsed.milestones
-                if wanted & set((m.owners or {}).get("lead", []) + (m.owners or {}).get("support", []))
-            ]
-        reports.append(import_plan(engine, plan_id, str(path), document.text, parsed, now))
-    return reports
 
 
 def store_subscriptions(engine: Engine, settings: Settings) -> None:
@@ -125,31 +96,30 @@ class Service:
     def settings(self) -> Settings:
         return self.store.current
 
-    def refresh(self) -> dict[str, list[ImportReport] | str]:
-        """Import every configured plan and re-plan reminders. A plan that
-        fails to read keeps its last imported state, is reported (log,
+    def refresh(self, force: bool = False) -> dict[str, list[ImportReport] | str]:
+        """Check each configured plan whose check is due (every one with
+        ``force``), read the ones that changed, and re-plan reminders. A plan
+        that fails to read keeps its last good revision, is reported (log,
         ``/healthz``, the ``[[alerts]]`` once per episode) and the others go
-        on."""
+        on. Returns, by plan file, what was imported or what went wrong."""
         now = self.clock()
         out: dict[str, list[ImportReport] | str] = {}
         with self.lock:
             store_subscriptions(self.engine, self.settings)
             for plan in self.settings.plans.values():
-                try:
-                    out[plan.id] = import_configured(self.engine, self.settings, plan, now)
-                except ParseError as exc:
-                    out[plan.id] = str(exc)
-                except Exception as exc:  # a fault reading one plan never stops the others
-                    log.exception("plan %s: unexpected failure while reading it", plan.id)
-                    out[plan.id] = f"{self.settings.source_path(plan)}: {type(exc).__name__}: {exc}"
-                else:
+                checked = check_plan(self.engine, self.settings, plan, now, force)
+                if checked.error is None:
                     self.problems.read(plan.id)
+                    if checked.reports is not None:
+                        out[plan.id] = checked.reports
                     continue
+                out[plan.id] = checked.error
                 if plan.id not in self.problems.open:
-                    log.error("plan %s not imported, keeping its last good state: %s", plan.id, out[plan.id])
-                self.problems.failed(plan.id, str(out[plan.id]), now)
+                    log.error("plan %s not imported, keeping its last good state: %s", plan.id, checked.error)
+                self.problems.failed(plan.id, checked.error, now)
             self.problems.forget_all_but(set(self.settings.plans))
-            sync_reminders(self.engine, self.settings.policy_for, self.settings.calendar(), now)
+            if force or any(isinstance(v, list) for v in out.values()):
+                sync_reminders(self.engine, self.settings.policy_for, self.settings.calendar(), now)
         self.problems.tell(self.settings, now)
         return out
 
@@ -205,6 +175,7 @@ class Service:
         self.refresh()
         self.run_due()  # reminders whose instant passed while we were down: once each, late
         self.scheduler.add_job(_sync_job, "interval", minutes=10, id="sync", replace_existing=True)
+        self.scheduler.add_job(_sources_job, "interval", seconds=30, id="sources", replace_existing=True)
         self.scheduler.add_job(
             _config_job,
             "interval",
@@ -331,9 +302,20 @@ def _due_job() -> None:
 
 
 def _sync_job() -> None:
+    """Reminders planned ahead as days pass, and the feeds kept ready."""
     service = _service()
     if service is not None:
-        service.refresh()
+        with service.lock:
+            now = service.clock()
+            sync_reminders(service.engine, service.settings.policy_for, service.settings.calendar(), now)
+        service.sync_jobs()
+        service.refresh_feeds()
+
+
+def _sources_job() -> None:
+    """The plans whose check is due: read again only when they changed."""
+    service = _service()
+    if service is not None and any(isinstance(v, list) for v in service.refresh().values()):
         service.sync_jobs()
         service.refresh_feeds()
 

@@ -47,7 +47,8 @@ def plans_import(
     from scheduler.db import session
     from scheduler.models import Subscription
     from scheduler.reminders import follows_plan, sync_reminders
-    from scheduler.service import import_configured, store_subscriptions
+    from scheduler.service import store_subscriptions
+    from scheduler.watch import import_configured
 
     settings = settings_of(config)
     engine = engine_of(settings)

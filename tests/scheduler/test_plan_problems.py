@@ -45,14 +45,20 @@ def _break(root: Path) -> None:
 def test_a_plan_that_stops_reading(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     recorder = Recorder()
     with webhook_receiver(SECRET, recorder) as url:
-        service = Service(ConfigStore(_config(tmp_path, database_url, url)), clock=lambda: NOW)
-        service.refresh()
+        now = [NOW]
+
+        def check() -> dict[str, object]:
+            now[0] += dt.timedelta(minutes=2)  # each plan file's check (every minute) is due
+            return dict(service.refresh())
+
+        service = Service(ConfigStore(_config(tmp_path, database_url, url)), clock=lambda: now[0])
+        check()
         assert not service.problems.open and not recorder.requests
 
         _break(tmp_path)
         (tmp_path / "plans" / "roads.txt").write_text(GOOD.replace("开展排查", "道路排查"), encoding="utf-8")
         for _ in range(3):  # three checks, one episode: one alert
-            reports = service.refresh()
+            reports = check()
         assert "not UTF-16 at byte" in str(reports["office"])
         assert [m.quote for m in _milestones(service, "office")] == ["2022年11月30日前"]  # the last good import
         assert service.problems.open["office"].told == {"duty", "alerts:2"}
@@ -72,23 +78,25 @@ def test_a_plan_that_stops_reading(tmp_path: Path, database_url: str, monkeypatc
         assert len(recorder.requests) == 1
 
         (tmp_path / "plans" / "office.txt").write_text(GOOD, encoding="utf-8")
-        service.refresh()  # it reads again: the episode is over
+        check()  # it reads again: the episode is over
         assert not service.problems.open and service.health() == {"plans": {}}
         _break(tmp_path)
-        service.refresh()  # a new episode, a new alert
+        check()  # a new episode, a new alert
         assert len(recorder.requests) == 2
 
         # A fault of the reader itself (not of the document) is handled the same way.
-        import scheduler.service
+        import scheduler.watch
 
         def broken(*args: object, **kwargs: object) -> object:
             raise IndexError("list index out of range")
 
         (tmp_path / "plans" / "office.txt").write_text(GOOD, encoding="utf-8")
-        monkeypatch.setattr(scheduler.service, "parse_document", broken)
-        reports = service.refresh()
+        (tmp_path / "plans" / "roads.txt").write_text(GOOD.replace("开展排查", "道路巡查整治"), encoding="utf-8")
+        monkeypatch.setattr(scheduler.watch, "parse_document", broken)
+        reports = check()
         assert str(reports["roads"]).endswith("IndexError: list index out of range")
-        assert set(service.problems.open) == {"office", "roads"}
+        # office is back to the bytes of its last good revision: nothing to parse, its episode is over.
+        assert set(service.problems.open) == {"roads"} and "office" not in reports
     service.engine.dispose()
 
 
