@@ -78,9 +78,11 @@ def test_notification(plan_id: str, plan: str, now: dt.datetime) -> Notification
     )
 
 
-def alert_notification(plan_id: str, plan: str, detail: str, now: dt.datetime) -> Notification:
-    """A problem of the service about one plan (it no longer reads), for the
-    ``[[alerts]]`` subscribers."""
+def alert_notification(
+    plan_id: str, plan: str, detail: str, now: dt.datetime, what: str = "方案读取失败"
+) -> Notification:
+    """Something about one plan for the ``[[alerts]]`` subscribers: it no
+    longer reads, or a revision changed what an admin had overridden."""
     return Notification(
         delivery_id=0,
         milestone_key=f"alert-{plan_id}-{now.timestamp():.6f}",
@@ -88,7 +90,7 @@ def alert_notification(plan_id: str, plan: str, detail: str, now: dt.datetime) -
         plan=plan,
         plan_id=plan_id,
         section=[],
-        task="方案读取失败",
+        task=what,
         owners={"lead": [], "support": []},
         quote="",
         line=0,

@@ -69,7 +69,7 @@ def _text(note: Notification) -> str:
     if note.event == TEST_EVENT:
         return f"{title(note)}\n\n{TEST_WORDS}\n方案：{note.plan}\n"
     if note.event == ALERT_EVENT:
-        return f"{title(note)}\n\n方案：{note.plan}\n问题：{note.detail}\n"
+        return f"{title(note)}\n\n方案：{note.plan}\n{note.task}：{note.detail}\n"
     if note.event == CHANGED_EVENT:
         link = f"\n详情：{note.links['admin']}" if "admin" in note.links else ""
         return f"{title(note)}\n\n" + "\n".join(change_lines(note)) + link + "\n"

@@ -44,7 +44,7 @@ def markdown(note: Notification, *, heading: bool = True) -> str:
     if note.event == TEST_EVENT:
         return "\n".join([*lines, f"- {TEST_WORDS}", f"- 方案：{note.plan}"])
     if note.event == ALERT_EVENT:
-        return "\n".join([*lines, f"- 方案：{note.plan}", f"- 问题：{note.detail}"])
+        return "\n".join([*lines, f"- 方案：{note.plan}", f"- {note.task}：{note.detail}"])
     if note.event == CHANGED_EVENT:
         lines += [f"- {words}" for words in change_lines(note)]
         if "admin" in note.links:

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 
 from config.settings import Settings
-from notifiers.base import alert_notification
+from notifiers.base import Notification, alert_notification
 from scheduler.outbox import send_now
 from scheduler.senders import make_sender, target_of
 
@@ -55,23 +55,28 @@ class Problems:
         """Send each open problem to the alert subscribers not told of it
         yet; returns messages sent."""
         sent = 0
-        subscribers = list(settings.alert_subscribers())
-        if not subscribers:
-            return 0
         for problem in self.open.values():
-            for sid, sub in subscribers:
-                if sid in problem.told:
-                    continue
-                if sub.channel == "log":  # the service's log has said it
-                    problem.told.add(sid)
-                    continue
-                title = settings.plans[problem.plan_id].title if problem.plan_id in settings.plans else None
-                note = alert_notification(problem.plan_id, title or problem.plan_id, problem.reason, now)
-                outcome = send_now(make_sender(settings), sub.channel, target_of(sub), note)
-                if outcome.error is None:
-                    problem.told.add(sid)
-                    sent += 1
-                else:
-                    log.warning("alert to %s about plan %s not sent (tried again later): %s", sid, problem.plan_id,
-                                outcome.error)  # fmt: skip
+            title = settings.plans[problem.plan_id].title if problem.plan_id in settings.plans else None
+            note = alert_notification(problem.plan_id, title or problem.plan_id, problem.reason, now)
+            told = tell_admins(settings, note, skip=problem.told)
+            sent += len(told - problem.told)
+            problem.told |= told
         return sent
+
+
+def tell_admins(settings: Settings, note: Notification, skip: set[str] | frozenset[str] = frozenset()) -> set[str]:
+    """Send ``note`` to the ``[[alerts]]`` subscribers (but ``skip``); the
+    ids of those it reached (the log channel's: the service's log said it)."""
+    told = set()
+    for sid, sub in settings.alert_subscribers():
+        if sid in skip:
+            continue
+        if sub.channel == "log":
+            told.add(sid)
+            continue
+        outcome = send_now(make_sender(settings), sub.channel, target_of(sub), note)
+        if outcome.error is None:
+            told.add(sid)
+        else:
+            log.warning("alert to %s about plan %s not sent (tried again later): %s", sid, note.plan_id, outcome.error)
+    return told

@@ -41,6 +41,7 @@ class Change:
     words: str
     units: tuple[str, ...] = ()
     milestone_key: str | None = None
+    old_key: str | None = None  # the milestone's key in the revision before (a time moved, one removed)
 
 
 def _day(d: dt.date) -> str:
@@ -140,11 +141,14 @@ def diff(
             out += _owner_changes(old, new)
         for m in left[len(came) :]:
             words = f"「{m.task}」删除时限{when_words(m)}"
-            out.append(Change("removed", m.task, words, tuple(sorted(m.units())), m.key))
+            out.append(Change("removed", m.task, words, tuple(sorted(m.units())), m.key, m.key))
         for m in came[len(left) :]:
             words = f"「{m.task}」新增时限{when_words(m)}"
             out.append(Change("added", m.task, words, tuple(sorted(m.units())), m.key))
-    return out
+    return sorted(out, key=lambda c: (_KINDS.index(c.kind), c.task, c.words))
+
+
+_KINDS = ("moved", "added", "removed", "owners", "renamed")  # the order a notice lists them in
 
 
 def _order(m: Side) -> tuple[dt.date, str]:
@@ -159,6 +163,7 @@ def _moved(old: Side, new: Side) -> Change:
         f"「{new.task}」{what}由{when_words(old)}调整为{when_words(new)}",
         tuple(sorted(old.units() | new.units())),
         new.key,
+        old.key,
     )
 
 

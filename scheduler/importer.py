@@ -134,7 +134,7 @@ def import_plans(
         overrides = set(s.exec(select(Override.milestone_key)))
         for report in reports.values():
             report.contradicted = sorted(
-                {c.milestone_key for c in report.changes if c.milestone_key and c.milestone_key in overrides}
+                {k for c in report.changes for k in (c.milestone_key, c.old_key) if k and k in overrides}
                 | {
                     m.key
                     for m in existing.values()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, LargeBinary, Table, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, LargeBinary, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -74,8 +74,8 @@ class PlanSource(SQLModel, table=True):
     source: str
     etag: str | None = None
     last_modified: str | None = None
-    size: int | None = None
-    mtime_ns: int | None = None
+    size: int | None = Field(default=None, sa_column=Column(BigInteger))
+    mtime_ns: int | None = Field(default=None, sa_column=Column(BigInteger))
     digest: str | None = None  # of the bytes last read
     config: str | None = None  # the plan file's settings when last read
     checked_at: dt.datetime | None = None

@@ -26,9 +26,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 
 from config.settings import ConfigStore, Settings
+from notifiers.base import alert_notification
 from notifiers.email import EmailNotifier
 from notifiers.http import masked
-from scheduler.alerts import Problems
+from scheduler.alerts import Problems, tell_admins
 from scheduler.db import create_all, make_engine, session
 from scheduler.feeds import ALL, FeedCache
 from scheduler.importer import ImportReport
@@ -112,6 +113,7 @@ class Service:
                     self.problems.read(plan.id)
                     if checked.reports is not None:
                         out[plan.id] = checked.reports
+                        self._tell_contradicted(checked.reports, now)
                     continue
                 out[plan.id] = checked.error
                 if plan.id not in self.problems.open:
@@ -122,6 +124,21 @@ class Service:
                 sync_reminders(self.engine, self.settings.policy_for, self.settings.calendar(), now)
         self.problems.tell(self.settings, now)
         return out
+
+    def _tell_contradicted(self, reports: list[ImportReport], now: dt.datetime) -> None:
+        """A revision that changes or removes a milestone an admin had
+        overridden: the override stays, and the admins are told to look."""
+        for report in reports:
+            if not report.contradicted:
+                continue
+            words = [c.words for c in report.changes if {c.milestone_key, c.old_key} & set(report.contradicted)]
+            named = {k for c in report.changes for k in (c.milestone_key, c.old_key) if k}
+            gone = len(set(report.contradicted) - named)
+            detail = "；".join(words + ([f"{gone}项已调整的事项不在新版本中"] if gone else []))
+            note = alert_notification(
+                report.plan_id, report.plan_id, detail + "。调整仍然有效，请核对。", now, "新版本改动了已调整的事项"
+            )
+            tell_admins(self.settings, note)
 
     def health(self) -> dict[str, Any]:
         """What ``/healthz`` says beyond the database: plans that do not read."""

@@ -84,19 +84,17 @@ def parse_source(settings: Settings, plan: PlanFile, document: Document, now: dt
     return parse_document(document, ref=plan.ref, imported=today, doc=plan.id, calendar=settings.calendar())
 
 
-def import_configured(
-    engine: Engine, settings: Settings, plan: PlanFile, now: dt.datetime, dry_run: bool = False
-) -> list[ImportReport]:
-    """Read a configured plan's file now, whatever was seen of it before,
-    and store it (``duban plans import``)."""
+def read_configured(settings: Settings, plan: PlanFile, now: dt.datetime) -> tuple[Document, ParseResult]:
+    """Read and parse a configured plan's source now, whatever was seen of
+    it before (``duban plans import``); ``SourceError`` or ``ParseError``."""
     if plan.is_url:
         looked = look_at_url(plan.source, None, settings.duban.delivery.allow_private, _limit(settings))
         assert looked.data is not None  # an unconditional GET answers with a body or fails
-        document = read_bytes(looked.data, looked.name, format_of(looked.name, looked.data, looked.content_type))
+        fmt = format_of(looked.name, looked.data, looked.content_type)
+        document = read_bytes(looked.data, looked.name, fmt, _limit(settings))
     else:
         document = load_document(settings.source_path(plan), _limit(settings))
-    result = parse_source(settings, plan, document, now)
-    return store_document(engine, settings, plan, document, result, now, dry_run=dry_run)
+    return document, parse_source(settings, plan, document, now)
 
 
 @dataclass(frozen=True)
