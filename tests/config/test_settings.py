@@ -65,6 +65,8 @@ def test_valid_configuration(root: Path) -> None:
         ("plans/office.toml", "ref = 2022-01-01", 'ref = "2022-13-01"', 3, "ref", "date"),
         ("plans/office.toml", 'channel = "email"', 'channel = "pager"', 10, "subscribers.1.channel", "Input should be"),
         ("plans/office.toml", 'source = "plan.txt"', 'source = "missing.txt"', 2, "source", "no such file"),
+        ("plans/office.toml", 'source = "plan.txt"', 'source = "ftp://x.gov.cn/p.docx"', 2, "source", "http(s) URL"),
+        ("plans/office.toml", 'source = "plan.txt"', 'source = "plan.txt"\ncheck_minutes = 0', 3, "check_minutes", "0"),
         ("duban.toml", 'timezone = "Asia/Shanghai"', 'timezone = "Mars/Base"', 3, "service.timezone", "time zone"),
         ("duban.toml", "before = [7, 3, 1]", "before = [7, -3]", 6, "reminders.before", "between 1 and 365"),
         ("duban.toml", "[reminders]", "[reminder]", 5, "reminder", "unknown key"),

@@ -75,6 +75,32 @@ def test_import_status_done(config: Path, database_url: str) -> None:
     assert unknown.returncode == 1 and "matches 0" in unknown.stderr
 
 
+def test_import_says_what_changes_and_history_keeps_it(config: Path, database_url: str) -> None:
+    plan_file, text = config.parent / "plans" / "office.toml", config.parent / "plans" / "office.txt"
+    first = duban(config, "plans", "import", str(plan_file), database_url=database_url)
+    assert first.returncode == 0 and "office: first import" in first.stderr
+    text.write_text(PLAN.replace("2099年12月15日前", "2099年12月31日前").replace("办公室", "督查室"), encoding="utf-8")
+    dry = duban(config, "plans", "import", "--dry-run", str(plan_file), database_url=database_url)
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stderr.splitlines() == [
+        "office: 2 change(s) against the stored revision",
+        "  「完善制度」截止时间由2099年12月15日调整为2099年12月31日",
+        "  「开展排查」牵头单位由办公室调整为督查室",
+        "dry run: nothing stored",
+    ]
+    history = duban(config, "plans", "history", "office", database_url=database_url)
+    assert history.returncode == 0 and history.stdout.count("revision ") == 1  # the dry run stored nothing
+
+    stored = duban(config, "plans", "import", str(plan_file), database_url=database_url)
+    assert stored.returncode == 0 and "office: 2 change(s)" in stored.stderr
+    history = duban(config, "plans", "history", "office", "--format", "json", database_url=database_url)
+    newest, oldest = json.loads(history.stdout)
+    assert [c["kind"] for c in newest["changes"]] == ["moved", "owners"] and oldest["changes"] == []
+    assert newest["by_kind"] == {"deadline": 2, "unresolved": 1}
+    missing = duban(config, "plans", "history", "nope", database_url=database_url)
+    assert missing.returncode == 1 and "no revision of 'nope'" in missing.stderr
+
+
 def test_a_plan_file_can_set_the_end_of_the_plans_period(config: Path, database_url: str) -> None:
     from scheduler.db import make_engine, session
     from scheduler.models import Plan
