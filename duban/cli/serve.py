@@ -13,11 +13,13 @@ if TYPE_CHECKING:
 def _print_upcoming(engine: Engine, timezone: str, limit: int = 12) -> None:
     from zoneinfo import ZoneInfo
 
+    from notifiers.text import TITLES
     from scheduler.status import upcoming_reminders
 
     out = table("next reminders", ("when", "event", "milestone", "plan"), {"milestone": 3, "plan": 2})
     for when, event, phrase, plan in upcoming_reminders(engine, utc_now(), limit):
-        out.add_row(when.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M"), event, phrase, plan)
+        at = when.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+        out.add_row(at, TITLES.get(event, event), phrase, plan)
     console(stderr=True).print(out)
 
 
