@@ -22,7 +22,7 @@ import uvicorn
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -30,6 +30,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 
 from scheduler.db import session
@@ -343,13 +344,17 @@ def create_app(
             cache.invalidate()
             return {"key": key, "sequence": m.sequence}
 
-    @app.get("/healthz", tags=["ops"])
-    def healthz() -> dict[str, Any]:
+    @app.get("/healthz", tags=["ops"], response_model=None)
+    def healthz() -> dict[str, Any] | JSONResponse:
         """ "ok", or "degraded" with the plans that no longer read (each
         keeps its last good import)."""
-        with session(engine) as s:
-            s.exec(select(Plan.id).limit(1)).all()
         detail = health() if health is not None else {}
+        try:
+            with session(engine) as s:
+                s.exec(select(Plan.id).limit(1)).all()
+        except DBAPIError as exc:  # reminders wait until it is back
+            body = {"status": "database unavailable", "error": type(exc).__name__, **detail}
+            return JSONResponse(body, status_code=503)
         return {"status": "degraded" if detail.get("plans") else "ok", **detail}
 
     @app.get("/metrics", tags=["ops"])

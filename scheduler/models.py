@@ -158,6 +158,10 @@ class Delivery(SQLModel, table=True):
     created_at: dt.datetime
     sent_at: dt.datetime | None = None
     error: str | None = None
+    # The instance sending it, and until when: a claim that runs out (its
+    # instance died) lets another take the delivery over.
+    claimed_by: str | None = None
+    claimed_until: dt.datetime | None = Field(default=None, index=True)
 
 
 class Override(SQLModel, table=True):

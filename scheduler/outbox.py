@@ -18,9 +18,12 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import os
 import random
+import socket
+import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +31,7 @@ import httpx
 from sqlalchemy import func, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from notifiers.base import CHANGED_EVENT, Notification, Notifier, Target
@@ -38,12 +42,27 @@ from notifiers.registry import RATE_LIMITS
 from parsers.calendars import WorkdayCalendar
 from scheduler.changes import Change, followed
 from scheduler.db import session
-from scheduler.models import Delivery, Milestone, Plan, PlanChange, PlanRevision, Reminder, Subscription, Task
+from scheduler.models import (
+    Delivery,
+    Milestone,
+    Plan,
+    PlanChange,
+    PlanRevision,
+    Reminder,
+    Subscription,
+    Task,
+    table,
+)
 
 log = logging.getLogger(__name__)
 RETRY_DELAYS = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 JITTER = 0.2
+# Deliveries are claimed for this long: one held by an instance that died
+# is sent by another after it.
+LEASE = dt.timedelta(seconds=30)  # renewed every RENEW while the message is being sent
+RENEW = 10.0
+INSTANCE = f"{socket.gethostname()}:{os.getpid()}"
 
 
 def next_delay(attempts: int, error: DeliveryError, rng: random.Random) -> float | None:
@@ -122,6 +141,60 @@ def notification(
     )
 
 
+def claim(engine: Engine, now: dt.datetime, limit: int, mode: str | None) -> list[int]:
+    """Take up to ``limit`` due deliveries on real channels for this instance
+    for a lease: reminders of subscribers in ``mode``, or (``mode`` None) the
+    notices of plan revisions. Rows another instance holds are skipped
+    (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), and a claim whose lease ran
+    out (its instance died) is taken over."""
+    d, sub = table(Delivery).c, table(Subscription).c
+    due = sa_select(d.id).where(
+        d.state == "pending",
+        d.channel != "log",
+        or_(d.next_attempt_at.is_(None), d.next_attempt_at <= now),
+        or_(d.claimed_until.is_(None), d.claimed_until < now),
+    )
+    if mode is None:
+        due = due.where(d.revision_id.is_not(None))
+    else:
+        due = due.join(table(Subscription), sub.id == d.subscription_id).where(
+            d.reminder_id.is_not(None), sub.mode == mode
+        )
+    due = due.order_by(d.id).limit(limit).with_for_update(skip_locked=True, of=table(Delivery))
+    with engine.begin() as connection:
+        claimed = connection.execute(
+            update(table(Delivery))
+            .where(d.id.in_(due.scalar_subquery()))
+            .values(claimed_by=INSTANCE, claimed_until=now + LEASE)
+            .returning(d.id)
+        )
+        return sorted(claimed.scalars().all())
+
+
+def renew(engine: Engine, ids: Collection[int], now: dt.datetime) -> None:
+    """Extend this instance's claims on the deliveries it is still sending."""
+    if ids:
+        d = table(Delivery).c
+        with engine.begin() as connection:
+            connection.execute(
+                update(table(Delivery))
+                .where(d.id.in_(list(ids)), d.claimed_by == INSTANCE)
+                .values(claimed_until=now + LEASE)
+            )
+
+
+def release_all(engine: Engine) -> int:
+    """Drop every claim: for a database no other instance can be using (a
+    SQLite file, held by its lock), so that what a killed process held is
+    sent at once, not after its lease."""
+    d = table(Delivery).c
+    with engine.begin() as connection:
+        done = connection.execute(
+            update(table(Delivery)).where(d.claimed_until.is_not(None)).values(claimed_by=None, claimed_until=None)
+        )
+        return done.rowcount or 0
+
+
 def load_jobs(
     engine: Engine,
     now: dt.datetime,
@@ -129,32 +202,30 @@ def load_jobs(
     calendar: WorkdayCalendar,
     base_url: str,
     limit: int = 5000,
-    exclude: set[int] | None = None,
     mode: str = "immediate",
 ) -> list[Job]:
-    """Pending deliveries on real channels, due now, of subscribers in
-    ``mode`` (immediate, or digest for the daily digest run)."""
+    """The deliveries this instance claims now (``claim``), as jobs:
+    reminders of subscribers in ``mode`` (immediate, or digest for the daily
+    digest run) and, in the immediate run, the notices of plan revisions."""
     today = now.date()
     jobs: list[Job] = []
+    if mode == "immediate":  # a revision's notice goes out at once, whatever the subscriber's mode
+        jobs += _notice_jobs(engine, claim(engine, now, limit, None), targets, base_url)
+    ids = claim(engine, now, limit, mode)
+    if not ids:
+        return jobs
     with session(engine) as s:
         rows = s.execute(
             sa_select(Delivery, Reminder, Milestone, Plan, Task, Subscription)
-            .where(col(Delivery.state) == "pending", col(Delivery.channel) != "log")
-            .where(col(Subscription.mode) == mode)
-            .where(or_(col(Delivery.next_attempt_at).is_(None), col(Delivery.next_attempt_at) <= now))
+            .where(col(Delivery.id).in_(ids))
             .where(col(Delivery.reminder_id) == col(Reminder.id), col(Reminder.milestone_key) == col(Milestone.key))
             .where(col(Milestone.plan_id) == col(Plan.id), col(Milestone.task_key) == col(Task.key))
             .where(col(Delivery.subscription_id) == col(Subscription.id))
             .order_by(col(Delivery.id))
-            .limit(limit)
         ).all()
-    if mode == "immediate":  # a revision's notice goes out at once, whatever the subscriber's mode
-        jobs += _notice_jobs(engine, now, targets, base_url, limit, exclude)
     for delivery, reminder, m, plan, task, sub in rows:
-        if delivery.id is None or (exclude and delivery.id in exclude):
-            continue
         target = targets(sub)
-        if target is None:
+        if target is None or delivery.id is None:
             continue
         note = notification(
             reminder, m, plan, task, today, calendar, base_url, delivery.id, delivery.late, delivery.created_at
@@ -202,35 +273,31 @@ def notice(
 
 
 def _notice_jobs(
-    engine: Engine,
-    now: dt.datetime,
-    targets: Callable[[Subscription], Target | None],
-    base_url: str,
-    limit: int,
-    exclude: set[int] | None,
+    engine: Engine, ids: list[int], targets: Callable[[Subscription], Target | None], base_url: str
 ) -> list[Job]:
-    """Pending notices of plan revisions on real channels, due now."""
+    """The claimed notices of plan revisions, as jobs."""
+    if not ids:
+        return []
     with session(engine) as s:
         rows = s.execute(
             sa_select(Delivery, PlanRevision, Plan, Subscription)
-            .where(col(Delivery.state) == "pending", col(Delivery.channel) != "log")
-            .where(or_(col(Delivery.next_attempt_at).is_(None), col(Delivery.next_attempt_at) <= now))
+            .where(col(Delivery.id).in_(ids))
             .where(col(Delivery.revision_id) == col(PlanRevision.id), col(PlanRevision.plan_id) == col(Plan.id))
             .where(col(Delivery.subscription_id) == col(Subscription.id))
             .order_by(col(Delivery.id))
-            .limit(limit)
         ).all()
-        changes = revision_changes(s, list({r.id for _, r, _, _ in rows if r.id is not None})) if rows else {}
+        changes = revision_changes(s, list({r.id for _, r, _, _ in rows if r.id is not None}))
     jobs = []
     for delivery, revision, plan, sub in rows:
-        if delivery.id is None or (exclude and delivery.id in exclude) or revision.id is None:
-            continue
         target = targets(sub)
-        if target is None:
+        if target is None or delivery.id is None or revision.id is None:
             continue
         note = notice(delivery, revision, plan, followed(changes[revision.id], sub.owners), base_url)
         jobs.append(Job(delivery.id, delivery.attempts, sub.channel, target, note))
     return jobs
+
+
+_RELEASED = {"claimed_by": None, "claimed_until": None}
 
 
 def record(engine: Engine, outcomes: list[Outcome], now: dt.datetime, rng: random.Random) -> None:
@@ -247,6 +314,7 @@ def record(engine: Engine, outcomes: list[Outcome], now: dt.datetime, rng: rando
                     "attempts": attempts,
                     "next_attempt_at": None,
                     "error": None,
+                    **_RELEASED,
                 }
             )
             continue
@@ -259,6 +327,7 @@ def record(engine: Engine, outcomes: list[Outcome], now: dt.datetime, rng: rando
                     "attempts": attempts,
                     "next_attempt_at": None,
                     "error": str(o.error),
+                    **_RELEASED,
                 }
             )
             log.warning("delivery %s dead after %s tries: %s", o.delivery_id, attempts, o.error)
@@ -269,6 +338,7 @@ def record(engine: Engine, outcomes: list[Outcome], now: dt.datetime, rng: rando
                     "attempts": attempts,
                     "error": str(o.error),
                     "next_attempt_at": now + dt.timedelta(seconds=delay),
+                    **_RELEASED,
                 }
             )
     if changes:
@@ -456,41 +526,55 @@ class OutboxWorker:
     rng: random.Random = field(default_factory=random.Random)
 
     async def serve(self, stop: asyncio.Event) -> None:
-        inflight: set[int] = set()
+        """Until ``stop``: claim what is due, send each in its own task, write
+        the results as they come. While the database is away, results wait
+        in memory and claiming pauses; nothing is lost (a delivery whose
+        result could not be written is claimed again after its lease and
+        sent again under the same webhook-id)."""
         results: list[Outcome] = []
+        sending: set[int] = set()
 
         async def send(job: Job) -> None:
-            results.append(await self.sender.one(job))
+            outcome = await self.sender.one(job)
+            sending.discard(job.delivery_id)
+            results.append(outcome)
 
         tasks: set[asyncio.Task[None]] = set()
+        away = False
+        renewed = time.monotonic()
         try:
-            while not stop.is_set() or tasks:
-                if results:
-                    batch, results[:] = list(results), []
-                    await asyncio.to_thread(record, self.engine, batch, self.now_fn(), self.rng)
-                    inflight.difference_update(o.delivery_id for o in batch)
-                if not stop.is_set():
-                    jobs = await asyncio.to_thread(
-                        load_jobs,
-                        self.engine,
-                        self.now_fn(),
-                        self.targets,
-                        self.calendar,
-                        self.base_url,
-                        5000,
-                        set(inflight),
-                    )
-                    for job in jobs:
-                        inflight.add(job.delivery_id)
-                        task = asyncio.create_task(send(job))
-                        tasks.add(task)
-                        task.add_done_callback(tasks.discard)
+            while not stop.is_set() or tasks or results:
+                try:
+                    if results:
+                        batch = list(results)
+                        await asyncio.to_thread(record, self.engine, batch, self.now_fn(), self.rng)
+                        del results[: len(batch)]
+                    if not stop.is_set():
+                        jobs = await asyncio.to_thread(
+                            load_jobs, self.engine, self.now_fn(), self.targets, self.calendar, self.base_url
+                        )
+                        for job in jobs:
+                            sending.add(job.delivery_id)
+                            task = asyncio.create_task(send(job))
+                            tasks.add(task)
+                            task.add_done_callback(tasks.discard)
+                    if sending and time.monotonic() - renewed > RENEW:
+                        await asyncio.to_thread(renew, self.engine, set(sending), self.now_fn())
+                        renewed = time.monotonic()
+                    if away:
+                        log.info("database back: the outbox goes on")
+                        away = False
+                except DBAPIError as exc:
+                    if not away:
+                        log.warning("database unavailable, the outbox waits: %s", type(exc).__name__)
+                        away = True
+                    if stop.is_set() and not tasks:
+                        break  # stopping with results unwritten: their claims run out and they go again
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self.poll if not tasks else 0.05)
+                    wait = self.poll if not tasks else 0.05
+                    await asyncio.wait_for(stop.wait(), timeout=wait * (10 if away else 1))
                 if stop.is_set() and tasks:
                     await asyncio.wait(tasks, timeout=self.poll)
-            if results:
-                await asyncio.to_thread(record, self.engine, list(results), self.now_fn(), self.rng)
         finally:
             await self.sender.close()
 

@@ -30,11 +30,12 @@ from notifiers.base import alert_notification
 from notifiers.email import EmailNotifier
 from notifiers.http import masked
 from scheduler.alerts import Problems, tell_admins
-from scheduler.db import create_all, make_engine, session
+from scheduler.db import create_all, database_url, make_engine, session
 from scheduler.feeds import ALL, FeedCache
 from scheduler.importer import ImportReport
+from scheduler.leader import FileLeadership, Leadership, leadership_for
 from scheduler.models import Reminder, Subscription
-from scheduler.outbox import OutboxWorker, send_email_digests
+from scheduler.outbox import INSTANCE, OutboxWorker, release_all, send_email_digests
 from scheduler.reminders import deliver_pending, fire_due, send_digests, sync_reminders
 from scheduler.senders import make_sender, subscriber_targets
 from scheduler.watch import check_plan
@@ -42,6 +43,7 @@ from scheduler.watch import check_plan
 log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 JOB_HORIZON = dt.timedelta(hours=36)
+LEAD_EVERY = 5  # seconds between asks for the lead (and checks of it)
 
 _RUNNING: dict[str, Service] = {}
 
@@ -88,10 +90,13 @@ class Service:
     http: Any = field(default=None, init=False)  # duban.web.ServerThread
     feeds: FeedCache | None = field(default=None, init=False)
     problems: Problems = field(default_factory=Problems, init=False)
+    leadership: Leadership = field(init=False)
+    leading: bool = field(default=False, init=False)  # this instance runs the scheduler's jobs
 
     def __post_init__(self) -> None:
-        self.engine = make_engine(self.store.current.database_url())
+        self.engine = make_engine(database_url(self.store.current.database_url()))
         create_all(self.engine)
+        self.leadership = leadership_for(self.engine)
 
     @property
     def settings(self) -> Settings:
@@ -141,8 +146,13 @@ class Service:
             tell_admins(self.settings, note)
 
     def health(self) -> dict[str, Any]:
-        """What ``/healthz`` says beyond the database: plans that do not read."""
-        return {"plans": {p.plan_id: p.as_dict() for p in self.problems.open.values()}}
+        """What ``/healthz`` says beyond the database: plans that do not read,
+        and whether this instance leads."""
+        return {
+            "plans": {p.plan_id: p.as_dict() for p in self.problems.open.values()},
+            "instance": INSTANCE,
+            "leading": self.leading,
+        }
 
     def run_due(self) -> int:
         """Fire whatever is due now and deliver the outbox."""
@@ -172,10 +182,11 @@ class Service:
     def check_config(self) -> None:
         if not self.store.changed():
             return
-        if self.store.reload():
+        if self.store.reload():  # every instance: its deliveries read targets from it
             log.info("configuration reloaded")
-            self.refresh()
-            self.sync_jobs()
+            if self.leading:
+                self.refresh()
+                self.sync_jobs()
             self.refresh_feeds()
         elif self.store.last_error is not None:
             log.error("configuration not reloaded, the running one stays:\n%s", self.store.last_error)
@@ -183,14 +194,22 @@ class Service:
     # --- APScheduler ------------------------------------------------------
 
     def start(self) -> None:
+        """Serve: every instance serves HTTP and sends what it claims from
+        the outbox; the one that holds the lead (``scheduler.leader``) also
+        reads the plans, fires reminders and sends digests, and another
+        takes over within seconds when it dies. A second instance on a
+        SQLite file raises ``AlreadyServing``."""
+        if isinstance(self.leadership, FileLeadership):
+            self.leadership.acquire()
+            release_all(self.engine)  # no other instance: what a killed one held goes out now
         tz = self.settings.timezone
         self.scheduler = BackgroundScheduler(
             timezone=tz,
             job_defaults={"misfire_grace_time": 24 * 3600, "coalesce": True, "max_instances": 1},
         )
         _RUNNING["current"] = self
-        self.refresh()
-        self.run_due()  # reminders whose instant passed while we were down: once each, late
+        self.lead()
+        self.scheduler.add_job(_lead_job, "interval", seconds=LEAD_EVERY, id="lead", replace_existing=True)
         self.scheduler.add_job(_sync_job, "interval", minutes=10, id="sync", replace_existing=True)
         self.scheduler.add_job(_sources_job, "interval", seconds=30, id="sources", replace_existing=True)
         self.scheduler.add_job(
@@ -200,14 +219,36 @@ class Service:
             id="config",
             replace_existing=True,
         )
-        self.scheduler.add_job(_due_job, "interval", seconds=30, id="sweep", replace_existing=True)
+        self.scheduler.add_job(_due_job, "interval", seconds=10, id="sweep", replace_existing=True)
         at = self.settings.duban.reminders.at
         self.scheduler.add_job(_digest_job, "cron", hour=at.hour, minute=at.minute, id="digest", replace_existing=True)
-        self.sync_jobs()
         self.scheduler.start()
         self._start_outbox()
         if self.settings.duban.service.http:
             self._start_http()
+
+    def lead(self) -> bool:
+        """Take the lead if it is free, or check it is still held; on taking
+        it, read the plans and fire what is due (what was missed while no
+        one led goes out once, marked late when it is)."""
+        if self.leading:
+            if not self.leadership.holds():
+                self.leading = False
+                log.warning("no longer leading: another instance runs the scheduler's jobs")
+            return self.leading
+        if not self.leadership.acquire():
+            return False
+        log.info("leading: this instance runs the scheduler's jobs")
+        self.leading = True
+        try:
+            self.refresh()
+            self.run_due()
+            self.sync_jobs()
+        except DBAPIError as exc:
+            log.warning("database unavailable while taking the lead (%s); trying again", type(exc).__name__)
+            self.leadership.release()
+            self.leading = False
+        return self.leading
 
     def _start_http(self) -> None:
         from duban.web import ServerThread, create_app
@@ -301,6 +342,8 @@ class Service:
             self.outbox_thread.join(20)
         if self.http is not None:
             self.http.stop()
+        self.leadership.release()  # another instance takes the lead at once
+        self.leading = False
         _RUNNING.pop("current", None)
 
 
@@ -312,15 +355,27 @@ def _service() -> Service | None:
     return _RUNNING.get("current")
 
 
-def _due_job() -> None:
+def _leader() -> Service | None:
+    """The running service if it leads: the scheduler's jobs run there only."""
     service = _service()
+    return service if service is not None and service.leading else None
+
+
+def _lead_job() -> None:
+    service = _service()
+    if service is not None:
+        service.lead()
+
+
+def _due_job() -> None:
+    service = _leader()
     if service is not None:
         service.run_due()
 
 
 def _sync_job() -> None:
     """Reminders planned ahead as days pass, and the feeds kept ready."""
-    service = _service()
+    service = _leader()
     if service is not None:
         with service.lock:
             now = service.clock()
@@ -331,7 +386,7 @@ def _sync_job() -> None:
 
 def _sources_job() -> None:
     """The plans whose check is due: read again only when they changed."""
-    service = _service()
+    service = _leader()
     if service is not None and any(isinstance(v, list) for v in service.refresh().values()):
         service.sync_jobs()
         service.refresh_feeds()
@@ -344,6 +399,6 @@ def _config_job() -> None:
 
 
 def _digest_job() -> None:
-    service = _service()
+    service = _leader()
     if service is not None:
         service.run_digest()

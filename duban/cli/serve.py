@@ -31,6 +31,7 @@ def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
     import threading
 
     from config.settings import ConfigError, ConfigStore
+    from scheduler.leader import AlreadyServing
     from scheduler.service import Service
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -46,9 +47,16 @@ def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    service.start()
+    try:
+        service.start()
+    except AlreadyServing as exc:
+        raise fail(str(exc), 1) from None
     listening = f"; feeds and API on {service.http.url}" if service.http is not None else ""
-    say(f"duban serving {len(store.current.plans)} plan file(s); database {store.current.database_url()}{listening}")
+    role = "leading" if service.leading else "standing by to lead"
+    say(
+        f"duban serving {len(store.current.plans)} plan file(s); database "
+        f"{service.engine.url.render_as_string(hide_password=True)}{listening}; {role}"
+    )
     _print_upcoming(service.engine, store.current.timezone)
     try:
         stop.wait()
