@@ -67,7 +67,7 @@ def heading_labels(outline: PlanOutline, first_is_lead: bool) -> dict[int, dict[
 
 # A line that opens an item or a field of its own: "问题8:", "整改措施:", "2.", "(3)".
 _OPENS_ITEM = re.compile(
-    r"^\s*(?:[\u4e00-\u9fff]{1,6}\d{0,2}\s*[:：]|\d{1,2}[.、]|\(\d{1,2}\)|\([一二三四五六七八九十]{1,3}\))"
+    r"^\s*(?:[\u4e00-\u9fff]{1,6}\d{0,2}\s*[:：]|\d{1,3}[.、]|\(\d{1,3}\)|\([一二三四五六七八九十]{1,3}\))"
 )
 
 

@@ -18,8 +18,8 @@ _HEADINGS: list[tuple[int, re.Pattern[str]]] = [
     (1, re.compile(r"^\s*(?P<n>[一二三四五六七八九十]{1,3})\s*[、.．]\s*")),
     (2, re.compile(r"^\s*\((?P<n>[一二三四五六七八九十]{1,4})\)\s*")),
     # "2." but not "2.5万元"; "2.5月底前完成" and "2、2023年…" are items that open with a date.
-    (3, re.compile(r"^\s*(?P<n>\d{1,2})\s*(?:、|\.(?!\d)|\.(?=\d{1,2}月|\d{4}年))\s*")),
-    (4, re.compile(r"^\s*\((?P<n>\d{1,2})\)\s*")),
+    (3, re.compile(r"^\s*(?P<n>\d{1,3})\s*(?:、|\.(?!\d)|\.(?=\d{1,2}月|\d{4}年))\s*")),
+    (4, re.compile(r"^\s*\((?P<n>\d{1,3})\)\s*")),
     (5, re.compile(r"^\s*(?P<n>[①-⑳])\s*")),
 ]
 _TITLE_END = re.compile(

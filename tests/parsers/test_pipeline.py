@@ -247,3 +247,11 @@ def test_stage_years_belong_to_plans_that_run_for_years(title: str, stages: list
     text = f"{title}\n一、总体要求\n全面落实“一年打基础、三年见成效”行动。\n"
     result = parse_text(text, ref=None, imported=dt.date(2022, 3, 1))
     assert [f"{m.start} {m.due}" for m in result.milestones if m.kind == "range"] == stages
+
+
+@pytest.mark.parametrize("form", ["{n}.", "{n}、", "({n})", "（{n}）"])
+def test_items_numbered_past_99_are_their_own_tasks(form: str) -> None:
+    lines = [f"{form.format(n=n)}完成第{n}项。(牵头单位:办公室;完成时间:2025年11月30日前)" for n in range(1, 121)]
+    text = "XX局2025年任务清单\n一、任务\n" + "\n".join(lines) + "\n"
+    result = parse_text(text, ref=None, imported=dt.date(2025, 1, 1))
+    assert [m.task for m in result.milestones] == [f"完成第{n}项" for n in range(1, 121)]
