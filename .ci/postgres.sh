@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts a throwaway PostgreSQL server on 127.0.0.1 and prints its URL.
 # Installs Debian's postgresql package first when the server is missing.
+# With --restart, restarts the running server (the tests' outage).
 set -euo pipefail
 port=${PGPORT_TEST:-54329}
 dir=${PGDATA_TEST:-/tmp/duban-pg}
@@ -15,6 +16,11 @@ id -u postgres >/dev/null 2>&1 || useradd --system --home /var/lib/postgresql po
 if [ ! -f "$dir/PG_VERSION" ]; then
   rm -rf "$dir"; mkdir -p "$dir"; chown postgres "$dir"
   su postgres -s /bin/sh -c "$bin/initdb -D $dir -U postgres --auth=trust -E UTF8 --locale=C.UTF-8" >&2
+fi
+if [ "${1:-}" = "--restart" ]; then
+  # A restart as an outage looks to clients: every connection is cut.
+  su postgres -s /bin/sh -c "$bin/pg_ctl -D $dir -l $dir/server.log -m fast -w restart -o '-p $port -k /tmp -c listen_addresses=127.0.0.1'" >&2
+  exit 0
 fi
 if ! su postgres -s /bin/sh -c "$bin/pg_ctl -D $dir status" >/dev/null 2>&1; then
   su postgres -s /bin/sh -c "$bin/pg_ctl -D $dir -l $dir/server.log -o '-p $port -k /tmp -c listen_addresses=127.0.0.1' -w start" >&2

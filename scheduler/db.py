@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -41,12 +41,24 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+_MIGRATING = 0x6475_6261_6D  # the advisory lock held while migrating
+
+
 def create_all(engine: Engine) -> None:
     """Create the schema through the migrations, so that a database made
-    here and one upgraded by Alembic are the same."""
+    here and one upgraded by Alembic are the same. On PostgreSQL, instances
+    starting together migrate one after the other."""
     from scheduler.migrate import upgrade
 
-    upgrade(engine)
+    if engine.dialect.name != "postgresql":
+        upgrade(engine)
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATING})
+        try:
+            upgrade(engine)
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATING})
 
 
 def metadata() -> Any:

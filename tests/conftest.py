@@ -43,7 +43,9 @@ def _postgres_database() -> Iterator[str]:
             pytest.fail("DUBAN_REQUIRE_POSTGRES is set but DUBAN_TEST_POSTGRES_URL is not")
         pytest.skip("no PostgreSQL server given (DUBAN_TEST_POSTGRES_URL)")
     name = "duban_test_" + uuid.uuid4().hex[:12]
-    admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        PG_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT", pool_pre_ping=True
+    )
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}"'))
     try:

@@ -35,7 +35,7 @@ def serve(config: ConfigOption = DEFAULT_CONFIG) -> None:
     from scheduler.service import Service
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for chatty in ("apscheduler", "alembic"):
+    for chatty in ("apscheduler", "alembic", "httpx"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     try:
         store = ConfigStore(config)
