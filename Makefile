@@ -34,6 +34,8 @@ bench: $(BIN)/duban
 	$(BIN)/python bench/schedule.py
 	$(BIN)/python bench/deliver.py
 	$(BIN)/python bench/feeds.py
+	$(BIN)/python bench/hostile.py
+	$(BIN)/python bench/scale.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
