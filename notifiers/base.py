@@ -54,28 +54,36 @@ ALERT_EVENT = "service.alert"
 CHANGED_EVENT = "milestone.changed"
 
 
-def test_notification(plan_id: str, plan: str, now: dt.datetime) -> Notification:
-    """A message that says it is a test: ``duban subscribers test`` sends it
-    through the subscriber's real channel. Its id is new on every test."""
+def about_plan(event: str, key: str, plan_id: str, plan: str, task: str, at: dt.datetime, **more: Any) -> Notification:
+    """A message about a plan rather than one of its milestones (a test, an
+    alert, a revision's notice): no quote, no dates of its own. ``key``
+    makes its id; ``more``: the other fields it carries."""
     return Notification(
-        delivery_id=0,
-        milestone_key=f"test-{now.timestamp():.6f}",
-        event=TEST_EVENT,
+        delivery_id=more.pop("delivery_id", 0),
+        milestone_key=key,
+        event=event,
         plan=plan,
         plan_id=plan_id,
         section=[],
-        task="送达测试",
+        task=task,
         owners={"lead": [], "support": []},
         quote="",
         line=0,
         kind="deadline",
         due=None,
         start=None,
-        occurrence=now.date(),
+        occurrence=at.date(),
         workdays_left=None,
         status="on track",
-        created_at=now,
+        created_at=more.pop("created_at", at),
+        **more,
     )
+
+
+def test_notification(plan_id: str, plan: str, now: dt.datetime) -> Notification:
+    """A message that says it is a test: ``duban subscribers test`` sends it
+    through the subscriber's real channel. Its id is new on every test."""
+    return about_plan(TEST_EVENT, f"test-{now.timestamp():.6f}", plan_id, plan, "送达测试", now)
 
 
 def alert_notification(
@@ -83,26 +91,8 @@ def alert_notification(
 ) -> Notification:
     """Something about one plan for the ``[[alerts]]`` subscribers: it no
     longer reads, or a revision changed what an admin had overridden."""
-    return Notification(
-        delivery_id=0,
-        milestone_key=f"alert-{plan_id}-{now.timestamp():.6f}",
-        event=ALERT_EVENT,
-        plan=plan,
-        plan_id=plan_id,
-        section=[],
-        task=what,
-        owners={"lead": [], "support": []},
-        quote="",
-        line=0,
-        kind="deadline",
-        due=None,
-        start=None,
-        occurrence=now.date(),
-        workdays_left=None,
-        status="on track",
-        created_at=now,
-        detail=detail,
-    )
+    key = f"alert-{plan_id}-{now.timestamp():.6f}"
+    return about_plan(ALERT_EVENT, key, plan_id, plan, what, now, detail=detail)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
-from notifiers.base import CHANGED_EVENT, Notification, Notifier, Target
+from notifiers.base import CHANGED_EVENT, Notification, Notifier, Target, about_plan
 from notifiers.email import EmailNotifier
 from notifiers.errors import DeliveryError
 from notifiers.ratelimit import SlidingWindow
@@ -246,23 +246,14 @@ def notice(
     delivery: Delivery, revision: PlanRevision, plan: Plan, changes: list[Change], base_url: str
 ) -> Notification:
     """A revision's notice: the changes the subscriber follows."""
-    return Notification(
+    return about_plan(
+        CHANGED_EVENT,
+        f"revision-{revision.id}",
+        plan.id,
+        plan.title,
+        plan.title,
+        revision.imported_at,
         delivery_id=delivery.id or 0,
-        milestone_key=f"revision-{revision.id}",
-        event=CHANGED_EVENT,
-        plan=plan.title,
-        plan_id=plan.id,
-        section=[],
-        task=plan.title,
-        owners={"lead": [], "support": []},
-        quote="",
-        line=0,
-        kind="deadline",
-        due=None,
-        start=None,
-        occurrence=revision.imported_at.date(),
-        workdays_left=None,
-        status="on track",
         created_at=delivery.created_at,
         changes=tuple(
             {"kind": c.kind, "task": c.task, "words": c.words, "milestone_key": c.milestone_key} for c in changes

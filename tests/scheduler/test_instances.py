@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,7 @@ import pytest
 
 from tests.conftest import _postgres_database
 from tests.notifiers.servers import Recorder, webhook_receiver
+from tests.scheduler.processes import serve, wait_until
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 SH = ZoneInfo("Asia/Shanghai")
@@ -33,25 +34,6 @@ BATCHES, TASKS = 4, 500  # 2,000 reminders
 @pytest.fixture
 def postgres() -> Iterator[str]:
     yield from _postgres_database()
-
-
-def _serve(config: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "HOOK_SECRET": SECRET}
-    env.pop("DUBAN_DATABASE_URL", None)
-    return subprocess.Popen(
-        [sys.executable, "-m", "duban.cli", "serve", "--config", str(config)],
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-
-
-def _wait_for(predicate: Callable[[], bool], what: str, limit: float = 240) -> None:
-    """Until ``predicate``; ``limit`` only ends a test that would hang."""
-    give_up = time.monotonic() + limit
-    while not predicate():
-        assert time.monotonic() < give_up, f"gave up waiting for {what}"
-        time.sleep(0.1)
 
 
 def _write_config(root: Path, database_url: str, hook_url: str, start: dt.datetime) -> dict[str, dt.datetime]:
@@ -115,7 +97,7 @@ def test_two_instances_lose_nothing_when_the_leader_dies_and_the_database_restar
     with webhook_receiver(SECRET, recorder) as url:
         due = _write_config(tmp_path, postgres, url, dt.datetime.now(dt.UTC))
         logs = [tmp_path / "a.log", tmp_path / "b.log"]
-        servers = [_serve(tmp_path / "duban.toml", log) for log in logs]
+        servers = [serve(tmp_path / "duban.toml", log, {"HOOK_SECRET": SECRET}) for log in logs]
         try:
 
             def tasks() -> set[str]:
@@ -128,18 +110,18 @@ def test_two_instances_lose_nothing_when_the_leader_dies_and_the_database_restar
                         return k
                 return None
 
-            _wait_for(lambda: leader() is not None, "a leader")
+            wait_until(lambda: leader() is not None, "a leader", 240)
             # Into the second batch: the leader is sending when it dies.
-            _wait_for(lambda: len(tasks()) >= len(due) // 4 + 50, "the second batch")
+            wait_until(lambda: len(tasks()) >= len(due) // 4 + 50, "the second batch", 240)
             first = leader()
             assert first is not None
             servers[first].send_signal(signal.SIGKILL)  # the leader, midway
             servers[first].wait(10)
-            _wait_for(lambda: len(tasks()) >= len(due) // 2 + 50, "the third batch")
+            wait_until(lambda: len(tasks()) >= len(due) // 2 + 50, "the third batch", 240)
             subprocess.run(shlex.split(restart), check=True, capture_output=True)  # the database goes away and back
-            _wait_for(lambda: len(tasks()) == len(due), "every reminder")
+            wait_until(lambda: len(tasks()) == len(due), "every reminder", 240)
             survivor = servers[1 - first]
-            _wait_for(lambda: leader() == 1 - first, "the survivor to lead")
+            wait_until(lambda: leader() == 1 - first, "the survivor to lead", 240)
         finally:
             for server in servers:
                 if server.poll() is None:
@@ -172,9 +154,9 @@ def test_a_second_instance_on_a_sqlite_file_is_refused(tmp_path: Path) -> None:
         '[service]\ndatabase = "sqlite:///duban.db"\nhttp_bind = "127.0.0.1:0"\n', encoding="utf-8"
     )
     log = tmp_path / "first.log"
-    first = _serve(tmp_path / "duban.toml", log)
+    first = serve(tmp_path / "duban.toml", log)
     try:
-        _wait_for(lambda: "duban serving" in log.read_text(errors="replace"), "the first instance", 60)
+        wait_until(lambda: "duban serving" in log.read_text(errors="replace"), "the first instance", 60)
         second = subprocess.run(
             [sys.executable, "-m", "duban.cli", "serve", "--config", str(tmp_path / "duban.toml")],
             capture_output=True,

@@ -6,12 +6,8 @@ are due as soon as a server starts; nothing waits on the clock."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import signal
-import subprocess
-import sys
-import time
 from collections import Counter
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,6 +16,7 @@ from sqlmodel import select
 
 from scheduler.db import make_engine, session
 from scheduler.models import Delivery, FeedEvent, LogEntry, Reminder
+from tests.scheduler.processes import serve, wait_until
 
 SH = ZoneInfo("Asia/Shanghai")
 TASKS = 3
@@ -46,26 +43,6 @@ def _add_plan(root: Path, k: int) -> None:
     )
 
 
-def _serve(config: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env.pop("DUBAN_DATABASE_URL", None)
-    return subprocess.Popen(
-        [sys.executable, "-m", "duban.cli", "serve", "--config", str(config)],
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-
-
-def _wait_for(predicate: object, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return True
-        time.sleep(0.2)
-    return False
-
-
 def test_sigkill_and_restart_deliver_each_reminder_once(tmp_path: Path, database_url: str) -> None:
     _write_config(tmp_path, database_url)
     _add_plan(tmp_path, 1)
@@ -79,9 +56,9 @@ def test_sigkill_and_restart_deliver_each_reminder_once(tmp_path: Path, database
             return 0
 
     log = tmp_path / "serve.log"
-    first = _serve(tmp_path / "duban.toml", log)
+    first = serve(tmp_path / "duban.toml", log)
     try:
-        assert _wait_for(lambda: sent() >= TASKS, 60), log.read_text(errors="replace")
+        wait_until(lambda: sent() >= TASKS, lambda: log.read_text(errors="replace"), 60)
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(10)
@@ -89,11 +66,11 @@ def test_sigkill_and_restart_deliver_each_reminder_once(tmp_path: Path, database
     _add_plan(tmp_path, 2)  # a plan added while the server is down
 
     before = len(log.read_bytes())
-    second = _serve(tmp_path / "duban.toml", log)
+    second = serve(tmp_path / "duban.toml", log)
     try:
         # "duban serving" is said once a start has fired and written what was
         # due: a reminder sent twice would be in the log by then.
-        assert _wait_for(lambda: b"duban serving" in log.read_bytes()[before:], 60)
+        wait_until(lambda: b"duban serving" in log.read_bytes()[before:], "the restart", 60)
         assert sent() == 2 * TASKS
 
         # The service renders the all-feed once after starting: every
@@ -102,7 +79,7 @@ def test_sigkill_and_restart_deliver_each_reminder_once(tmp_path: Path, database
             with session(engine) as s:
                 return len(s.exec(select(FeedEvent.milestone_key)).all())
 
-        assert _wait_for(lambda: rendered() == 2 * TASKS, 60)
+        wait_until(lambda: rendered() == 2 * TASKS, "the feed events", 60)
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait(10)

@@ -10,13 +10,8 @@ fired into the outbox), the second when half have arrived."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import signal
-import subprocess
-import sys
-import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -25,6 +20,7 @@ from sqlmodel import select
 from scheduler.db import make_engine, session
 from scheduler.models import Delivery
 from tests.notifiers.servers import Recorder, webhook_receiver
+from tests.scheduler.processes import serve, wait_until
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 TASKS = 60
@@ -52,26 +48,6 @@ def _write_config(root: Path, database_url: str, hook_url: str) -> Path:
     return root / "duban.toml"
 
 
-def _serve(config: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "HOOK_SECRET": SECRET}
-    env.pop("DUBAN_DATABASE_URL", None)
-    return subprocess.Popen(
-        [sys.executable, "-m", "duban.cli", "serve", "--config", str(config)],
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-
-
-def _wait_for(predicate: Callable[[], bool], log: Path, limit: float = 90) -> None:
-    """Until ``predicate`` holds; ``limit`` only ends a test that would
-    otherwise hang."""
-    give_up = time.monotonic() + limit
-    while not predicate():
-        assert time.monotonic() < give_up, log.read_text(errors="replace")
-        time.sleep(0.05)
-
-
 def test_sigkill_while_sending_loses_no_reminder(tmp_path: Path, database_url: str) -> None:
     recorder = Recorder()
     log = tmp_path / "serve.log"
@@ -83,16 +59,16 @@ def test_sigkill_while_sending_loses_no_reminder(tmp_path: Path, database_url: s
             return {r["payload"]["data"]["task"] for r in recorder.requests if r["verified"]}
 
         for enough in (1, TASKS // 2):
-            server = _serve(config, log)
+            server = serve(config, log, {"HOOK_SECRET": SECRET})
             try:
-                _wait_for(lambda enough=enough: len(recorder.requests) >= enough, log)  # type: ignore[misc]
+                wait_until(lambda enough=enough: len(recorder.requests) >= enough, log.read_text)  # type: ignore[misc]
             finally:
                 server.send_signal(signal.SIGKILL)
                 server.wait(10)
         assert len(tasks_seen()) < TASKS  # the kills came before the end
-        last = _serve(config, log)
+        last = serve(config, log, {"HOOK_SECRET": SECRET})
         try:
-            _wait_for(lambda: len(tasks_seen()) == TASKS, log)
+            wait_until(lambda: len(tasks_seen()) == TASKS, log.read_text)
         finally:
             last.send_signal(signal.SIGTERM)
             last.wait(20)
