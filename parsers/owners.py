@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from parsers.vocabulary import LEAD_COLUMN_WORDS, SUPPORT_COLUMN_WORDS
@@ -356,21 +356,15 @@ class NoteIndex:
         return self.starting(lo - self.reach, hi + self.back)
 
     def owners_at(self, pos: int, first: int = 0) -> Owners | None:
-        """``owners_at`` over the notes that start at or after ``first``."""
-        for note in self.near(max(first, pos), pos + 1):
-            if note.start >= first and note.group and note.group[0] <= pos < note.group[1]:
-                return note.owners
-        after = bisect_left(self.starts, max(pos, first))
-        if after < len(self.notes):
-            return self.notes[after].owners
-        if self.notes and self.notes[-1].start >= first:
-            return self.notes[-1].owners
-        return None
+        """The owners of a phrase at ``pos`` among the notes that start at or
+        after ``first``: those in its own bracket group, else the next
+        statement after it, else the last one before it."""
+        return self._owners(pos, lambda n: n.start >= first, len(self.notes), bisect_left(self.starts, first))
 
     def owners_on_line(self, pos: int, first: int, line_start: int, line_end: int, paragraph_end: int) -> Owners | None:
-        """``owners_at`` over the notes of a line: those that overlap it,
-        and those in brackets later in its paragraph (all starting at or
-        after ``first``)."""
+        """The same among the notes of a line: those that overlap it, and
+        those in brackets later in its paragraph (all starting at or after
+        ``first``)."""
 
         def on_line(n: OwnerNote) -> bool:
             return n.start >= first and (
@@ -378,26 +372,20 @@ class NoteIndex:
                 or (n.group is not None and line_end <= n.start < paragraph_end)
             )
 
+        until, back_to = bisect_left(self.starts, paragraph_end), bisect_left(self.starts, line_start - self.reach)
+        return self._owners(pos, on_line, until, back_to)
+
+    def _owners(self, pos: int, member: Callable[[OwnerNote], bool], until: int, back_to: int) -> Owners | None:
+        """The rule of ``owners_at`` over the ``member`` notes, looked for
+        from ``pos`` on up to index ``until``, and back down to ``back_to``."""
         for note in self.near(pos, pos + 1):
-            if on_line(note) and note.group and note.group[0] <= pos < note.group[1]:
+            if member(note) and note.group and note.group[0] <= pos < note.group[1]:
                 return note.owners
         after = bisect_left(self.starts, pos)
-        for i in range(after, bisect_left(self.starts, paragraph_end)):
-            if on_line(self.notes[i]):
+        for i in range(after, until):
+            if member(self.notes[i]):
                 return self.notes[i].owners
-        for i in range(after - 1, bisect_left(self.starts, line_start - self.reach) - 1, -1):
-            if on_line(self.notes[i]):
+        for i in range(after - 1, back_to - 1, -1):
+            if member(self.notes[i]):
                 return self.notes[i].owners
         return None
-
-
-def owners_at(notes: list[OwnerNote], pos: int) -> Owners | None:
-    """The owners of a phrase at ``pos``: those in its own bracket group,
-    else the next statement after it, else the last one before it."""
-    for note in notes:
-        if note.group and note.group[0] <= pos < note.group[1]:
-            return note.owners
-    after = [n for n in notes if n.start >= pos]
-    if after:
-        return after[0].owners
-    return notes[-1].owners if notes else None

@@ -474,7 +474,6 @@ class OutboxState:
     this process or another: a running ``duban serve`` sends as rows fall
     due)."""
 
-    due_now: int
     waiting: int  # pending, for a later try
     next_try: dt.datetime | None
     sent_lately: int  # within ``lately`` before the instant
@@ -491,7 +490,6 @@ def outbox_state(engine: Engine, now: dt.datetime, lately: dt.timedelta = dt.tim
             return s.execute(query).scalar_one()
 
         return OutboxState(
-            due_now=one(sa_select(func.count()).where(pending, due)),
             waiting=one(sa_select(func.count()).where(pending, ~due)),
             next_try=one(sa_select(func.min(Delivery.next_attempt_at)).where(pending, ~due)),
             sent_lately=one(

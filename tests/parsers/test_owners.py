@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from parsers.owners import find_owner_notes, owners_at, split_names
+from parsers.owners import NoteIndex, OwnerNote, Owners, find_owner_notes, split_names
+
+
+def owners_at(notes: list[OwnerNote], pos: int) -> Owners | None:
+    return NoteIndex(notes).owners_at(pos)
+
 
 CASES = [
     ("开展学习。(牵头单位:市人力资源和社会保障局)", ["市人力资源和社会保障局"], []),
