@@ -35,6 +35,10 @@ class ReminderSettings(Strict):
     at: dt.time = dt.time(9, 0)
     overdue_cap: int = Field(default=5, ge=0, le=60)
     shift_to_workday: bool = True
+    # 督办升级: working days overdue after which an occurrence is escalated
+    # once to these subscribers (ids), who also get a daily overdue digest.
+    escalate_after: int = Field(default=3, ge=1, le=60)
+    escalate_to: list[str] = Field(default_factory=list)
 
     @field_validator("before")
     @classmethod
@@ -51,6 +55,8 @@ class ReminderSettings(Strict):
             overdue_cap=self.overdue_cap,
             shift_to_workday=self.shift_to_workday,
             timezone=timezone,
+            escalate_after=self.escalate_after,
+            escalate_to=tuple(self.escalate_to),
         )
 
 
@@ -60,6 +66,8 @@ class ReminderOverrides(Strict):
     at: dt.time | None = None
     overdue_cap: int | None = Field(default=None, ge=0, le=60)
     shift_to_workday: bool | None = None
+    escalate_after: int | None = Field(default=None, ge=1, le=60)
+    escalate_to: list[str] | None = None
 
 
 class SmtpSettings(Strict):
@@ -106,6 +114,20 @@ class ServiceSettings(Strict):
         return value
 
 
+class Admin(Strict):
+    """An account of the admin pages; ``duban admin passwd NAME`` sets it."""
+
+    name: str = Field(pattern=r"^[\w.@-]{1,64}$")
+    password_hash: str
+
+    @field_validator("password_hash")
+    @classmethod
+    def _argon2(cls, value: str) -> str:
+        if not value.startswith("$argon2"):
+            raise ValueError("not an argon2 hash: set it with `duban admin passwd NAME`")
+        return value
+
+
 class DubanFile(Strict):
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
@@ -115,6 +137,7 @@ class DubanFile(Strict):
     # Who hears about the service's own problems (a plan that no longer
     # reads): once per episode, through the same channels as reminders.
     alerts: list[Subscriber] = Field(default_factory=list)
+    admins: list[Admin] = Field(default_factory=list)
 
     @field_validator("holidays")
     @classmethod
@@ -327,6 +350,21 @@ def _validate(model: type[BaseModel], path: Path) -> Any:
         raise ConfigError(issues) from None
 
 
+def _unknown_escalations(settings: Settings, path: Path) -> list[ConfigIssue]:
+    """``escalate_to`` must name subscribers that exist (their ids)."""
+    known = {sid for sid, _, _ in settings.subscribers()}
+    found = []
+    places: list[tuple[Path, list[str] | None]] = [(path, settings.duban.reminders.escalate_to)]
+    places += [(settings.plan_paths[p.id], p.reminders.escalate_to) for p in settings.plans.values()]
+    for where, names in places:
+        unknown = [n for n in names or [] if n not in known]
+        if unknown:
+            line = _line_of(where.read_text(encoding="utf-8"), ("reminders", "escalate_to"))
+            message = f"no subscriber has the id {', '.join(map(repr, unknown))} (known: {', '.join(sorted(known))})"
+            found.append(ConfigIssue(where, line, "reminders.escalate_to", message))
+    return found
+
+
 def load_settings(path: Path) -> Settings:
     """Read and check ``duban.toml`` and every plan file beside it; raise
     ``ConfigError`` listing every problem found."""
@@ -361,6 +399,7 @@ def load_settings(path: Path) -> Settings:
         if "://" not in plan.source and not source.exists():
             line = _line_of(plan_path.read_text(encoding="utf-8"), ("source",))
             issues.append(ConfigIssue(plan_path, line, "source", f"no such file: {source}"))
+    issues += _unknown_escalations(settings, path)
     if issues:
         raise ConfigError(issues)
     return settings

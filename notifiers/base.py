@@ -52,6 +52,11 @@ class Notification:
 TEST_EVENT = "subscriber.test"
 ALERT_EVENT = "service.alert"
 CHANGED_EVENT = "milestone.changed"
+ESCALATED_EVENT = "task.escalated"  # an occurrence overdue past the policy's escalate_after
+OVERDUE_DIGEST_EVENT = "overdue.digest"  # the day's overdue work by owner unit, for the escalation subscribers
+ANSWERED_EVENT = "request.answered"  # an owner's extension request approved or declined
+# Messages that say something in words (``detail``) rather than remind of a date.
+WORDED_EVENTS = (ALERT_EVENT, ESCALATED_EVENT, OVERDUE_DIGEST_EVENT, ANSWERED_EVENT)
 
 
 def about_plan(event: str, key: str, plan_id: str, plan: str, task: str, at: dt.datetime, **more: Any) -> Notification:

@@ -18,9 +18,9 @@ from email.utils import format_datetime, formataddr, make_msgid
 import httpx
 from icalendar import Calendar, Event
 
-from notifiers.base import ALERT_EVENT, CHANGED_EVENT, TEST_EVENT, Notification, Target
+from notifiers.base import ALERT_EVENT, CHANGED_EVENT, TEST_EVENT, WORDED_EVENTS, Notification, Target
 from notifiers.errors import DeliveryError
-from notifiers.text import TEST_WORDS, change_lines, owners_line, title, when
+from notifiers.text import REPORT_WORDS, TEST_WORDS, change_lines, owners_line, title, when
 
 PRODID = "-//duban//reminders//ZH"
 
@@ -68,8 +68,9 @@ def calendar_attachment(notes: Sequence[Notification]) -> bytes:
 def _text(note: Notification) -> str:
     if note.event == TEST_EVENT:
         return f"{title(note)}\n\n{TEST_WORDS}\n方案：{note.plan}\n"
-    if note.event == ALERT_EVENT:
-        return f"{title(note)}\n\n方案：{note.plan}\n{note.task}：{note.detail}\n"
+    if note.event in WORDED_EVENTS:
+        link = f"\n详情：{note.links['admin']}" if "admin" in note.links and note.event != ALERT_EVENT else ""
+        return f"{title(note)}\n\n方案：{note.plan}\n{note.task}：{note.detail}{link}\n"
     if note.event == CHANGED_EVENT:
         link = f"\n详情：{note.links['admin']}" if "admin" in note.links else ""
         return f"{title(note)}\n\n" + "\n".join(change_lines(note)) + link + "\n"
@@ -79,6 +80,8 @@ def _text(note: Notification) -> str:
         lines.append(f"剩余工作日：{note.workdays_left}")
     if owners_line(note):
         lines.append(f"责任单位：{owners_line(note)}")
+    if "report" in note.links:
+        lines.append(f"{REPORT_WORDS}：{note.links['report']}")
     if "admin" in note.links:
         lines.append(f"详情：{note.links['admin']}")
     return "\n".join(lines) + "\n"
@@ -110,7 +113,7 @@ def build_message(server: SmtpServer, to: str, subject: str, text: str, notes: S
 
 
 def reminder_message(server: SmtpServer, to: str, note: Notification) -> EmailMessage:
-    if note.event in (TEST_EVENT, ALERT_EVENT, CHANGED_EVENT):  # no one date, no calendar event
+    if note.event in (TEST_EVENT, CHANGED_EVENT, *WORDED_EVENTS):  # no one date, no calendar event
         return build_message(server, to, title(note), _text(note), [])
     return build_message(server, to, f"{title(note)}（{when(note)}）", _text(note), [note])
 

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from notifiers.base import ALERT_EVENT, CHANGED_EVENT, TEST_EVENT, Notification
+from notifiers.base import (
+    ALERT_EVENT,
+    ANSWERED_EVENT,
+    CHANGED_EVENT,
+    ESCALATED_EVENT,
+    OVERDUE_DIGEST_EVENT,
+    TEST_EVENT,
+    WORDED_EVENTS,
+    Notification,
+)
 
 TITLES = {
     "reminder.due_soon": "即将到期",
@@ -11,7 +20,11 @@ TITLES = {
     CHANGED_EVENT: "方案变更",
     TEST_EVENT: "测试消息",
     ALERT_EVENT: "系统告警",
+    ESCALATED_EVENT: "督办升级",
+    OVERDUE_DIGEST_EVENT: "逾期汇总",
+    ANSWERED_EVENT: "延期申请答复",
 }
+REPORT_WORDS = "反馈办理情况（办结、事件日期或延期申请）"
 TEST_WORDS = "这是一条测试消息，用来确认本订阅能收到督办提醒，无需处理。"
 
 
@@ -43,8 +56,11 @@ def markdown(note: Notification, *, heading: bool = True) -> str:
     lines = [f"### {title(note)}"] if heading else []
     if note.event == TEST_EVENT:
         return "\n".join([*lines, f"- {TEST_WORDS}", f"- 方案：{note.plan}"])
-    if note.event == ALERT_EVENT:
-        return "\n".join([*lines, f"- 方案：{note.plan}", f"- {note.task}：{note.detail}"])
+    if note.event in WORDED_EVENTS:
+        lines += [f"- 方案：{note.plan}", f"- {note.task}：{note.detail}"]
+        if "admin" in note.links and note.event != ALERT_EVENT:
+            lines.append(f"- [查看详情]({note.links['admin']})")
+        return "\n".join(lines)
     if note.event == CHANGED_EVENT:
         lines += [f"- {words}" for words in change_lines(note)]
         if "admin" in note.links:
@@ -59,6 +75,8 @@ def markdown(note: Notification, *, heading: bool = True) -> str:
         lines.append(f"- 剩余工作日：{note.workdays_left}")
     if owners_line(note):
         lines.append(f"- 责任单位：{owners_line(note)}")
+    if "report" in note.links:
+        lines.append(f"- [{REPORT_WORDS}]({note.links['report']})")
     if "admin" in note.links:
         lines.append(f"- [查看详情]({note.links['admin']})")
     return "\n".join(lines)

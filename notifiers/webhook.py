@@ -3,6 +3,7 @@
 Payload, version 1 (``Content-Type: application/json``)::
 
     {"type": "reminder.due_soon" | "reminder.due_today" | "reminder.overdue" | "milestone.changed"
+             | "task.escalated" | "overdue.digest" | "request.answered"
              | "subscriber.test" | "service.alert",
      "version": 1, "id": "msg_…", "timestamp": "2022-11-23T01:00:00+00:00",
      "data": {"plan": {"id", "title"}, "section": [...], "task": "…",
@@ -10,7 +11,16 @@ Payload, version 1 (``Content-Type: application/json``)::
               "milestone": {"quote", "line", "kind", "start", "due", "occurrence"},
               "due": "YYYY-MM-DD", "working_days_left": 3,
               "status": "overdue" | "due today" | "due soon" | "on track",
-              "late": false, "links": {"feed": "…", "admin": "…"}}}
+              "late": false, "links": {"feed": "…", "admin": "…", "report": "…"}}}
+
+``links.report`` (reminders only) is the owner's signed page for this
+occurrence: report it done, report a relative milestone's event, or ask
+for more time; it expires 30 days after the occurrence.
+``task.escalated`` (one per overdue occurrence past the policy's
+``escalate_after``), ``overdue.digest`` (a day's overdue work by owner unit)
+and ``request.answered`` (an extension request approved or declined) say
+what they say in ``data.detail``; an escalation names its milestone and
+occurrence under ``data.milestone``.
 
 ``subscriber.test`` is sent by ``duban subscribers test``: a receiver may
 drop it; its ``data`` names the plan, and its milestone has no dates.

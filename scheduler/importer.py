@@ -74,6 +74,7 @@ class PlanImport:
     result: PlanResult
     source_digest: str | None = None  # of the document's bytes
     fetched_at: dt.datetime | None = None
+    first_line: int = 1  # the document's line number of the text's first line
 
 
 def import_plan(
@@ -184,6 +185,7 @@ def import_plans(
                 "fetched_at": i.fetched_at,
                 "counts": dict(Counter(m.kind for m in i.result.milestones)),
                 "changes": len(reports[i.plan_id].changes),
+                "first_line": i.first_line,
             }
             for i in items
             if i.plan_id not in revisions
@@ -258,6 +260,8 @@ def import_plans(
                             "active": True,
                             "sequence": 0,
                             **values,
+                            "rule": parsed.rule,
+                            "matched": parsed.matched,
                         }
                     )
                     report.added += 1
@@ -270,6 +274,8 @@ def import_plans(
                     report.changed += 1
                 else:
                     report.unchanged += 1
+                if row is not None and (row.rule, row.matched) != (parsed.rule, parsed.matched):
+                    row.rule, row.matched = parsed.rule, parsed.matched  # how it was read is no change to it
         for tkey, task in tasks.items():
             task.active = tkey in seen_tasks
         if new_tasks:

@@ -5,6 +5,9 @@
     plan ─< task ─< milestone         keyed by a stable hash (see keys.py)
     milestone ─< reminder ─< delivery >─ subscription
     override (by milestone key)       an admin's corrected date or kind
+    owner_request                     an owner's report or request, from a signed link
+    notice ─< delivery                an escalation, an overdue digest, an answer to a request
+    site_key                          the secret that signs sessions and owner links
     completion (by task or milestone key and occurrence)
     milestone_owner                   the units of each milestone, by role
     log_entry                         what the log channel delivered
@@ -48,6 +51,7 @@ class PlanRevision(SQLModel, table=True):
     fetched_at: dt.datetime | None = None
     counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     changes: int = 0
+    first_line: int = 1  # the document's line number of the text's first line
 
 
 class PlanChange(SQLModel, table=True):
@@ -114,6 +118,9 @@ class Milestone(SQLModel, table=True):
     active: bool = True
     sequence: int = 0
     changed_at: dt.datetime
+    # How it was read: the parser's rule and the words it matched.
+    rule: str | None = None
+    matched: str | None = None
 
 
 class Subscription(SQLModel, table=True):
@@ -139,12 +146,13 @@ class Reminder(SQLModel, table=True):
 
 
 class Delivery(SQLModel, table=True):
-    """One message to one subscriber: a reminder, or the notice of a plan
-    revision's changes (``revision_id``)."""
+    """One message to one subscriber: a reminder, the notice of a plan
+    revision's changes (``revision_id``), or another notice (``notice_id``)."""
 
     __table_args__ = (
         UniqueConstraint("reminder_id", "subscription_id"),
         UniqueConstraint("revision_id", "subscription_id"),
+        UniqueConstraint("notice_id", "subscription_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     reminder_id: int | None = Field(default=None, foreign_key="reminder.id", index=True)
@@ -162,6 +170,7 @@ class Delivery(SQLModel, table=True):
     # instance died) lets another take the delivery over.
     claimed_by: str | None = None
     claimed_until: dt.datetime | None = Field(default=None, index=True)
+    notice_id: int | None = Field(default=None, foreign_key="notice.id", index=True)
 
 
 class Override(SQLModel, table=True):
@@ -172,6 +181,10 @@ class Override(SQLModel, table=True):
     rrule: str | None = None
     reason: str | None = None
     created_at: dt.datetime
+    # The milestone's words when the override was made: a re-import that
+    # changes them leaves the override in place, flagged for a look.
+    quote: str | None = None
+    by: str | None = None
 
 
 class Completion(SQLModel, table=True):
@@ -182,6 +195,7 @@ class Completion(SQLModel, table=True):
     occurrence: dt.date | None = None
     done_at: dt.datetime
     by: str | None = None
+    note: str | None = None
 
 
 class MilestoneOwner(SQLModel, table=True):
@@ -234,6 +248,54 @@ class FeedEvent(SQLModel, table=True):
     head: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     summary: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     done_summary: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class OwnerRequest(SQLModel, table=True):
+    """What an owner said through a reminder's signed link: the occurrence
+    is done (``done``), the event of a relative milestone happened on
+    ``day`` (``event``), or more time is asked until ``day``
+    (``extension``, which waits for an admin: pending, approved, declined)."""
+
+    __tablename__ = "owner_request"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    milestone_key: str = Field(foreign_key="milestone.key", index=True)
+    occurrence: dt.date
+    subscription_id: str = Field(foreign_key="subscription.id")
+    note: str = ""
+    day: dt.date | None = None
+    state: str = Field(default="applied", index=True)  # applied, pending, approved, declined
+    created_at: dt.datetime
+    decided_at: dt.datetime | None = None
+    decided_by: str | None = None
+
+
+class Notice(SQLModel, table=True):
+    """A message that is neither a reminder nor a revision's notice: the
+    escalation of an overdue occurrence, a day's overdue digest, the answer
+    to an owner's request. ``key`` makes each one once only
+    ("escalate:<milestone>:<occurrence>", "overdue:<day>", "request:<id>")."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)
+    event: str  # task.escalated, overdue.digest, request.decided
+    plan_id: str
+    plan: str
+    task: str
+    detail: str
+    milestone_key: str | None = Field(default=None, index=True)
+    occurrence: dt.date | None = None
+    created_at: dt.datetime
+
+
+class SiteKey(SQLModel, table=True):
+    """A secret made once per database and shared by every instance: it
+    signs admin sessions and owners' links."""
+
+    __tablename__ = "site_key"
+    name: str = Field(primary_key=True)
+    value: str
+    created_at: dt.datetime
 
 
 def table(model: type[SQLModel]) -> Table:

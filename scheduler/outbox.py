@@ -24,7 +24,7 @@ import socket
 import time
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -45,6 +45,7 @@ from scheduler.db import session
 from scheduler.models import (
     Delivery,
     Milestone,
+    Notice,
     Plan,
     PlanChange,
     PlanRevision,
@@ -53,6 +54,8 @@ from scheduler.models import (
     Task,
     table,
 )
+from scheduler.owner_links import LinkSigner, OwnerLink
+from scheduler.site_key import site_secret
 
 log = logging.getLogger(__name__)
 RETRY_DELAYS = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
@@ -155,7 +158,7 @@ def claim(engine: Engine, now: dt.datetime, limit: int, mode: str | None) -> lis
         or_(d.claimed_until.is_(None), d.claimed_until < now),
     )
     if mode is None:
-        due = due.where(d.revision_id.is_not(None))
+        due = due.where(or_(d.revision_id.is_not(None), d.notice_id.is_not(None)))
     else:
         due = due.join(table(Subscription), sub.id == d.subscription_id).where(
             d.reminder_id.is_not(None), sub.mode == mode
@@ -206,14 +209,17 @@ def load_jobs(
 ) -> list[Job]:
     """The deliveries this instance claims now (``claim``), as jobs:
     reminders of subscribers in ``mode`` (immediate, or digest for the daily
-    digest run) and, in the immediate run, the notices of plan revisions."""
+    digest run) and, in the immediate run, the notices (of plan revisions,
+    escalations, answers to owners). Each reminder carries its owner's
+    signed link (``links["report"]``)."""
     today = now.date()
     jobs: list[Job] = []
-    if mode == "immediate":  # a revision's notice goes out at once, whatever the subscriber's mode
+    if mode == "immediate":  # a notice goes out at once, whatever the subscriber's mode
         jobs += _notice_jobs(engine, claim(engine, now, limit, None), targets, base_url)
     ids = claim(engine, now, limit, mode)
     if not ids:
         return jobs
+    signer = LinkSigner(site_secret(engine))
     with session(engine) as s:
         rows = s.execute(
             sa_select(Delivery, Reminder, Milestone, Plan, Task, Subscription)
@@ -230,6 +236,8 @@ def load_jobs(
         note = notification(
             reminder, m, plan, task, today, calendar, base_url, delivery.id, delivery.late, delivery.created_at
         )
+        report = signer.url(base_url, OwnerLink.for_occurrence(sub.id, m.key, reminder.occurrence))
+        note = replace(note, links={**note.links, "report": report})
         jobs.append(Job(delivery.id, delivery.attempts, sub.channel, target, note))
     return jobs
 
@@ -263,12 +271,41 @@ def notice(
     )
 
 
+def worded(delivery: Delivery, row: Notice, base_url: str) -> Notification:
+    """A notice that says what it says in words: an escalation, an overdue
+    digest, the answer to an owner's request."""
+    return about_plan(
+        row.event,
+        f"notice-{row.id}",
+        row.plan_id,
+        row.plan,
+        row.task,
+        row.created_at,
+        delivery_id=delivery.id or 0,
+        created_at=delivery.created_at,
+        detail=row.detail,
+        links={"admin": f"{base_url}/plans/{row.plan_id}"} if row.milestone_key else {},
+    )
+
+
 def _notice_jobs(
     engine: Engine, ids: list[int], targets: Callable[[Subscription], Target | None], base_url: str
 ) -> list[Job]:
-    """The claimed notices of plan revisions, as jobs."""
+    """The claimed notices (of plan revisions, and worded ones), as jobs."""
     if not ids:
         return []
+    jobs = []
+    with session(engine) as s:
+        worded_rows = s.execute(
+            sa_select(Delivery, Notice, Subscription)
+            .where(col(Delivery.id).in_(ids))
+            .where(col(Delivery.notice_id) == col(Notice.id), col(Delivery.subscription_id) == col(Subscription.id))
+            .order_by(col(Delivery.id))
+        ).all()
+    for delivery, row, sub in worded_rows:
+        target = targets(sub)
+        if target is not None and delivery.id is not None:
+            jobs.append(Job(delivery.id, delivery.attempts, sub.channel, target, worded(delivery, row, base_url)))
     with session(engine) as s:
         rows = s.execute(
             sa_select(Delivery, PlanRevision, Plan, Subscription)
@@ -278,7 +315,6 @@ def _notice_jobs(
             .order_by(col(Delivery.id))
         ).all()
         changes = revision_changes(s, list({r.id for _, r, _, _ in rows if r.id is not None}))
-    jobs = []
     for delivery, revision, plan, sub in rows:
         target = targets(sub)
         if target is None or delivery.id is None or revision.id is None:

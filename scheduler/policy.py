@@ -34,6 +34,8 @@ class ReminderPolicy:
     shift_to_workday: bool = True
     timezone: str = "Asia/Shanghai"
     horizon_days: int = 400
+    escalate_after: int = 3  # working days overdue before an occurrence is escalated
+    escalate_to: tuple[str, ...] = ()  # the subscribers that hear of it
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from scheduler.models import (
     Delivery,
     LogEntry,
     Milestone,
+    Notice,
     Override,
     Plan,
     PlanRevision,
@@ -273,6 +274,10 @@ def render_message(s: Session, delivery: Delivery) -> str:
     channels: what is due, the task, when, the plan, the words of the plan
     and who leads it; the reminder's label last, for tracing. A revision's
     notice: the plan, then each change the subscriber follows."""
+    if delivery.notice_id is not None:
+        notice = s.get(Notice, delivery.notice_id)
+        assert notice is not None
+        return f"【{TITLES.get(notice.event, '通知')}】{notice.plan}｜{notice.task}：{notice.detail}"
     if delivery.revision_id is not None:
         from scheduler.changes import followed
         from scheduler.outbox import revision_changes

@@ -37,6 +37,7 @@ from scheduler.leader import FileLeadership, Leadership, leadership_for
 from scheduler.models import Reminder, Subscription
 from scheduler.outbox import INSTANCE, OutboxWorker, release_all, send_email_digests
 from scheduler.reminders import deliver_pending, fire_due, send_digests, sync_reminders
+from scheduler.escalation import escalate, overdue_digest
 from scheduler.senders import make_sender, subscriber_targets
 from scheduler.watch import check_plan
 
@@ -161,10 +162,19 @@ class Service:
             fire_due(self.engine, now)
             return deliver_pending(self.engine, now)
 
+    def run_escalations(self) -> int:
+        """Escalate what is overdue past its plan's ``escalate_after``
+        (each occurrence once); the outbox sends the notices."""
+        with self.lock:
+            settings = self.settings
+            return escalate(self.engine, settings.policy_for, settings.calendar(), self.clock(), settings.timezone)
+
     def run_digest(self) -> int:
         with self.lock:
             now = self.clock()
             day = now.astimezone(ZoneInfo(self.settings.timezone)).date()
+            settings = self.settings
+            overdue_digest(self.engine, settings.policy_for, settings.calendar(), now, settings.timezone)
             sent = send_digests(self.engine, now, day)
             email = make_sender(self.settings).notifiers.get("email")
             if isinstance(email, EmailNotifier):
@@ -220,6 +230,7 @@ class Service:
             replace_existing=True,
         )
         self.scheduler.add_job(_due_job, "interval", seconds=10, id="sweep", replace_existing=True)
+        self.scheduler.add_job(_escalate_job, "interval", seconds=60, id="escalate", replace_existing=True)
         at = self.settings.duban.reminders.at
         self.scheduler.add_job(_digest_job, "cron", hour=at.hour, minute=at.minute, id="digest", replace_existing=True)
         self.scheduler.start()
@@ -371,6 +382,12 @@ def _due_job() -> None:
     service = _leader()
     if service is not None:
         service.run_due()
+
+
+def _escalate_job() -> None:
+    service = _leader()
+    if service is not None:
+        service.run_escalations()
 
 
 def _sync_job() -> None:

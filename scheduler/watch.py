@@ -75,7 +75,7 @@ def store_document(
                 if wanted & set((m.owners or {}).get("lead", []) + (m.owners or {}).get("support", []))
             ]
         text = "\n".join(lines[parsed.first_line - 1 : parsed.last_line])  # the plan's own lines
-        items.append(PlanImport(plan_id, plan.source, text, parsed, source_digest, now))
+        items.append(PlanImport(plan_id, plan.source, text, parsed, source_digest, now, parsed.first_line))
     return import_plans(engine, items, now, dry_run)
 
 
