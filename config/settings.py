@@ -324,9 +324,9 @@ def _line_of(text: str, loc: tuple[int | str, ...]) -> int:
     return start + 1
 
 
-def _read(path: Path) -> tuple[str, dict[str, Any]]:
+def _read(path: Path, text: str | None = None) -> tuple[str, dict[str, Any]]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8") if text is None else text
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([ConfigIssue(path, 1, "", f"cannot read: {exc}")]) from None
     try:
@@ -336,8 +336,10 @@ def _read(path: Path) -> tuple[str, dict[str, Any]]:
         raise ConfigError([ConfigIssue(path, int(m.group(1)) if m else 1, "", f"TOML syntax: {exc}")]) from None
 
 
-def _validate(model: type[BaseModel], path: Path) -> Any:
-    text, data = _read(path)
+def _validate(model: type[BaseModel], path: Path, text: str | None = None) -> Any:
+    """``path``'s contents (or ``text``, as if it were there) checked
+    against ``model``; ConfigError with each problem's line."""
+    text, data = _read(path, text)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

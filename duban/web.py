@@ -23,6 +23,7 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Res
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -33,11 +34,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 
+from duban.pages import Site
+from scheduler.corrections import CorrectionError, correct
 from scheduler.db import session
 from scheduler.feeds import ALL, FeedCache, FeedSpec
 from scheduler.keys import unit_key
-from scheduler.models import Delivery, FeedToken, Milestone, MilestoneOwner, Override, Plan, Reminder, Subscription
-from scheduler.overrides import dates_problem
+from scheduler.models import Delivery, FeedToken, Milestone, MilestoneOwner, Plan, Reminder, Subscription
 from scheduler.policy import ReminderPolicy
 from scheduler.status import mark_done, task_statuses
 
@@ -128,8 +130,10 @@ def create_app(
     today: Callable[[], dt.date],
     metrics: Metrics | None = None,
     health: Callable[[], dict[str, Any]] | None = None,
+    site: Site | None = None,
 ) -> FastAPI:
-    app = FastAPI(title="duban", description="Deadlines and reminders for Chinese work plans.", version="1")
+    """The HTTP app; with ``site``, the pages too (``duban.pages``)."""
+    app = FastAPIOffline(title="duban", description="Deadlines and reminders for Chinese work plans.", version="1")
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM)
     cache = FeedCache(engine, policy, base_url)
     metrics = metrics or Metrics(engine)
@@ -321,28 +325,14 @@ def create_app(
 
     @app.put("/api/milestones/{key}/override", tags=["write"], dependencies=[Depends(admin)])
     def override(key: str, body: OverrideIn) -> dict[str, Any]:
-        with session(engine) as s:
-            m = s.get(Milestone, key)
-            if m is None:
-                raise HTTPException(404, "no such milestone")
-            problem = dates_problem(
-                body.kind or m.kind,
-                body.start if body.start is not None else m.start,
-                body.due if body.due is not None else m.due,
-                body.rrule if body.rrule is not None else m.rrule,
-            )
-            if problem:
-                raise HTTPException(422, problem)
-            row = s.get(Override, key) or Override(milestone_key=key, created_at=dt.datetime.now(dt.UTC))
-            for name, value in body.model_dump().items():
-                setattr(row, name, value)
-            row.created_at = dt.datetime.now(dt.UTC)
-            m.sequence += 1
-            m.changed_at = row.created_at
-            s.add(row)
-            s.commit()
-            cache.invalidate()
-            return {"key": key, "sequence": m.sequence}
+        try:
+            sequence = correct(engine, key, dt.datetime.now(dt.UTC), by="api", **body.model_dump())
+        except KeyError:
+            raise HTTPException(404, "no such milestone") from None
+        except CorrectionError as exc:
+            raise HTTPException(422, str(exc)) from None
+        cache.invalidate()
+        return {"key": key, "sequence": sequence}
 
     @app.get("/healthz", tags=["ops"], response_model=None)
     def healthz() -> dict[str, Any] | JSONResponse:
@@ -361,50 +351,22 @@ def create_app(
     def prometheus() -> PlainTextResponse:
         return PlainTextResponse(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    @app.get("/plans/{plan_id:path}", response_class=HTMLResponse, tags=["pages"])
-    def plan_page(plan_id: str) -> str:
-        with session(engine) as s:
-            plan = s.get(Plan, plan_id)
-            if plan is None:
-                raise HTTPException(404, "no such plan")
-            rows = s.exec(
-                select(Milestone)
-                .where(Milestone.plan_id == plan_id, Milestone.active == True)  # noqa: E712
-                .order_by(col(Milestone.line))
-            ).all()
-        statuses = {t.task_key: t.status for t in task_statuses(engine, today(), None)}
-        links = feed_links(base_url, f"/feeds/plans/{quote(plan_id)}.ics")
-        cells = "".join(
-            f"<tr><td>{m.line}</td><td>{html.escape(m.quote)}</td><td>{m.kind}</td><td>{m.start or ''}</td>"
-            f"<td>{m.due or m.rrule or ''}</td><td>{html.escape('、'.join(m.lead))}</td>"
-            f"<td>{statuses.get(m.task_key, '')}</td></tr>"
-            for m in rows
-        )
-        return (
-            f'<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><title>{html.escape(plan.title)}</title>'
-            f"</head><body><h1>{html.escape(plan.title)}</h1><p>参照日期 {plan.ref}（{plan.ref_rule}）；日历订阅："
-            f'<a href="{links["webcal"]}">webcal</a> <a href="{links["https"]}">https</a></p>'
-            "<table><tr><th>行</th><th>原文</th><th>类型</th><th>开始</th><th>截止</th><th>牵头</th><th>状态</th></tr>"
-            f"{cells}</table></body></html>"
-        )
-
-    @app.get("/", response_class=HTMLResponse, tags=["pages"])
-    def index() -> str:
+    @app.get("/subscribe", response_class=HTMLResponse, include_in_schema=False)
+    def subscribe(request: Request) -> Response:
+        """Every feed's links; open to anyone, as the feeds are."""
         with session(engine) as s:
             rows = s.exec(select(Plan).order_by(col(Plan.id))).all()
-        items = []
-        for p in rows:
-            links = feed_links(base_url, f"/feeds/plans/{quote(p.id)}.ics")
-            items.append(
-                f'<li>{html.escape(p.title)} <a href="{links["webcal"]}">webcal</a> '
-                f'<a href="{links["https"]}">https</a></li>'
-            )
+        plans = [(p.title, feed_links(base_url, f"/feeds/plans/{quote(p.id)}.ics")) for p in rows]
         everything = feed_links(base_url, "/feeds/all.ics")
-        return (
-            '<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><title>督办</title></head><body>'
-            f'<h1>督办日历订阅</h1><p>全部事项：<a href="{everything["webcal"]}">webcal</a> '
-            f'<a href="{everything["https"]}">https</a></p><ul>{"".join(items)}</ul></body></html>'
-        )
+        if site is None:
+            items = "".join(f'<li>{html.escape(t)} <a href="{links["webcal"]}">webcal</a></li>' for t, links in plans)
+            return HTMLResponse(f'<!DOCTYPE html><html lang="zh"><meta charset="utf-8"><ul>{items}</ul></html>')
+        return site.page(request, "subscribe.html", plans=plans, everything=everything)
+
+    if site is not None:
+        from duban.pages import mount
+
+        mount(app, site)
 
     return app
 

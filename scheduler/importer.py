@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -133,6 +133,12 @@ def import_plans(
                 before, after, {m.task_key for m in before.values()}, {m.task_key for m in after.values()}
             )
         overrides = set(s.exec(select(Override.milestone_key)))
+        owner_overrides = {
+            o.milestone_key: o
+            for o in s.exec(
+                select(Override).where(or_(col(Override.lead).is_not(None), col(Override.support).is_not(None)))
+            )
+        }
         for report in reports.values():
             report.contradicted = sorted(
                 {k for c in report.changes for k in (c.milestone_key, c.old_key) if k and k in overrides}
@@ -249,6 +255,14 @@ def import_plans(
                 if parsed.kind == "recurring" and i.result.until is None and parsed.due is None:
                     report.open_ended.append(parsed)
                 values = _values(parsed)
+                laid = owner_overrides.get(key)
+                if laid is not None:
+                    parsed_owners = parsed.owners or {}
+                    laid.parsed_owners = {r: list(parsed_owners.get(r, [])) for r in ("lead", "support")}
+                if laid is not None and laid.lead is not None:  # an admin's owners stand over the parsed ones
+                    values["lead"] = list(laid.lead)
+                if laid is not None and laid.support is not None:
+                    values["support"] = list(laid.support)
                 row = existing.pop(key, None)
                 if row is None:
                     new_milestones.append(

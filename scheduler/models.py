@@ -185,6 +185,11 @@ class Override(SQLModel, table=True):
     # changes them leaves the override in place, flagged for a look.
     quote: str | None = None
     by: str | None = None
+    # Owners set by an admin: they replace the parsed ones on every import.
+    lead: list[str] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))
+    support: list[str] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))
+    # The owners the plan gives, kept while the admin's stand, so undoing brings them back.
+    parsed_owners: dict[str, list[str]] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))
 
 
 class Completion(SQLModel, table=True):

@@ -31,13 +31,13 @@ from notifiers.email import EmailNotifier
 from notifiers.http import masked
 from scheduler.alerts import Problems, tell_admins
 from scheduler.db import create_all, database_url, make_engine, session
+from scheduler.escalation import escalate, overdue_digest
 from scheduler.feeds import ALL, FeedCache
 from scheduler.importer import ImportReport
 from scheduler.leader import FileLeadership, Leadership, leadership_for
 from scheduler.models import Reminder, Subscription
 from scheduler.outbox import INSTANCE, OutboxWorker, release_all, send_email_digests
 from scheduler.reminders import deliver_pending, fire_due, send_digests, sync_reminders
-from scheduler.escalation import escalate, overdue_digest
 from scheduler.senders import make_sender, subscriber_targets
 from scheduler.watch import check_plan
 
@@ -262,9 +262,13 @@ class Service:
         return self.leading
 
     def _start_http(self) -> None:
+        from duban.pages import Site
         from duban.web import ServerThread, create_app
 
         settings = self.settings
+        site = Site(
+            self.engine, self.store, self.clock, invalidate=lambda: self.feeds.invalidate() if self.feeds else None
+        )
         host, _, port = settings.duban.service.http_bind.rpartition(":")
         app = create_app(
             self.engine,
@@ -273,6 +277,7 @@ class Service:
             os.environ.get(settings.duban.service.admin_token_env),
             lambda: self.clock().astimezone(ZoneInfo(self.settings.timezone)).date(),
             health=self.health,
+            site=site,
         )
         self.feeds = app.state.cache
         self.http = ServerThread(app, host or "127.0.0.1", int(port))

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from parsers.recurrence import recurrence
 from scheduler.db import session
+from scheduler.escalation import escalations
 from scheduler.keys import unit_key
 from scheduler.models import Completion, Milestone, Override, Plan, Reminder, Task
 from scheduler.policy import Dates
@@ -31,6 +32,8 @@ class TaskStatus:
     overdue_since: dt.date | None = None
     undated: list[str] = field(default_factory=list)
     support: list[str] = field(default_factory=list)  # the units that work with the lead
+    plan_id: str = ""
+    escalated: dt.datetime | None = None  # when it was last escalated (督办升级)
 
 
 def _next_due(d: Dates, today: dt.date, anchor: dt.date) -> dt.date | None:
@@ -52,6 +55,7 @@ def _ended(d: Dates, today: dt.date) -> bool:
 
 def task_statuses(engine: Engine, today: dt.date, owner: str | None = None) -> list[TaskStatus]:
     out: list[TaskStatus] = []
+    escalated = escalations(engine)
     with session(engine) as s:
         plans = {p.id: p for p in s.exec(select(Plan))}
         done_tasks = {c.task_key for c in s.exec(select(Completion)) if c.task_key}
@@ -100,7 +104,19 @@ def task_statuses(engine: Engine, today: dt.date, owner: str | None = None) -> l
                 status = ON_TRACK
             support = sorted({o for m in milestones for o in m.support} - set(owners))
             out.append(
-                TaskStatus(plan.title, task.key, task.title, owners, status, next_due, overdue_since, undated, support)
+                TaskStatus(
+                    plan.title,
+                    task.key,
+                    task.title,
+                    owners,
+                    status,
+                    next_due,
+                    overdue_since,
+                    undated,
+                    support,
+                    plan.id,
+                    escalated.get(task.key),
+                )
             )
     order = {OVERDUE: 0, DUE_TODAY: 1, DUE_SOON: 2, ON_TRACK: 3, DONE: 4, ENDED: 5}
     return sorted(out, key=lambda t: (order[t.status], t.next_due or t.overdue_since or dt.date.max, t.plan))

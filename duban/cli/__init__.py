@@ -8,11 +8,11 @@ from typing import Annotated
 
 import typer
 
-from duban.cli import deliveries, feeds, plans, reading, remind, serve, subscribers, tasks
+from duban.cli import admin, deliveries, feeds, plans, reading, remind, serve, subscribers, tasks
 from duban.cli.common import app, say
 
 __all__ = ["app", "main"]
-COMMANDS = (reading, plans, tasks, remind, subscribers, deliveries, feeds, serve)  # registered on import
+COMMANDS = (reading, plans, tasks, remind, subscribers, deliveries, feeds, serve, admin)  # registered on import
 
 
 def _say_warning(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:

@@ -1,8 +1,8 @@
-"""owner requests, notices, site key, how milestones were read
+"""owner requests, notices and readings
 
 Revision ID: 0009
 Revises: 0008
-Create Date: 2026-11-30 10:25:58.468733
+Create Date: 2026-11-30 10:30:00
 """
 
 from __future__ import annotations
@@ -78,6 +78,9 @@ def upgrade() -> None:
     with op.batch_alter_table('override', schema=None) as batch_op:
         batch_op.add_column(sa.Column('quote', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
         batch_op.add_column(sa.Column('by', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+        batch_op.add_column(sa.Column('lead', sa.JSON(none_as_null=True), nullable=True))
+        batch_op.add_column(sa.Column('support', sa.JSON(none_as_null=True), nullable=True))
+        batch_op.add_column(sa.Column('parsed_owners', sa.JSON(none_as_null=True), nullable=True))
 
     with op.batch_alter_table('plan_revision', schema=None) as batch_op:
         batch_op.add_column(sa.Column('first_line', sa.Integer(), server_default='1', nullable=False))
@@ -89,6 +92,9 @@ def downgrade() -> None:
         batch_op.drop_column('first_line')
 
     with op.batch_alter_table('override', schema=None) as batch_op:
+        batch_op.drop_column('parsed_owners')
+        batch_op.drop_column('support')
+        batch_op.drop_column('lead')
         batch_op.drop_column('by')
         batch_op.drop_column('quote')
 

@@ -1,0 +1,221 @@
+"""A plan's page: its text with each milestone marked on its line, next
+to the milestones (task, owners, kind, dates in words, how each was read);
+correct a milestone's kind, dates or owners, mark an occurrence or the task
+done, and take either back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import col, select
+
+from duban.pages.site import Site
+from scheduler.corrections import CorrectionError, correct, owners_of, take_back
+from scheduler.db import session
+from scheduler.models import Completion, Milestone, Override, Plan, PlanRevision, Task
+from scheduler.policy import Dates
+from scheduler.reminders import effective_dates
+from scheduler.reports import close_occurrence
+from scheduler.status import mark_done, mark_undone
+from scheduler.words import dates_words
+
+EDITABLE_KINDS = ("deadline", "range", "start", "recurring", "ongoing", "unresolved")
+
+
+@dataclass(frozen=True)
+class Line:
+    number: int
+    before: str
+    marked: str
+    after: str
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Entry:
+    m: Milestone
+    task: str
+    dates: Dates
+    words: str
+    override: Override | None
+    moved_under: bool  # a re-import changed the words the override was made on
+    done: bool
+    done_days: list[dt.date]
+
+
+def lines_of(revision: PlanRevision | None, milestones: list[Milestone]) -> list[Line]:
+    if revision is None:
+        return []
+    by_line: dict[int, list[Milestone]] = {}
+    for m in milestones:
+        by_line.setdefault(m.line, []).append(m)
+    out = []
+    for i, text in enumerate(revision.text.split("\n")):
+        number = revision.first_line + i
+        here = by_line.get(number, [])
+        quote_text = next((m.quote for m in here if m.quote and m.quote in text), "")
+        at = text.find(quote_text) if quote_text else -1
+        if at >= 0:
+            out.append(Line(number, text[:at], quote_text, text[at + len(quote_text) :], tuple(m.key for m in here)))
+        else:
+            out.append(Line(number, text, "", "", tuple(m.key for m in here)))
+    return out
+
+
+def plan_context(site: Site, plan_id: str) -> dict[str, Any]:
+    with session(site.engine) as s:
+        plan = s.get(Plan, plan_id)
+        if plan is None:
+            raise HTTPException(404, "没有这个方案")
+        revision = s.get(PlanRevision, plan.current_revision) if plan.current_revision else None
+        milestones = list(
+            s.exec(
+                select(Milestone)
+                .where(Milestone.plan_id == plan_id, Milestone.active == True)  # noqa: E712
+                .order_by(col(Milestone.line))
+            )
+        )
+        tasks = {t.key: t for t in s.exec(select(Task).where(Task.plan_id == plan_id))}
+        keys = [m.key for m in milestones]
+        overrides = {o.milestone_key: o for o in s.exec(select(Override).where(col(Override.milestone_key).in_(keys)))}
+        done_tasks = {c.task_key for c in s.exec(select(Completion).where(col(Completion.task_key).in_(list(tasks))))}
+        done: dict[str, list[dt.date | None]] = {}
+        for c in s.exec(select(Completion).where(col(Completion.milestone_key).in_(keys))):
+            done.setdefault(c.milestone_key or "", []).append(c.occurrence)
+    entries = []
+    for m in milestones:
+        o = overrides.get(m.key)
+        d = effective_dates(m, o, plan.until)
+        days = done.get(m.key, [])
+        entries.append(
+            Entry(
+                m,
+                tasks[m.task_key].title if m.task_key in tasks else m.quote,
+                d,
+                dates_words(d, m.offset),
+                o,
+                bool(o and o.quote and o.quote != m.quote),
+                m.task_key in done_tasks or None in days or (m.due is not None and m.due in days),
+                sorted(x for x in days if x is not None),
+            )
+        )
+    return {
+        "plan": plan,
+        "revision": revision,
+        "lines": lines_of(revision, milestones),
+        "entries": entries,
+        "kinds": EDITABLE_KINDS,
+        "done_tasks": done_tasks,
+    }
+
+
+def _day(value: Any) -> dt.date | None:
+    text = value.strip() if isinstance(value, str) else ""
+    return dt.date.fromisoformat(text) if text else None
+
+
+def _back(plan_id: str, note: str = "", error: str = "") -> RedirectResponse:
+    query = f"?message={quote(note)}" if note else f"?error={quote(error)}" if error else ""
+    return RedirectResponse(f"/plans/{quote(plan_id, safe='/')}{query}", status_code=303)
+
+
+def router(site: Site) -> APIRouter:
+    pages = APIRouter(include_in_schema=False)
+
+    @pages.get("/plans/{plan_id:path}")
+    def plan_page(request: Request, plan_id: str, message: str = "", error: str = "") -> HTMLResponse:
+        site.require(request)
+        return site.page(request, "plan.html", message=message[:200], error=error[:300], **plan_context(site, plan_id))
+
+    def milestone(key: str) -> Milestone:
+        with session(site.engine) as s:
+            m = s.get(Milestone, key)
+        if m is None:
+            raise HTTPException(404, "没有这个事项")
+        return m
+
+    @pages.post("/milestones/{key}/correct")
+    async def correct_milestone(request: Request, key: str) -> Response:
+        admin, form = await site.require_form(request)
+        m = milestone(key)
+        try:
+            kind = str(form.get("kind") or "") or None
+            sequence = correct(
+                site.engine,
+                key,
+                site.now(),
+                kind=kind,
+                start=_day(form.get("start")),
+                due=_day(form.get("due")),
+                reason=str(form.get("reason") or "").strip()[:500] or None,
+                lead=owners_of(str(form.get("lead"))) if form.get("lead") is not None else None,
+                support=owners_of(str(form.get("support"))) if form.get("support") is not None else None,
+                by=admin.name,
+            )
+        except ValueError as exc:  # a date that does not read, or one that cannot be kept
+            words = str(exc) if isinstance(exc, CorrectionError) else f"日期格式不对：{exc}"
+            return _back(m.plan_id, error=f"未保存（第{m.line}行「{m.quote}」）：{words}")
+        site.replan([m.plan_id])
+        return _back(m.plan_id, f"已保存第{m.line}行「{m.quote}」的修改（版本{sequence}）")
+
+    @pages.post("/milestones/{key}/uncorrect")
+    async def uncorrect(request: Request, key: str) -> Response:
+        await site.require_form(request)
+        m = milestone(key)
+        take_back(site.engine, key, site.now())
+        site.replan([m.plan_id])
+        return _back(m.plan_id, f"已撤销第{m.line}行「{m.quote}」的修改")
+
+    @pages.post("/milestones/{key}/done")
+    async def milestone_done(request: Request, key: str) -> Response:
+        admin, form = await site.require_form(request)
+        m = milestone(key)
+        try:
+            day = _day(form.get("occurrence")) or (m.due if m.kind in ("deadline", "range") else None)
+        except ValueError:
+            return _back(m.plan_id, error="日期格式不对")
+        with session(site.engine) as s:
+            close_occurrence(s, key, day, site.now(), f"admin:{admin.name}", str(form.get("note") or ""))
+            s.commit()
+        site.replan([m.plan_id])
+        return _back(m.plan_id, f"已标记办结：{m.quote}" + (f"（{day}）" if day else ""))
+
+    @pages.post("/milestones/{key}/undone")
+    async def milestone_undone(request: Request, key: str) -> Response:
+        await site.require_form(request)
+        m = milestone(key)
+        with session(site.engine) as s:
+            for c in s.exec(select(Completion).where(Completion.milestone_key == key)):
+                s.delete(c)
+            s.commit()
+        site.replan([m.plan_id])
+        return _back(m.plan_id, f"已撤销办结：{m.quote}")
+
+    @pages.post("/tasks/{key}/done")
+    async def task_done(request: Request, key: str) -> Response:
+        admin, _ = await site.require_form(request)
+        with session(site.engine) as s:
+            task = s.get(Task, key)
+        if task is None:
+            raise HTTPException(404, "没有这个任务")
+        mark_done(site.engine, key, site.now(), by=f"admin:{admin.name}")
+        site.replan([task.plan_id])
+        return _back(task.plan_id, f"任务已办结：{task.title}")
+
+    @pages.post("/tasks/{key}/undone")
+    async def task_undone(request: Request, key: str) -> Response:
+        await site.require_form(request)
+        with session(site.engine) as s:
+            task = s.get(Task, key)
+        if task is None:
+            raise HTTPException(404, "没有这个任务")
+        mark_undone(site.engine, key)
+        site.replan([task.plan_id])
+        return _back(task.plan_id, f"已撤销办结：{task.title}")
+
+    return pages

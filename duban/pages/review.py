@@ -1,0 +1,170 @@
+"""The review queue: what the parser could not date for sure (unresolved,
+relative to an event, low confidence) and owners' extension requests, in
+one place. A relative milestone is dated by its event's day; a doubtful
+one is corrected or confirmed; a request is approved or declined."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import col, or_, select
+
+from duban.pages.site import Site
+from scheduler.corrections import correct
+from scheduler.db import session
+from scheduler.models import Milestone, Override, OwnerRequest, Plan, Subscription, Task
+from scheduler.reports import PENDING, ReportError, decide, event_words, set_event_day
+from scheduler.words import offset_words
+
+LOW_CONFIDENCE = 0.7
+
+
+@dataclass(frozen=True)
+class Doubt:
+    m: Milestone
+    plan: str
+    task: str
+    why: str
+    event: str
+
+
+@dataclass(frozen=True)
+class Ask:
+    request: OwnerRequest
+    m: Milestone
+    plan: str
+    task: str
+    who: str
+
+
+def queue(site: Site) -> dict[str, Any]:
+    with session(site.engine) as s:
+        corrected = set(s.exec(select(Override.milestone_key)))
+        plans = {p.id: p.title for p in s.exec(select(Plan))}
+        rows = s.exec(
+            select(Milestone, Task)
+            .where(Milestone.active == True, col(Milestone.task_key) == col(Task.key))  # noqa: E712
+            .where(
+                or_(
+                    col(Milestone.kind).in_(["unresolved", "relative"]),
+                    col(Milestone.confidence) < LOW_CONFIDENCE,
+                )
+            )
+            .order_by(col(Milestone.plan_id), col(Milestone.line))
+        ).all()
+        asks = s.exec(
+            select(OwnerRequest, Milestone, Task)
+            .where(OwnerRequest.state == PENDING)
+            .where(col(OwnerRequest.milestone_key) == col(Milestone.key), col(Milestone.task_key) == col(Task.key))
+            .order_by(col(OwnerRequest.created_at))
+        ).all()
+        subs = {sub.id: sub for sub in s.exec(select(Subscription))}
+    doubts = []
+    for m, task in rows:
+        if m.key in corrected:
+            continue
+        why = {"unresolved": "时限未能确定", "relative": f"以事件为起点：{offset_words(m.offset)}"}.get(
+            m.kind, f"把握较低（{m.confidence:.2f}）"
+        )
+        doubts.append(Doubt(m, plans.get(m.plan_id, m.plan_id), task.title, why, event_words(m.offset)))
+    requests = [
+        Ask(r, m, plans.get(m.plan_id, m.plan_id), t.title, _who(subs.get(r.subscription_id), r.subscription_id))
+        for r, m, t in asks
+    ]
+    return {"doubts": doubts, "requests": requests}
+
+
+def _who(sub: Subscription | None, sid: str) -> str:
+    if sub is None:
+        return sid
+    return sub.target if sub.channel in ("log", "email") else f"{sid}（{sub.channel}）"
+
+
+def _day(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value.strip()) if isinstance(value, str) and value.strip() else None
+    except ValueError:
+        return None
+
+
+def _back(message: str = "", error: str = "") -> RedirectResponse:
+    query = f"?message={quote(message)}" if message else f"?error={quote(error)}" if error else ""
+    return RedirectResponse(f"/review{query}", status_code=303)
+
+
+def router(site: Site) -> APIRouter:
+    pages = APIRouter(include_in_schema=False)
+
+    @pages.get("/review")
+    def review(request: Request, message: str = "", error: str = "") -> HTMLResponse:
+        site.require(request)
+        return site.page(
+            request,
+            "review.html",
+            message=message[:200],
+            error=error[:300],
+            kinds=("deadline", "range", "start"),
+            **queue(site),
+        )
+
+    @pages.post("/review/{key}/event")
+    async def event_day(request: Request, key: str) -> Response:
+        admin, form = await site.require_form(request)
+        day = _day(form.get("day"))
+        if day is None:
+            return _back(error="请填写事件发生的日期（年-月-日）")
+        try:
+            due = set_event_day(site.engine, key, day, site.settings.calendar(), site.now(), by=admin.name)
+        except ReportError as exc:
+            return _back(error=str(exc))
+        with session(site.engine) as s:
+            m = s.get(Milestone, key)
+        if m is not None:
+            site.replan([m.plan_id])
+        return _back(f"已按事件日期{day}确定时限：{due.isoformat()}，提醒已安排")
+
+    @pages.post("/review/{key}/confirm")
+    async def confirm(request: Request, key: str) -> Response:
+        admin, _ = await site.require_form(request)
+        try:
+            correct(site.engine, key, site.now(), reason="已核对，按原读法", by=admin.name)
+        except (KeyError, ValueError) as exc:
+            return _back(error=f"未能确认：{exc}")
+        return _back("已确认")
+
+    @pages.post("/review/{key}/date")
+    async def date(request: Request, key: str) -> Response:
+        admin, form = await site.require_form(request)
+        kind = str(form.get("kind") or "deadline")
+        try:
+            start, due = _day(form.get("start")), _day(form.get("due"))
+            correct(site.engine, key, site.now(), kind=kind, start=start, due=due, reason="审核确定", by=admin.name)
+        except (KeyError, ValueError) as exc:
+            return _back(error=f"未保存：{exc}")
+        with session(site.engine) as s:
+            m = s.get(Milestone, key)
+        if m is not None:
+            site.replan([m.plan_id])
+        return _back("已确定时限，提醒已安排")
+
+    @pages.post("/requests/{request_id}/{answer}")
+    async def answer(request: Request, request_id: int, answer: str) -> Response:
+        admin, _ = await site.require_form(request)
+        if answer not in ("approve", "decline"):
+            return _back(error="未知的操作")
+        try:
+            row = decide(site.engine, request_id, answer == "approve", admin.name, site.now())
+        except ReportError as exc:
+            return _back(error=str(exc))
+        with session(site.engine) as s:
+            m = s.get(Milestone, row.milestone_key)
+        if m is not None:
+            site.replan([m.plan_id])
+        return _back(("已同意" if answer == "approve" else "已拒绝") + "延期申请，申请人将收到通知")
+
+    return pages

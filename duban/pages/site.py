@@ -1,0 +1,123 @@
+"""What every page works with: the database, the running configuration,
+the clock, the templates, the signing secret, and the admin behind a
+request."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from fastapi import HTTPException, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Engine
+
+from config.settings import ConfigStore, Settings
+from duban.pages.auth import SESSION_COOKIE, AdminSession, Sessions, Throttle
+from scheduler.owner_links import LinkSigner
+from scheduler.reminders import sync_reminders
+from scheduler.site_key import site_secret
+from scheduler.words import KIND_WORDS
+
+HERE = Path(__file__).parent
+STATUS_WORDS = {
+    "overdue": "已逾期",
+    "due today": "今日到期",
+    "due soon": "即将到期",
+    "on track": "正常推进",
+    "done": "已办结",
+    "ended": "已结束",
+}
+# 红/黄/绿: overdue, due within 3 working days, on track; done and ended grey.
+LIGHTS = {"overdue": "red", "due today": "yellow", "due soon": "yellow", "on track": "green", "done": "grey"}
+
+
+class NeedLogin(Exception):
+    """A page asked for without a session: the browser goes to the login."""
+
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+@dataclass
+class Site:
+    engine: Engine
+    store: ConfigStore
+    clock: Callable[[], dt.datetime]
+    invalidate: Callable[[], None] = lambda: None  # the feed cache's
+    templates: Jinja2Templates = field(init=False)
+    throttle: Throttle = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.templates = Jinja2Templates(directory=str(HERE / "templates"))
+        self.templates.env.globals.update(status_words=STATUS_WORDS, lights=LIGHTS, kind_words=KIND_WORDS, quote=quote)
+        self.throttle = Throttle(self.clock)
+
+    @property
+    def settings(self) -> Settings:
+        return self.store.current
+
+    @cached_property
+    def secret(self) -> bytes:
+        return site_secret(self.engine, self.clock())
+
+    @cached_property
+    def sessions(self) -> Sessions:
+        return Sessions(self.secret)
+
+    @cached_property
+    def signer(self) -> LinkSigner:
+        return LinkSigner(self.secret)
+
+    @property
+    def secure(self) -> bool:
+        """Cookies are ``Secure`` when the site's address is https."""
+        return self.settings.duban.delivery.base_url.startswith("https://")
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+    def today(self) -> dt.date:
+        return self.clock().astimezone(ZoneInfo(self.settings.timezone)).date()
+
+    def replan(self, plan_ids: Iterable[str]) -> None:
+        """Bring reminders and feeds in step with an edit, at once."""
+        settings = self.settings
+        sync_reminders(self.engine, settings.policy_for, settings.calendar(), self.clock(), list(plan_ids))
+        self.invalidate()
+
+    def admin_of(self, request: Request) -> AdminSession | None:
+        return self.sessions.read(request.cookies.get(SESSION_COOKIE), self.settings.duban.admins)
+
+    def require(self, request: Request) -> AdminSession:
+        """The admin behind a request; a page without one goes to the login,
+        anything else is refused."""
+        admin = self.admin_of(request)
+        if admin is not None:
+            return admin
+        if request.method == "GET":
+            raise NeedLogin(str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
+        raise HTTPException(403, "请先登录")
+
+    async def require_form(self, request: Request) -> tuple[AdminSession, Any]:
+        """The admin behind a form post and the form, whose anti-forgery
+        token must be the session's."""
+        admin = self.require(request)
+        form = await request.form()
+        token = form.get("csrf")
+        if not isinstance(token, str) or not hmac.compare_digest(token, admin.csrf):
+            raise HTTPException(403, "表单已失效（防伪校验未通过），请刷新页面后重试")
+        return admin, form
+
+    def page(self, request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        admin = self.admin_of(request)
+        context.setdefault("admin", admin)
+        context.setdefault("csrf", admin.csrf if admin else "")
+        return self.templates.TemplateResponse(request, template, context, status_code=status_code)

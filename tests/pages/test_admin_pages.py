@@ -1,0 +1,155 @@
+"""The admin pages in a real browser: log in, read the 总览 and export it,
+correct a misread date from the review queue and see the feed follow, add
+a subscriber without losing the file's comments, date a relative
+milestone by its event, and see an overdue task escalated once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import tomllib
+from typing import Any
+
+import httpx
+from icalendar import Calendar
+from openpyxl import load_workbook
+from sqlmodel import col, select
+
+from scheduler.db import session
+from scheduler.models import Milestone, Reminder
+from tests.pages.conftest import Duban
+
+
+def _milestone(duban: Duban, quote: str) -> Milestone:
+    with session(duban.service.engine) as s:
+        found = s.exec(select(Milestone).where(Milestone.quote == quote, Milestone.active == True)).one()  # noqa: E712
+    return found
+
+
+def _events(duban: Duban, plan_id: str) -> dict[str, Any]:
+    body = httpx.get(f"{duban.url}/feeds/plans/{plan_id}.ics").content
+    return {str(e["uid"]): e for e in Calendar.from_ical(body).walk("VEVENT")}
+
+
+def test_overview_lights_counts_filters_and_export(duban: Duban, browser: Any) -> None:
+    page = browser.new_page()
+    duban.login(page)
+    rows = page.locator("#tasks tr[data-task]")
+    assert rows.count() == 4
+    # 2026-12-03: 12-10 is 5 working days off (green), 汛期 is undated (green)
+    lights = {rows.nth(i).locator("td").nth(1).inner_text(): rows.nth(i).get_attribute("data-light") for i in range(4)}
+    assert lights["组织防汛演练"] == "green"
+    duban.clock.set(2026, 12, 8, 10, 0)  # 12-10 is 2 working days off: yellow
+    page.reload()
+    assert page.locator("#tasks tr[data-task]", has_text="隐患排查").get_attribute("data-light") == "yellow"
+    counts = page.locator("#counts tr", has_text="县城管局").locator("td")
+    assert [counts.nth(i).inner_text() for i in range(5)] == ["县城管局", "0", "0", "2", "0"]
+    duban.screenshot(page, "overview")
+
+    page.select_option("select[name=light]", "yellow")
+    page.click("form.filters button[type=submit]")
+    assert page.locator("#tasks tr[data-task]").count() == 1
+    with page.expect_download() as download:
+        page.click("text=导出 Excel")
+    book = load_workbook(io.BytesIO(download.value.path().read_bytes()))
+    sheet = book["督办总览"]
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0][:4] == ["状态", "方案", "任务", "牵头单位"]
+    assert len(values) == 2 and values[1][0] == "即将到期" and values[1][5] == dt.datetime(2026, 12, 10)
+
+
+def test_review_queue_correction_reaches_the_feed(duban: Duban, browser: Any) -> None:
+    unresolved = _milestone(duban, "汛期")
+    before = _events(duban, unresolved.plan_id)
+    page = browser.new_page()
+    duban.login(page)
+    page.goto(duban.url + "/review")
+    card = page.locator(f"#{unresolved.key}")
+    assert "时限未能确定" in card.inner_text()
+    duban.screenshot(page, "review")
+    card.locator("select[name=kind]").select_option("deadline")
+    card.locator("input[name=due]").fill("2026-12-25")
+    card.locator("button", has_text="改正").click()
+    assert "已确定时限" in page.locator(".ok").inner_text()
+    assert page.locator(f"#{unresolved.key}").count() == 0  # out of the queue
+
+    after = _events(duban, unresolved.plan_id)
+    uid = next(u for u in after if unresolved.key[2:12] in u)
+    event = after[uid]
+    assert event["dtstart"].dt == dt.date(2026, 12, 25)
+    assert int(event["sequence"]) > int(before[uid]["sequence"]) if uid in before else int(event["sequence"]) >= 1
+
+    page.goto(duban.url + f"/plans/{unresolved.plan_id}")
+    panel = page.locator(f"#{unresolved.key}")
+    assert "2026年12月25日前" in panel.locator(".when").inner_text()
+    assert "已调整" in panel.inner_text()
+    duban.screenshot(page, "plan")
+
+
+def test_a_relative_milestone_dated_by_its_event_gets_reminders(duban: Duban, browser: Any) -> None:
+    relative = _milestone(duban, "预案评审通过后10个工作日内")
+    page = browser.new_page()
+    duban.login(page)
+    page.goto(duban.url + "/review")
+    card = page.locator(f"#{relative.key}")
+    assert "预案评审通过" in card.inner_text()
+    card.locator("input[name=day]").fill("2026-12-04")
+    card.locator("button", has_text="确定时限").click()
+    # 10 working days after Friday 2026-12-04: 2026-12-18
+    assert "2026-12-18" in page.locator(".ok").inner_text()
+    with session(duban.service.engine) as s:
+        planned = s.exec(
+            select(Reminder).where(Reminder.milestone_key == relative.key, Reminder.state == "pending")
+        ).all()
+    assert {r.occurrence for r in planned} == {dt.date(2026, 12, 18)}
+    assert {r.label for r in planned} >= {"due"}
+
+
+def test_adding_a_subscriber_keeps_the_files_comments(duban: Duban, browser: Any) -> None:
+    original = duban.plan_toml.read_text(encoding="utf-8")
+    page = browser.new_page()
+    duban.login(page)
+    page.goto(duban.url + "/config/plans/flood")
+    form = page.locator("#add-subscriber")
+    form.locator("select[name=channel]").select_option("email")
+    form.locator("input[name=target]").fill("not an address")
+    form.locator("button").click()
+    assert "不是" in page.locator(".error").inner_text() or "email" in page.locator(".error").inner_text()
+    assert duban.plan_toml.read_text(encoding="utf-8") == original  # nothing changed
+
+    form = page.locator("#add-subscriber")
+    form.locator("select[name=channel]").select_option("email")
+    form.locator("input[name=target]").fill("yingji@example.org")
+    form.locator("input[name=owners]").fill("县应急局")
+    form.locator("button").click()
+    assert "已添加订阅" in page.locator(".ok").inner_text()
+    text = duban.plan_toml.read_text(encoding="utf-8")
+    for comment in re.findall(r"#.*", original):
+        assert comment in text
+    added = tomllib.loads(text)["subscribers"][-1]
+    assert added == {"channel": "email", "target": "yingji@example.org", "owners": ["县应急局"], "mode": "immediate"}
+    assert page.locator("#subscribers tr", has_text="yingji").count() == 1
+
+
+def test_an_overdue_task_is_escalated_once(duban: Duban, browser: Any) -> None:
+    duban.clock.set(2026, 12, 15, 8, 0)  # 12-10 + 3 working days = Tuesday 12-15, escalated from 09:00
+    assert duban.service.run_escalations() == 0
+    duban.clock.set(2026, 12, 15, 9, 5)
+    assert duban.service.run_escalations() == 1
+    assert duban.service.run_escalations() == 0
+    duban.deliver()
+    duban.clock.set(2026, 12, 16, 9, 5)
+    duban.service.run_escalations()
+    duban.deliver()
+    escalated = [r for r in duban.escalations.requests if r["payload"]["type"] == "task.escalated"]
+    assert len(escalated) == 1 and escalated[0]["verified"]
+    assert "城区易涝点" in escalated[0]["payload"]["data"]["task"] or "隐患排查" in escalated[0]["payload"]["data"]["task"]
+    page = browser.new_page()
+    duban.login(page)
+    row = page.locator("#tasks tr[data-task]", has_text="隐患排查")
+    assert "已升级 2026-12-15" in row.inner_text() and row.get_attribute("data-light") == "red"
+
+
+def _unused(*_: object) -> None:
+    del col
