@@ -360,7 +360,9 @@ def create_app(
         everything = feed_links(base_url, "/feeds/all.ics")
         if site is None:
             items = "".join(f'<li>{html.escape(t)} <a href="{links["webcal"]}">webcal</a></li>' for t, links in plans)
-            return HTMLResponse(f'<!DOCTYPE html><html lang="zh"><meta charset="utf-8"><ul>{items}</ul></html>')
+            return HTMLResponse(
+                f'<!DOCTYPE html><html lang="zh"><meta charset="utf-8"><h1>督办日历订阅</h1><ul>{items}</ul></html>'
+            )
         return site.page(request, "subscribe.html", plans=plans, everything=everything)
 
     if site is not None:

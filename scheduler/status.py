@@ -74,7 +74,7 @@ def task_statuses(engine: Engine, today: dt.date, owner: str | None = None) -> l
             dues = []
             overdue_since = None
             undated = []
-            ended = 0
+            ended = closed = 0
             for m in milestones:
                 dates = effective_dates(m, overrides.get(m.key), plan.until)
                 if _ended(dates, today):
@@ -85,13 +85,14 @@ def task_statuses(engine: Engine, today: dt.date, owner: str | None = None) -> l
                     undated.append(m.kind)
                     continue
                 if (m.key, due) in done_milestones or (m.key, None) in done_milestones:
+                    closed += 1
                     continue
                 dues.append(due)
                 if due < today and m.kind in ("deadline", "range"):
                     overdue_since = min(due, overdue_since or due)
             next_due = min((d for d in dues if d >= today), default=None)
-            if task.key in done_tasks:
-                status = DONE
+            if task.key in done_tasks or (closed and not dues and not undated):
+                status = DONE  # the task, or every occurrence it still has
             elif overdue_since is not None:
                 status = OVERDUE
             elif next_due == today:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -214,7 +215,13 @@ def test_api_health_metrics_docs(server: str, engine: Engine) -> None:
         assert 'duban_feed_requests_total{feed="all",status="200"}' in metrics
         # Reminders and deliveries are counted from the database, whichever process did the work.
         assert 'duban_reminders{state="pending"}' in metrics
-        assert client.get("/docs").status_code == 200
+        docs = client.get("/docs")
+        assert docs.status_code == 200
+        # Offline: every asset of the docs is served here, none from a CDN.
+        assets = re.findall(r'(?:src|href)=["\']([^"\']+)["\']', docs.text)
+        assert len(assets) >= 2 and all(a.startswith("/") and not a.startswith("//") for a in assets), assets
+        for asset in assets:
+            assert client.get(asset).status_code == 200, asset
         assert "/api/milestones" in client.get("/openapi.json").json()["paths"]
         plans = client.get("/api/plans").json()
         assert plans[0]["feed"]["webcal"] == "webcal://duban.example/feeds/plans/office.ics"
@@ -223,5 +230,4 @@ def test_api_health_metrics_docs(server: str, engine: Engine) -> None:
         # an owner asked for as a plan may write it ("法规科等") is the same unit
         again = client.get("/api/milestones", params={"owner": "法规科等", "due_from": "2022-12-01"}).json()
         assert [m["quote"] for m in again] == ["2022年12月15日前"]
-        assert "督办日历订阅" in client.get("/").text
-        assert client.get("/plans/office").status_code == 200
+        assert "督办日历订阅" in client.get("/subscribe").text

@@ -70,8 +70,9 @@ def status(
     )
     for row in shown:
         due = row.overdue_since if row.status == "overdue" else row.next_due
+        escalated = f"\n[red]escalated {row.escalated:%Y-%m-%d}[/]" if row.escalated else ""
         out.add_row(
-            f"[{_STYLE[row.status]}]{row.status}[/]",
+            f"[{_STYLE[row.status]}]{row.status}[/]{escalated}",
             str(due or "—"),
             row.task,
             "、".join(row.owners) + (f"（配合：{'、'.join(row.support)}）" if row.support else ""),
@@ -91,6 +92,7 @@ def _status_row(row: TaskStatus) -> dict[str, object]:
         "support": row.support,
         "plan": row.plan,
         "key": row.task_key,
+        "escalated": row.escalated.isoformat() if row.escalated else None,
     }
 
 

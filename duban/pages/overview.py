@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -117,7 +118,7 @@ def by_unit(rows: list[Row]) -> list[tuple[str, Counter[str]]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1]["red"], -kv[1]["yellow"], kv[0]))
 
 
-def workbook(rows: list[Row], today: dt.date) -> bytes:
+def workbook(rows: list[Row], local: Callable[[dt.datetime], str]) -> bytes:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -137,7 +138,7 @@ def workbook(rows: list[Row], today: dt.date) -> bytes:
                 "、".join(t.support),
                 t.next_due,
                 t.overdue_since,
-                t.escalated.strftime("%Y-%m-%d %H:%M") if t.escalated else None,
+                local(t.escalated) if t.escalated else None,
                 t.task_key,
             ]
         )
@@ -184,7 +185,7 @@ def router(site: Site) -> APIRouter:
     def export(request: Request) -> Response:
         site.require(request)
         today = site.today()
-        body = workbook(rows_of(site, Filters.of(request)), today)
+        body = workbook(rows_of(site, Filters.of(request)), site.local)
         name = quote(f"督办总览-{today.isoformat()}.xlsx")
         return Response(
             body,

@@ -35,6 +35,16 @@ STATUS_WORDS = {
     "done": "已办结",
     "ended": "已结束",
 }
+# Where a plan's reference date came from (parsers.reference), in words.
+REF_WORDS = {
+    "explicit": "配置指定",
+    "issue date": "印发日期",
+    "title period": "标题所述期间",
+    "title": "标题年份",
+    "plan dates": "方案内日期",
+    "document dates": "文件内日期",
+    "import date": "导入日期",
+}
 # 红/黄/绿: overdue, due within 3 working days, on track; done and ended grey.
 LIGHTS = {"overdue": "red", "due today": "yellow", "due soon": "yellow", "on track": "green", "done": "grey"}
 
@@ -57,7 +67,10 @@ class Site:
 
     def __post_init__(self) -> None:
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
-        self.templates.env.globals.update(status_words=STATUS_WORDS, lights=LIGHTS, kind_words=KIND_WORDS, quote=quote)
+        self.templates.env.globals.update(
+            status_words=STATUS_WORDS, lights=LIGHTS, kind_words=KIND_WORDS, ref_words=REF_WORDS, quote=quote
+        )
+        self.templates.env.filters["local"] = self.local
         self.throttle = Throttle(self.clock)
 
     @property
@@ -80,6 +93,13 @@ class Site:
     def secure(self) -> bool:
         """Cookies are ``Secure`` when the site's address is https."""
         return self.settings.duban.delivery.base_url.startswith("https://")
+
+    def local(self, moment: dt.datetime | None, style: str = "%Y-%m-%d %H:%M") -> str:
+        """An instant in the service's time zone (stored instants are UTC)."""
+        if moment is None:
+            return ""
+        aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+        return aware.astimezone(ZoneInfo(self.settings.timezone)).strftime(style)
 
     def now(self) -> dt.datetime:
         return self.clock()

@@ -46,8 +46,10 @@ def chromium() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One browser per module: Playwright's loop runs in this thread while it
+    is open, and tests elsewhere run loops of their own here."""
     path = chromium()
     from playwright.sync_api import sync_playwright
 

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from icalendar import Calendar
 from openpyxl import load_workbook
-from sqlmodel import col, select
+from sqlmodel import select
 
 from scheduler.db import session
 from scheduler.models import Milestone, Reminder
@@ -37,14 +37,19 @@ def test_overview_lights_counts_filters_and_export(duban: Duban, browser: Any) -
     duban.login(page)
     rows = page.locator("#tasks tr[data-task]")
     assert rows.count() == 4
-    # 2026-12-03: 12-10 is 5 working days off (green), 汛期 is undated (green)
+    # 2026-12-03: 12-10 is 5 working days off (green), 汛期 is undated (green), 11-30 is past (red)
     lights = {rows.nth(i).locator("td").nth(1).inner_text(): rows.nth(i).get_attribute("data-light") for i in range(4)}
-    assert lights["组织防汛演练"] == "green"
+    assert lights == {
+        '开展隐患排查"><img src=x onerror=alert': "green",
+        "修订应急预案": "green",
+        "加强值班值守": "green",
+        "组织防汛演练": "red",
+    }
     duban.clock.set(2026, 12, 8, 10, 0)  # 12-10 is 2 working days off: yellow
     page.reload()
     assert page.locator("#tasks tr[data-task]", has_text="隐患排查").get_attribute("data-light") == "yellow"
-    counts = page.locator("#counts tr", has_text="县城管局").locator("td")
-    assert [counts.nth(i).inner_text() for i in range(5)] == ["县城管局", "0", "0", "2", "0"]
+    counts = page.locator("#counts tr").filter(has=page.get_by_role("link", name="县城管局", exact=True)).locator("td")
+    assert [counts.nth(i).inner_text() for i in range(5)] == ["县城管局", "0", "0", "1", "0"]
     duban.screenshot(page, "overview")
 
     page.select_option("select[name=light]", "yellow")
@@ -60,29 +65,29 @@ def test_overview_lights_counts_filters_and_export(duban: Duban, browser: Any) -
 
 
 def test_review_queue_correction_reaches_the_feed(duban: Duban, browser: Any) -> None:
-    unresolved = _milestone(duban, "汛期")
-    before = _events(duban, unresolved.plan_id)
-    page = browser.new_page()
+    misread = _milestone(duban, "2026年12月前")  # read as the end of November, with low confidence
+    assert misread.due == dt.date(2026, 11, 30) and misread.confidence < 0.7
+    before = _events(duban, misread.plan_id)
+    uid = next(u for u, e in before.items() if e["dtstart"].dt == dt.date(2026, 11, 30))
+    page = browser.new_page(locale="zh-CN")
     duban.login(page)
     page.goto(duban.url + "/review")
-    card = page.locator(f"#{unresolved.key}")
-    assert "时限未能确定" in card.inner_text()
+    assert "时限未能确定" in page.locator(f"#{_milestone(duban, '汛期').key}").inner_text()
+    card = page.locator(f"#{misread.key}")
+    assert "把握较低" in card.inner_text()
     duban.screenshot(page, "review")
-    card.locator("select[name=kind]").select_option("deadline")
-    card.locator("input[name=due]").fill("2026-12-25")
+    card.locator("input[name=due]").fill("2026-12-31")
     card.locator("button", has_text="改正").click()
     assert "已确定时限" in page.locator(".ok").inner_text()
-    assert page.locator(f"#{unresolved.key}").count() == 0  # out of the queue
+    assert page.locator(f"#{misread.key}").count() == 0  # out of the queue
 
-    after = _events(duban, unresolved.plan_id)
-    uid = next(u for u in after if unresolved.key[2:12] in u)
-    event = after[uid]
-    assert event["dtstart"].dt == dt.date(2026, 12, 25)
-    assert int(event["sequence"]) > int(before[uid]["sequence"]) if uid in before else int(event["sequence"]) >= 1
+    event = _events(duban, misread.plan_id)[uid]
+    assert event["dtstart"].dt == dt.date(2026, 12, 31)
+    assert int(event["sequence"]) > int(before[uid].get("sequence", 0))
 
-    page.goto(duban.url + f"/plans/{unresolved.plan_id}")
-    panel = page.locator(f"#{unresolved.key}")
-    assert "2026年12月25日前" in panel.locator(".when").inner_text()
+    page.goto(duban.url + f"/plans/{misread.plan_id}")
+    panel = page.locator(f"#{misread.key}")
+    assert "2026年12月31日前" in panel.locator(".when").inner_text()
     assert "已调整" in panel.inner_text()
     duban.screenshot(page, "plan")
 
@@ -144,12 +149,10 @@ def test_an_overdue_task_is_escalated_once(duban: Duban, browser: Any) -> None:
     duban.deliver()
     escalated = [r for r in duban.escalations.requests if r["payload"]["type"] == "task.escalated"]
     assert len(escalated) == 1 and escalated[0]["verified"]
-    assert "城区易涝点" in escalated[0]["payload"]["data"]["task"] or "隐患排查" in escalated[0]["payload"]["data"]["task"]
+    assert (
+        "城区易涝点" in escalated[0]["payload"]["data"]["task"] or "隐患排查" in escalated[0]["payload"]["data"]["task"]
+    )
     page = browser.new_page()
     duban.login(page)
     row = page.locator("#tasks tr[data-task]", has_text="隐患排查")
     assert "已升级 2026-12-15" in row.inner_text() and row.get_attribute("data-light") == "red"
-
-
-def _unused(*_: object) -> None:
-    del col
