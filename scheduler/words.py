@@ -75,9 +75,12 @@ def rrule_words(rrule: str) -> str:
             return f"{every}月底" if interval == 1 else f"{every}（每{interval}个月最后一天）"
         return every + (day_part or week_part)
     if freq == "WEEKLY":
-        every = "每周" if interval == 1 else f"每{interval}周"
         within = f"（{_months(months)}）" if months else ""
-        return every + ("".join(w.removeprefix("周") for w in map(_weekday, weekdays)) if weekdays else "") + within
+        days_of_week = "、".join(map(_weekday, weekdays))
+        if interval == 1:
+            return ("每" + days_of_week if weekdays else "每周") + within
+        every = "隔周" if interval == 2 else f"每{interval}周的"
+        return every + (days_of_week or "一次") + within
     if freq == "DAILY":
         return "每天" if interval == 1 else f"每{interval}天"
     return "按周期"

@@ -13,9 +13,10 @@ from typing import Any
 from urllib.parse import quote
 
 import tomlkit
-from fastapi import APIRouter, HTTPException, Request, UploadFile
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile
 
 from config.edit import TomlEdit, save_plan, write_atomically
 from config.settings import ConfigError, Settings, load_settings
