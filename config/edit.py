@@ -13,7 +13,7 @@ from typing import Any
 import tomlkit
 from tomlkit.items import AoT, Table
 
-from config.settings import ConfigError, ConfigIssue, DubanFile, PlanFile, Settings, _line_of, _validate
+from config.settings import ConfigError, ConfigIssue, DubanFile, PlanFile, Settings, line_of, validate_file
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -95,21 +95,21 @@ def save_plan(settings: Settings, edit: TomlEdit) -> PlanFile:
     """Check a plan file's new text against the running configuration and
     write it; ConfigError (file, line, field) leaves the file untouched."""
     text = edit.text
-    plan: PlanFile = _validate(PlanFile, edit.path, text)
+    plan: PlanFile = validate_file(PlanFile, edit.path, text)
     issues = []
     owner = settings.plan_paths.get(plan.id)
     if owner is not None and owner.resolve() != edit.path.resolve():
-        issues.append(ConfigIssue(edit.path, _line_of(text, ("id",)), "id", f"plan id {plan.id!r} is used by {owner}"))
+        issues.append(ConfigIssue(edit.path, line_of(text, ("id",)), "id", f"plan id {plan.id!r} is used by {owner}"))
     if not plan.is_url:
         source = Path(plan.source)
         source = source if source.is_absolute() else (edit.path.parent / source).resolve()
         if not source.exists():
-            issues.append(ConfigIssue(edit.path, _line_of(text, ("source",)), "source", f"no such file: {source}"))
+            issues.append(ConfigIssue(edit.path, line_of(text, ("source",)), "source", f"no such file: {source}"))
     known = {sid for sid, p, _ in settings.subscribers() if p.id != plan.id}
     known |= {sub.id or f"{plan.id}:{i + 1}" for i, sub in enumerate(plan.subscribers)}
     unknown = [n for n in plan.reminders.escalate_to or [] if n not in known]
     if unknown:
-        line = _line_of(text, ("reminders", "escalate_to"))
+        line = line_of(text, ("reminders", "escalate_to"))
         issues.append(ConfigIssue(edit.path, line, "reminders.escalate_to", f"no subscriber has the id {unknown[0]!r}"))
     if issues:
         raise ConfigError(issues)
@@ -120,6 +120,6 @@ def save_plan(settings: Settings, edit: TomlEdit) -> PlanFile:
 def save_service(edit: TomlEdit) -> DubanFile:
     """Check duban.toml's new text and write it."""
     text = edit.text
-    checked: DubanFile = _validate(DubanFile, edit.path, text)
+    checked: DubanFile = validate_file(DubanFile, edit.path, text)
     write_atomically(edit.path, text)
     return checked

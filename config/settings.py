@@ -287,7 +287,7 @@ class Settings:
         return url
 
 
-def _line_of(text: str, loc: tuple[int | str, ...]) -> int:
+def line_of(text: str, loc: tuple[int | str, ...]) -> int:
     """The line where a field sits: after the header of its table (or the
     n-th [[array]] entry), the line assigning its key."""
     lines = text.splitlines()
@@ -336,7 +336,7 @@ def _read(path: Path, text: str | None = None) -> tuple[str, dict[str, Any]]:
         raise ConfigError([ConfigIssue(path, int(m.group(1)) if m else 1, "", f"TOML syntax: {exc}")]) from None
 
 
-def _validate(model: type[BaseModel], path: Path, text: str | None = None) -> Any:
+def validate_file(model: type[BaseModel], path: Path, text: str | None = None) -> Any:
     """``path``'s contents (or ``text``, as if it were there) checked
     against ``model``; ConfigError with each problem's line."""
     text, data = _read(path, text)
@@ -348,7 +348,7 @@ def _validate(model: type[BaseModel], path: Path, text: str | None = None) -> An
             loc = tuple(error["loc"])
             name = ".".join(str(p) for p in loc)
             message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
-            issues.append(ConfigIssue(path, _line_of(text, loc), name, message))
+            issues.append(ConfigIssue(path, line_of(text, loc), name, message))
         raise ConfigError(issues) from None
 
 
@@ -361,7 +361,7 @@ def _unknown_escalations(settings: Settings, path: Path) -> list[ConfigIssue]:
     for where, names in places:
         unknown = [n for n in names or [] if n not in known]
         if unknown:
-            line = _line_of(where.read_text(encoding="utf-8"), ("reminders", "escalate_to"))
+            line = line_of(where.read_text(encoding="utf-8"), ("reminders", "escalate_to"))
             message = f"no subscriber has the id {', '.join(map(repr, unknown))} (known: {', '.join(sorted(known))})"
             found.append(ConfigIssue(where, line, "reminders.escalate_to", message))
     return found
@@ -373,7 +373,7 @@ def load_settings(path: Path) -> Settings:
     path = path.resolve()
     issues: list[ConfigIssue] = []
     try:
-        duban = _validate(DubanFile, path)
+        duban = validate_file(DubanFile, path)
     except ConfigError as exc:
         issues += exc.issues
         duban = DubanFile()
@@ -381,7 +381,7 @@ def load_settings(path: Path) -> Settings:
     plans_dir = (path.parent / duban.service.plans_dir).resolve()
     for plan_path in sorted(plans_dir.glob("*.toml")):
         try:
-            plan = _validate(PlanFile, plan_path)
+            plan = validate_file(PlanFile, plan_path)
         except ConfigError as exc:
             issues += exc.issues
             continue
@@ -389,7 +389,7 @@ def load_settings(path: Path) -> Settings:
             issues.append(
                 ConfigIssue(
                     plan_path,
-                    _line_of(plan_path.read_text(encoding="utf-8"), ("id",)),
+                    line_of(plan_path.read_text(encoding="utf-8"), ("id",)),
                     "id",
                     f"plan id {plan.id!r} is also used by {settings.plan_paths[plan.id]}",
                 )
@@ -399,7 +399,7 @@ def load_settings(path: Path) -> Settings:
         settings.plan_paths[plan.id] = plan_path
         source = settings.source_path(plan)
         if "://" not in plan.source and not source.exists():
-            line = _line_of(plan_path.read_text(encoding="utf-8"), ("source",))
+            line = line_of(plan_path.read_text(encoding="utf-8"), ("source",))
             issues.append(ConfigIssue(plan_path, line, "source", f"no such file: {source}"))
     issues += _unknown_escalations(settings, path)
     if issues:

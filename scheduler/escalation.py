@@ -27,7 +27,7 @@ from parsers.calendars import WorkdayCalendar
 from parsers.recurrence import recurrence
 from scheduler.db import session
 from scheduler.models import Completion, Delivery, Milestone, Notice, Override, Plan, Subscription, Task
-from scheduler.policy import Dates, ReminderPolicy
+from scheduler.policy import Dates, ReminderPolicy, occurrence_of
 from scheduler.reminders import effective_dates
 
 CATCH_UP = dt.timedelta(days=7)  # escalations missed while the service was down still go out
@@ -68,7 +68,10 @@ def overdue(
             continue
         plan = plans[m.plan_id]
         after = policy_of(m.plan_id).escalate_after
-        for day in _missed(effective_dates(m, overrides.get(m.key), plan.until), today, plan.ref):
+        dates = effective_dates(m, overrides.get(m.key), plan.until)
+        if (m.key, occurrence_of(dates)) in done:
+            continue
+        for day in _missed(dates, today, plan.ref):
             if (m.key, day) not in done:
                 yield Overdue(m, plan, tasks.get(m.task_key, m.quote), day, calendar.add_workdays(day, after))
 

@@ -56,6 +56,19 @@ class Dates:
     rrule: str | None
 
 
+def occurrence_of(d: Dates) -> dt.date | None:
+    """The day a dated milestone's reminders (and its completion) are filed
+    under: a range's start, a deadline's due date, a start's own day. A
+    recurring milestone has one per occurrence instead."""
+    if d.kind == "range":
+        return d.start or d.due
+    if d.kind == "deadline":
+        return d.due
+    if d.kind == "start":
+        return d.start
+    return None
+
+
 @lru_cache(maxsize=1 << 16)
 def _instant_at(day: dt.date, at: dt.time, zone: str) -> dt.datetime:
     return dt.datetime.combine(day, at, tzinfo=ZoneInfo(zone)).astimezone(dt.UTC)

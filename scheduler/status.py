@@ -14,7 +14,7 @@ from scheduler.db import session
 from scheduler.escalation import escalations
 from scheduler.keys import unit_key
 from scheduler.models import Completion, Milestone, Override, Plan, Reminder, Task
-from scheduler.policy import Dates
+from scheduler.policy import Dates, occurrence_of
 from scheduler.reminders import effective_dates
 
 DONE, ON_TRACK, DUE_SOON, DUE_TODAY, OVERDUE, ENDED = "done", "on track", "due soon", "due today", "overdue", "ended"
@@ -84,7 +84,8 @@ def task_statuses(engine: Engine, today: dt.date, owner: str | None = None) -> l
                 if due is None:
                     undated.append(m.kind)
                     continue
-                if (m.key, due) in done_milestones or (m.key, None) in done_milestones:
+                filed = {(m.key, due), (m.key, None), (m.key, occurrence_of(dates))}
+                if filed & done_milestones:
                     closed += 1
                     continue
                 dues.append(due)

@@ -94,25 +94,21 @@ def router(site: Site) -> APIRouter:
         return path
 
     def back(plan_id: str | None, message: str = "", error: str = "") -> RedirectResponse:
-        where = f"/config/plans/{quote(plan_id)}" if plan_id else "/config"
-        query = f"?message={quote(message)}" if message else f"?error={quote(error[:600])}" if error else ""
-        return RedirectResponse(where + query, status_code=303)
+        return site.redirect(f"/config/plans/{quote(plan_id)}" if plan_id else "/config", message, error)
 
     @pages.get("/config")
-    def config_list(request: Request, message: str = "", error: str = "") -> HTMLResponse:
+    def config_list(request: Request) -> HTMLResponse:
         site.require(request)
         settings = current()
         return site.page(
             request,
             "config_list.html",
-            message=message[:200],
-            error=error[:600],
             plans=[(p, settings.plan_paths[p.id]) for p in settings.plans.values()],
             suffixes="、".join(DOCUMENT_SUFFIXES),
         )
 
     @pages.get("/config/plans/{plan_id}")
-    def config_plan(request: Request, plan_id: str, message: str = "", error: str = "") -> HTMLResponse:
+    def config_plan(request: Request, plan_id: str) -> HTMLResponse:
         site.require(request)
         settings = current()
         path = plan_path(settings, plan_id)
@@ -121,8 +117,6 @@ def router(site: Site) -> APIRouter:
         return site.page(
             request,
             "config_plan.html",
-            message=message[:200],
-            error=error[:600],
             plan=plan,
             path=path,
             subscribers=subscribers,

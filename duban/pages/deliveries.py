@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlmodel import col, select
 
 from duban.pages.site import Site
@@ -21,9 +19,7 @@ def router(site: Site) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
 
     @pages.get("/deliveries")
-    def deliveries(
-        request: Request, state: str = "", channel: str = "", message: str = "", error: str = ""
-    ) -> HTMLResponse:
+    def deliveries(request: Request, state: str = "", channel: str = "") -> HTMLResponse:
         site.require(request)
         with session(site.engine) as s:
             query = select(Delivery).order_by(col(Delivery.id).desc()).limit(PAGE)
@@ -36,8 +32,6 @@ def router(site: Site) -> APIRouter:
         return site.page(
             request,
             "deliveries.html",
-            message=message[:200],
-            error=error[:300],
             rows=rows,
             counts=counts,
             states=STATES,
@@ -51,6 +45,6 @@ def router(site: Site) -> APIRouter:
         _, form = await site.require_form(request)
         ids = [int(v) for v in form.getlist("id") if isinstance(v, str) and v.isdigit()]
         n = retry_by_hand(site.engine, ids or None, site.now())
-        return RedirectResponse(f"/deliveries?message={quote(f'已重新排队{n}条')}", status_code=303)
+        return site.redirect("/deliveries", f"已重新排队{n}条")
 
     return pages

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -71,9 +70,9 @@ def router(site: Site) -> APIRouter:
         }
 
     @pages.get("/o/{token}")
-    def owner_page(request: Request, token: str, message: str = "", error: str = "") -> HTMLResponse:
+    def owner_page(request: Request, token: str) -> HTMLResponse:
         link = link_of(token)
-        return site.page(request, "owner.html", message=message[:200], error=error[:300], **context(link, token))
+        return site.page(request, "owner.html", **context(link, token))
 
     async def posted(request: Request, token: str) -> tuple[OwnerLink, Any]:
         link = link_of(token)
@@ -84,8 +83,7 @@ def router(site: Site) -> APIRouter:
         return link, form
 
     def back(token: str, message: str = "", error: str = "") -> RedirectResponse:
-        query = f"?message={quote(message)}" if message else f"?error={quote(error)}"
-        return RedirectResponse(f"/o/{token}{query}", status_code=303)
+        return site.redirect(f"/o/{token}", message, error)
 
     @pages.post("/o/{token}/done")
     async def done(request: Request, token: str) -> Response:

@@ -18,7 +18,7 @@ from duban.pages.site import Site
 from scheduler.corrections import CorrectionError, correct, owners_of, take_back
 from scheduler.db import session
 from scheduler.models import Completion, Milestone, Override, Plan, PlanRevision, Task
-from scheduler.policy import Dates
+from scheduler.policy import Dates, occurrence_of
 from scheduler.reminders import effective_dates
 from scheduler.reports import close_occurrence
 from scheduler.status import mark_done, mark_undone
@@ -100,7 +100,7 @@ def plan_context(site: Site, plan_id: str) -> dict[str, Any]:
                 dates_words(d, m.offset),
                 o,
                 bool(o and o.quote and o.quote != m.quote),
-                m.task_key in done_tasks or None in days or (m.due is not None and m.due in days),
+                m.task_key in done_tasks or None in days or occurrence_of(d) in days,
                 sorted(x for x in days if x is not None),
             )
         )
@@ -119,18 +119,16 @@ def _day(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
 
 
-def _back(plan_id: str, note: str = "", error: str = "") -> RedirectResponse:
-    query = f"?message={quote(note)}" if note else f"?error={quote(error)}" if error else ""
-    return RedirectResponse(f"/plans/{quote(plan_id, safe='/')}{query}", status_code=303)
-
-
 def router(site: Site) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
 
     @pages.get("/plans/{plan_id:path}")
-    def plan_page(request: Request, plan_id: str, message: str = "", error: str = "") -> HTMLResponse:
+    def plan_page(request: Request, plan_id: str) -> HTMLResponse:
         site.require(request)
-        return site.page(request, "plan.html", message=message[:200], error=error[:300], **plan_context(site, plan_id))
+        return site.page(request, "plan.html", **plan_context(site, plan_id))
+
+    def _back(plan_id: str, message: str = "", error: str = "") -> RedirectResponse:
+        return site.redirect(f"/plans/{quote(plan_id, safe='/')}", message, error)
 
     def milestone(key: str) -> Milestone:
         with session(site.engine) as s:
@@ -143,6 +141,7 @@ def router(site: Site) -> APIRouter:
     async def correct_milestone(request: Request, key: str) -> Response:
         admin, form = await site.require_form(request)
         m = milestone(key)
+        lead, support = owners_of(str(form.get("lead") or "")), owners_of(str(form.get("support") or ""))
         try:
             kind = str(form.get("kind") or "") or None
             sequence = correct(
@@ -153,8 +152,9 @@ def router(site: Site) -> APIRouter:
                 start=_day(form.get("start")),
                 due=_day(form.get("due")),
                 reason=str(form.get("reason") or "").strip()[:500] or None,
-                lead=owners_of(str(form.get("lead"))) if form.get("lead") is not None else None,
-                support=owners_of(str(form.get("support"))) if form.get("support") is not None else None,
+                # owners only when the form changed them: unchanged ones stay the plan's
+                lead=lead if "lead" in form and lead != m.lead else None,
+                support=support if "support" in form and support != m.support else None,
                 by=admin.name,
             )
         except ValueError as exc:  # a date that does not read, or one that cannot be kept
@@ -175,8 +175,11 @@ def router(site: Site) -> APIRouter:
     async def milestone_done(request: Request, key: str) -> Response:
         admin, form = await site.require_form(request)
         m = milestone(key)
+        with session(site.engine) as s:
+            plan = s.get(Plan, m.plan_id)
+            dates = effective_dates(m, s.get(Override, key), plan.until if plan else None)
         try:
-            day = _day(form.get("occurrence")) or (m.due if m.kind in ("deadline", "range") else None)
+            day = _day(form.get("occurrence")) or occurrence_of(dates)
         except ValueError:
             return _back(m.plan_id, error="日期格式不对")
         with session(site.engine) as s:

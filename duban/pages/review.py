@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -92,22 +91,18 @@ def _day(value: Any) -> dt.date | None:
         return None
 
 
-def _back(message: str = "", error: str = "") -> RedirectResponse:
-    query = f"?message={quote(message)}" if message else f"?error={quote(error)}" if error else ""
-    return RedirectResponse(f"/review{query}", status_code=303)
-
-
 def router(site: Site) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
 
+    def _back(message: str = "", error: str = "") -> RedirectResponse:
+        return site.redirect("/review", message, error)
+
     @pages.get("/review")
-    def review(request: Request, message: str = "", error: str = "") -> HTMLResponse:
+    def review(request: Request) -> HTMLResponse:
         site.require(request)
         return site.page(
             request,
             "review.html",
-            message=message[:200],
-            error=error[:300],
             kinds=("deadline", "range", "start"),
             **queue(site),
         )

@@ -15,8 +15,9 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import HTTPException, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.engine import Engine
 
 from config.settings import ConfigStore, Settings
@@ -27,6 +28,7 @@ from scheduler.site_key import site_secret
 from scheduler.words import KIND_WORDS
 
 HERE = Path(__file__).parent
+FLASH_SECONDS = 300  # how long the words of a form's outcome stay on the page it leads to
 STATUS_WORDS = {
     "overdue": "已逾期",
     "due today": "今日到期",
@@ -86,6 +88,28 @@ class Site:
         return Sessions(self.secret)
 
     @cached_property
+    def flashes(self) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(self.secret, salt="duban.flash")
+
+    def redirect(self, path: str, message: str = "", error: str = "") -> RedirectResponse:
+        """Back to a page after a form, with what came of it: signed, so a
+        link made elsewhere cannot put words on duban's pages."""
+        query = ""
+        if message or error:
+            query = "?flash=" + quote(self.flashes.dumps({"m": message[:300], "e": error[:800]}))
+        return RedirectResponse(path + query, status_code=303)
+
+    def flash(self, request: Request) -> tuple[str, str]:
+        value = request.query_params.get("flash")
+        if not value:
+            return "", ""
+        try:
+            data = self.flashes.loads(value, max_age=FLASH_SECONDS)
+        except BadSignature:
+            return "", ""
+        return str(data.get("m", "")), str(data.get("e", ""))
+
+    @cached_property
     def signer(self) -> LinkSigner:
         return LinkSigner(self.secret)
 
@@ -138,6 +162,9 @@ class Site:
 
     def page(self, request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         admin = self.admin_of(request)
+        message, error = self.flash(request)
+        context.setdefault("message", message)
+        context.setdefault("error", error)
         context.setdefault("admin", admin)
         context.setdefault("csrf", admin.csrf if admin else "")
         return self.templates.TemplateResponse(request, template, context, status_code=status_code)

@@ -164,3 +164,20 @@ def test_markup_in_a_plan_renders_as_text(duban: Duban, browser: Any, who: str) 
         if path.startswith(("/overview", "/plans", "/o/")):
             assert any(x in text for x in XSS), path  # shown as the words they are
     assert dialogs == []
+
+
+def test_words_in_a_link_made_elsewhere_are_not_shown(duban: Duban) -> None:
+    client, _ = _logged_in(duban)
+    try:
+        forged = duban.site.redirect("/overview", "请拨打 110 核实").headers["location"].split("flash=")[1]
+        assert "请拨打" in client.get(f"/overview?flash={forged}").text  # duban's own words show
+        for query in (
+            "message=请将账号发至此处",
+            "error=请将账号发至此处",
+            "flash=请将账号发至此处",
+            f"flash={forged[:-2]}",
+        ):
+            assert "请将账号" not in client.get(f"/overview?{query}").text
+            assert "请拨打" not in client.get(f"/overview?{query}").text
+    finally:
+        client.close()
