@@ -43,7 +43,7 @@ class Entry:
     dates: Dates
     words: str
     override: Override | None
-    moved_under: bool  # a re-import changed the words the override was made on
+    moved_under: bool  # a re-import changed the milestone after the override was made
     done: bool
     done_days: list[dt.date]
 
@@ -67,6 +67,18 @@ def lines_of(revision: PlanRevision | None, milestones: list[Milestone]) -> list
     return out
 
 
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _changed_since(m: Milestone, o: Override | None) -> bool:
+    """A new revision of the plan changed what an override lies over: its
+    words, its place, the dates the plan gives. The override still holds."""
+    if o is None:
+        return False
+    return bool(o.quote and o.quote != m.quote) or _utc(m.changed_at) > _utc(o.created_at)
+
+
 def plan_context(site: Site, plan_id: str) -> dict[str, Any]:
     with session(site.engine) as s:
         plan = s.get(Plan, plan_id)
@@ -83,6 +95,13 @@ def plan_context(site: Site, plan_id: str) -> dict[str, Any]:
         tasks = {t.key: t for t in s.exec(select(Task).where(Task.plan_id == plan_id))}
         keys = [m.key for m in milestones]
         overrides = {o.milestone_key: o for o in s.exec(select(Override).where(col(Override.milestone_key).in_(keys)))}
+        # Overrides whose milestone a new revision no longer has: kept, shown, undone by hand.
+        orphans = s.exec(
+            select(Override, Milestone)
+            .where(col(Override.milestone_key) == col(Milestone.key))
+            .where(Milestone.plan_id == plan_id, Milestone.active == False)  # noqa: E712
+            .order_by(col(Milestone.line))
+        ).all()
         done_tasks = {c.task_key for c in s.exec(select(Completion).where(col(Completion.task_key).in_(list(tasks))))}
         done: dict[str, list[dt.date | None]] = {}
         for c in s.exec(select(Completion).where(col(Completion.milestone_key).in_(keys))):
@@ -99,7 +118,7 @@ def plan_context(site: Site, plan_id: str) -> dict[str, Any]:
                 d,
                 dates_words(d, m.offset),
                 o,
-                bool(o and o.quote and o.quote != m.quote),
+                _changed_since(m, o),
                 m.task_key in done_tasks or None in days or occurrence_of(d) in days,
                 sorted(x for x in days if x is not None),
             )
@@ -111,6 +130,7 @@ def plan_context(site: Site, plan_id: str) -> dict[str, Any]:
         "entries": entries,
         "kinds": EDITABLE_KINDS,
         "done_tasks": done_tasks,
+        "orphans": orphans,
     }
 
 

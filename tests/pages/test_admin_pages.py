@@ -88,8 +88,25 @@ def test_review_queue_correction_reaches_the_feed(duban: Duban, browser: Any) ->
     page.goto(duban.url + f"/plans/{misread.plan_id}")
     panel = page.locator(f"#{misread.key}")
     assert "2026年12月31日前" in panel.locator(".when").inner_text()
-    assert "已调整" in panel.inner_text()
+    assert "已调整" in panel.inner_text() and panel.locator(".moved").count() == 0
     duban.screenshot(page, "plan")
+
+    # A new revision moves the corrected line and rewords the one under 汛期's correction.
+    unresolved = _milestone(duban, "汛期")
+    card = page.locator(f"#{unresolved.key}")
+    card.locator("summary", has_text="修改").click()
+    card.locator("select[name=kind]").select_option("deadline")
+    card.locator("input[name=due]").fill("2026-12-25")
+    card.locator("button", has_text="保存").click()
+    text = (duban.root / "plans" / "flood.txt").read_text(encoding="utf-8")
+    text = text.replace("（三）加强值班值守。汛期适时", "（三）加强值班值守。\n主汛期适时")
+    (duban.root / "plans" / "flood.txt").write_text(text, encoding="utf-8")
+    duban.clock.set(2026, 12, 3, 10, 0)
+    assert duban.service.refresh(force=True)["flood"]
+    page.goto(duban.url + f"/plans/{misread.plan_id}")
+    moved = page.locator(f"#{misread.key}")
+    assert moved.locator(".moved").count() == 1 and "2026年12月31日前" in moved.locator(".when").inner_text()
+    assert "汛期" in page.locator("#orphans").inner_text()
 
 
 def test_a_relative_milestone_dated_by_its_event_gets_reminders(duban: Duban, browser: Any) -> None:
@@ -156,3 +173,23 @@ def test_an_overdue_task_is_escalated_once(duban: Duban, browser: Any) -> None:
     duban.login(page)
     row = page.locator("#tasks tr[data-task]", has_text="隐患排查")
     assert "已升级 2026-12-15" in row.inner_text() and row.get_attribute("data-light") == "red"
+
+
+def test_done_and_undone_from_the_plan_view(duban: Duban, browser: Any) -> None:
+    drill = _milestone(duban, "2026年12月前")
+    page = browser.new_page(locale="zh-CN")
+    duban.login(page)
+    page.goto(duban.url + f"/plans/{drill.plan_id}")
+    page.locator(f"#{drill.key}").locator("button", has_text="标记办结").click()
+    assert "已标记办结" in page.locator(".ok").inner_text()
+    with session(duban.service.engine) as s:
+        pending = s.exec(select(Reminder).where(Reminder.milestone_key == drill.key, Reminder.state == "pending")).all()
+    assert pending == []
+    page.goto(duban.url + "/overview")
+    assert page.locator("#tasks tr[data-task]", has_text="组织防汛演练").get_attribute("data-light") == "grey"
+
+    page.goto(duban.url + f"/plans/{drill.plan_id}")
+    page.locator(f"#{drill.key}").locator("button", has_text="撤销办结").click()
+    assert "已撤销办结" in page.locator(".ok").inner_text()
+    page.goto(duban.url + "/overview")
+    assert page.locator("#tasks tr[data-task]", has_text="组织防汛演练").get_attribute("data-light") == "red"
