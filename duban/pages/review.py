@@ -17,6 +17,8 @@ from duban.pages.site import Site
 from scheduler.corrections import correct
 from scheduler.db import session
 from scheduler.models import Milestone, Override, OwnerRequest, Plan, Subscription, Task
+from scheduler.owner_links import OwnerLink
+from scheduler.reminders import follows_milestone
 from scheduler.reports import PENDING, ReportError, decide, event_words, set_event_day
 from scheduler.words import offset_words
 
@@ -30,6 +32,9 @@ class Doubt:
     task: str
     why: str
     event: str
+    # For a relative milestone, which gets no reminder to carry one: each
+    # following subscriber's signed link, for the admin to pass on.
+    links: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,15 @@ def queue(site: Site) -> dict[str, Any]:
         why = {"unresolved": "时限未能确定", "relative": f"以事件为起点：{offset_words(m.offset)}"}.get(
             m.kind, f"把握较低（{m.confidence:.2f}）"
         )
-        doubts.append(Doubt(m, plans.get(m.plan_id, m.plan_id), task.title, why, event_words(m.offset)))
+        links: tuple[tuple[str, str], ...] = ()
+        if m.kind == "relative":
+            base = site.settings.duban.delivery.base_url
+            links = tuple(
+                (_who(sub, sub.id), site.signer.url(base, OwnerLink.for_occurrence(sub.id, m.key, site.today())))
+                for sub in subs.values()
+                if sub.active and follows_milestone(sub, m)
+            )
+        doubts.append(Doubt(m, plans.get(m.plan_id, m.plan_id), task.title, why, event_words(m.offset), links))
     requests = [
         Ask(r, m, plans.get(m.plan_id, m.plan_id), t.title, _who(subs.get(r.subscription_id), r.subscription_id))
         for r, m, t in asks

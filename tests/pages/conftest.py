@@ -159,6 +159,13 @@ channel = "email"
 target = "shuili@example.org"
 owners = ["县水利局"]
 
+# 县应急局 reads its reminders in the log.
+[[subscribers]]
+id = "应急局"
+channel = "log"
+target = "县应急局办公室"
+owners = ["县应急局"]
+
 # The 督查室's webhook hears of escalations only (it follows no unit).
 [[subscribers]]
 id = "督查室"

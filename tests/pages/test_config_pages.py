@@ -109,3 +109,15 @@ def test_the_daily_overdue_digest_groups_by_owner_unit_once_a_day(duban: Duban) 
     duban.deliver()
     [digest] = [r for r in duban.escalations.requests if r["payload"]["type"] == "overdue.digest"]
     assert digest["verified"] and "县水利局（1项）" in digest["payload"]["data"]["detail"]
+
+
+def test_the_test_button_sends_through_the_real_channel(duban: Duban, browser: Any) -> None:
+    page = browser.new_page(locale="zh-CN")
+    duban.login(page)
+    page.goto(duban.url + "/config/plans/flood")
+    row = page.locator("#subscribers tr", has_text="水利局")
+    assert "s***@example.org" in row.inner_text() or "example.org" in row.inner_text()
+    row.locator("button", has_text="发送测试消息").click()
+    assert "测试消息已发送" in page.locator(".ok").inner_text()
+    [mail] = duban.inbox.messages
+    assert "测试消息" in str(mail["Subject"]) and mail["To"] == "shuili@example.org"

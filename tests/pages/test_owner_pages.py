@@ -89,3 +89,35 @@ def test_an_extension_waits_for_the_admin_and_the_owner_hears(duban: Duban, brow
     assert "已同意" in answer.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     owner.reload()
     assert "已同意" in owner.locator("main").inner_text()
+
+
+def test_the_owner_reports_a_relative_milestones_event(duban: Duban, browser: Any) -> None:
+    duban.clock.set(2026, 12, 7, 10, 0)
+    admin = browser.new_page(locale="zh-CN")
+    duban.login(admin)
+    admin.goto(duban.url + "/review")
+    card = admin.locator(".doubt", has_text="预案评审通过")
+    card.locator("summary", has_text="反馈链接").click()
+    link = card.locator("ul.links a").first
+    assert "县应急局办公室" in card.locator("ul.links li").first.inner_text()
+    url = link.get_attribute("href")
+    assert url and url.startswith(duban.url + "/o/")
+
+    owner = browser.new_page(locale="zh-CN")
+    owner.goto(url)
+    assert "预案评审通过后10个工作日内" in owner.locator(".when").inner_text()
+    owner.fill("form[action$='/event'] input[name=day]", "2026-12-31")
+    owner.click("form[action$='/event'] button")
+    assert "不能晚于今天" in owner.locator(".error").inner_text()
+    owner.fill("form[action$='/event'] input[name=day]", "2026-12-04")
+    owner.click("form[action$='/event'] button")
+    assert "时限为2026-12-18" in owner.locator(".ok").inner_text()
+    assert "2026年12月18日前" in owner.locator(".when").inner_text()
+    with session(duban.service.engine) as s:
+        m = s.exec(select(Milestone).where(Milestone.quote == "预案评审通过后10个工作日内")).one()
+        planned = s.exec(select(Reminder).where(Reminder.milestone_key == m.key, Reminder.state == "pending")).all()
+        [said] = s.exec(select(OwnerRequest).where(OwnerRequest.kind == "event")).all()
+    assert {r.occurrence for r in planned} == {dt.date(2026, 12, 18)}
+    assert said.day == dt.date(2026, 12, 4) and said.subscription_id == "应急局"
+    admin.goto(duban.url + "/review")
+    assert admin.locator(".doubt", has_text="预案评审通过").count() == 0
