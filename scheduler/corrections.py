@@ -5,7 +5,6 @@ flagged when a re-import changes the words under it), and taken back."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from sqlalchemy import delete, insert
 from sqlalchemy.engine import Engine
@@ -100,8 +99,3 @@ def _set_owners(s: Session, m: Milestone, lead: list[str], support: list[str]) -
     task = s.get(Task, m.task_key)
     if task is not None and lead:
         task.owners = {**(task.owners or {}), "lead": list(lead)}
-
-
-def owners_of(text: str) -> list[str]:
-    """Units typed into a form: separated by 、，, ; or spaces."""
-    return [u for u in re.split(r"[、，,;；\s]+", text.strip()) if u]

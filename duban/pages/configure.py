@@ -6,10 +6,8 @@ document. A running service picks the files up within ``poll_seconds``."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import tomlkit
@@ -20,54 +18,16 @@ from starlette.datastructures import UploadFile
 
 from config.edit import TomlEdit, save_plan, write_atomically
 from config.settings import ConfigError, Settings, load_settings
+from duban.pages import forms
 from duban.pages.site import Site
 from notifiers.http import masked
 from parsers.errors import ParseError
 from parsers.pipeline import parse_path
-from scheduler.corrections import owners_of
 from scheduler.senders import TestFailed, send_test
 
 CHANNELS = ("log", "email", "webhook", "dingtalk", "wecom", "feishu")
 DOCUMENT_SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm")
 _ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-
-
-class FormError(ValueError):
-    """A form value that does not read."""
-
-
-def _date(form: Any, name: str) -> dt.date | None:
-    text = str(form.get(name) or "").strip()
-    try:
-        return dt.date.fromisoformat(text) if text else None
-    except ValueError:
-        raise FormError(f"{name}：{text!r} 不是日期（年-月-日）") from None
-
-
-def _int(form: Any, name: str) -> int | None:
-    text = str(form.get(name) or "").strip()
-    if not text:
-        return None
-    if not text.isdigit():
-        raise FormError(f"{name}：{text!r} 不是整数")
-    return int(text)
-
-
-def _ints(form: Any, name: str) -> list[int] | None:
-    parts = [p for p in re.split(r"[、，,\s]+", str(form.get(name) or "").strip()) if p]
-    if not parts:
-        return None
-    if not all(p.isdigit() for p in parts):
-        raise FormError(f"{name}：请填写以逗号分隔的天数，如 7,3,1")
-    return [int(p) for p in parts]
-
-
-def _time(form: Any, name: str) -> dt.time | None:
-    text = str(form.get(name) or "").strip()
-    try:
-        return dt.time.fromisoformat(text) if text else None
-    except ValueError:
-        raise FormError(f"{name}：{text!r} 不是时刻（时:分）") from None
 
 
 def _words(error: Exception) -> str:
@@ -131,15 +91,15 @@ def router(site: Site) -> APIRouter:
         settings = current()
         edit = TomlEdit(plan_path(settings, plan_id))
         try:
-            edit.set("ref", _date(form, "ref"))
-            edit.set("until", _date(form, "until"))
-            edit.set_in("reminders", "before", _ints(form, "before"))
-            edit.set_in("reminders", "at", _time(form, "at"))
-            edit.set_in("reminders", "overdue_cap", _int(form, "overdue_cap"))
-            edit.set_in("reminders", "escalate_after", _int(form, "escalate_after"))
-            edit.set_in("reminders", "escalate_to", owners_of(str(form.get("escalate_to") or "")) or None)
+            edit.set("ref", forms.day(form, "ref"))
+            edit.set("until", forms.day(form, "until"))
+            edit.set_in("reminders", "before", forms.wholes(form, "before"))
+            edit.set_in("reminders", "at", forms.time_of_day(form, "at"))
+            edit.set_in("reminders", "overdue_cap", forms.whole(form, "overdue_cap"))
+            edit.set_in("reminders", "escalate_after", forms.whole(form, "escalate_after"))
+            edit.set_in("reminders", "escalate_to", forms.names(form, "escalate_to") or None)
             save_plan(settings, edit)
-        except (FormError, ConfigError) as exc:
+        except (forms.FormError, ConfigError) as exc:
             return back(plan_id, error="未保存：" + _words(exc))
         return back(plan_id, "已保存")
 
@@ -152,7 +112,7 @@ def router(site: Site) -> APIRouter:
             "id": str(form.get("id") or "").strip() or None,
             "channel": str(form.get("channel") or ""),
             "target": str(form.get("target") or "").strip(),
-            "owners": owners_of(str(form.get("owners") or "")),
+            "owners": forms.names(form, "owners"),
             "mode": str(form.get("mode") or "immediate"),
             "secret_env": str(form.get("secret_env") or "").strip() or None,
         }

@@ -4,7 +4,6 @@ the day a relative milestone's event happened, or ask for more time."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hmac
 from typing import Any
 
@@ -12,6 +11,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
+from duban.pages import forms
 from duban.pages.site import Site
 from scheduler.db import session
 from scheduler.models import Completion, Milestone, Override, OwnerRequest, Plan, Task
@@ -99,7 +99,10 @@ def router(site: Site) -> APIRouter:
     @pages.post("/o/{token}/event")
     async def event(request: Request, token: str) -> Response:
         link, form = await posted(request, token)
-        day = _day(form.get("day"))
+        try:
+            day = forms.day(form, "day")
+        except forms.FormError as exc:
+            return back(token, error=str(exc))
         if day is None:
             return back(token, error="请填写事件发生的日期")
         if day > site.today():
@@ -117,16 +120,16 @@ def router(site: Site) -> APIRouter:
             )
         except ReportError as exc:
             return back(token, error=str(exc))
-        with session(site.engine) as s:
-            m = s.get(Milestone, link.milestone_key)
-        if m is not None:
-            site.replan([m.plan_id])
+        site.replan_milestone(link.milestone_key)
         return back(token, f"已记录，时限为{due.isoformat()}，届时将提醒")
 
     @pages.post("/o/{token}/extension")
     async def extension(request: Request, token: str) -> Response:
         link, form = await posted(request, token)
-        day = _day(form.get("day"))
+        try:
+            day = forms.day(form, "day")
+        except forms.FormError as exc:
+            return back(token, error=str(exc))
         if day is None:
             return back(token, error="请填写申请延至的日期")
         try:
@@ -144,10 +147,3 @@ def router(site: Site) -> APIRouter:
         return back(token, "延期申请已提交，审核后会通知您")
 
     return pages
-
-
-def _day(value: Any) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value.strip()) if isinstance(value, str) and value.strip() else None
-    except ValueError:
-        return None

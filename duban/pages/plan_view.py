@@ -14,8 +14,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
+from duban.pages import forms
 from duban.pages.site import Site
-from scheduler.corrections import CorrectionError, correct, owners_of, take_back
+from scheduler.corrections import CorrectionError, correct, take_back
 from scheduler.db import session
 from scheduler.models import Completion, Milestone, Override, Plan, PlanRevision, Task
 from scheduler.policy import Dates, occurrence_of
@@ -134,11 +135,6 @@ def plan_context(site: Site, plan_id: str) -> dict[str, Any]:
     }
 
 
-def _day(value: Any) -> dt.date | None:
-    text = value.strip() if isinstance(value, str) else ""
-    return dt.date.fromisoformat(text) if text else None
-
-
 def router(site: Site) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
 
@@ -161,7 +157,7 @@ def router(site: Site) -> APIRouter:
     async def correct_milestone(request: Request, key: str) -> Response:
         admin, form = await site.require_form(request)
         m = milestone(key)
-        lead, support = owners_of(str(form.get("lead") or "")), owners_of(str(form.get("support") or ""))
+        lead, support = forms.names(form, "lead"), forms.names(form, "support")
         try:
             kind = str(form.get("kind") or "") or None
             sequence = correct(
@@ -169,17 +165,16 @@ def router(site: Site) -> APIRouter:
                 key,
                 site.now(),
                 kind=kind,
-                start=_day(form.get("start")),
-                due=_day(form.get("due")),
+                start=forms.day(form, "start"),
+                due=forms.day(form, "due"),
                 reason=str(form.get("reason") or "").strip()[:500] or None,
                 # owners only when the form changed them: unchanged ones stay the plan's
                 lead=lead if "lead" in form and lead != m.lead else None,
                 support=support if "support" in form and support != m.support else None,
                 by=admin.name,
             )
-        except ValueError as exc:  # a date that does not read, or one that cannot be kept
-            words = str(exc) if isinstance(exc, CorrectionError) else f"日期格式不对：{exc}"
-            return _back(m.plan_id, error=f"未保存（第{m.line}行「{m.quote}」）：{words}")
+        except (forms.FormError, CorrectionError) as exc:  # a date that does not read, or cannot be kept
+            return _back(m.plan_id, error=f"未保存（第{m.line}行「{m.quote}」）：{exc}")
         site.replan([m.plan_id])
         return _back(m.plan_id, f"已保存第{m.line}行「{m.quote}」的修改（版本{sequence}）")
 
@@ -199,9 +194,9 @@ def router(site: Site) -> APIRouter:
             plan = s.get(Plan, m.plan_id)
             dates = effective_dates(m, s.get(Override, key), plan.until if plan else None)
         try:
-            day = _day(form.get("occurrence")) or occurrence_of(dates)
-        except ValueError:
-            return _back(m.plan_id, error="日期格式不对")
+            day = forms.day(form, "occurrence") or occurrence_of(dates)
+        except forms.FormError as exc:
+            return _back(m.plan_id, error=str(exc))
         with session(site.engine) as s:
             close_occurrence(s, key, day, site.now(), f"admin:{admin.name}", str(form.get("note") or ""))
             s.commit()

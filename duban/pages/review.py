@@ -5,7 +5,6 @@ one is corrected or confirmed; a request is approved or declined."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, or_, select
 
+from duban.pages import forms
 from duban.pages.site import Site
 from scheduler.corrections import correct
 from scheduler.db import session
@@ -97,13 +97,6 @@ def _who(sub: Subscription | None, sid: str) -> str:
     return sub.target if sub.channel in ("log", "email") else f"{sid}（{sub.channel}）"
 
 
-def _day(value: Any) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value.strip()) if isinstance(value, str) and value.strip() else None
-    except ValueError:
-        return None
-
-
 def router(site: Site) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
 
@@ -123,17 +116,17 @@ def router(site: Site) -> APIRouter:
     @pages.post("/review/{key}/event")
     async def event_day(request: Request, key: str) -> Response:
         admin, form = await site.require_form(request)
-        day = _day(form.get("day"))
+        try:
+            day = forms.day(form, "day")
+        except forms.FormError as exc:
+            return _back(error=str(exc))
         if day is None:
             return _back(error="请填写事件发生的日期（年-月-日）")
         try:
             due = set_event_day(site.engine, key, day, site.settings.calendar(), site.now(), by=admin.name)
         except ReportError as exc:
             return _back(error=str(exc))
-        with session(site.engine) as s:
-            m = s.get(Milestone, key)
-        if m is not None:
-            site.replan([m.plan_id])
+        site.replan_milestone(key)
         return _back(f"已按事件日期{day}确定时限：{due.isoformat()}，提醒已安排")
 
     @pages.post("/review/{key}/confirm")
@@ -150,14 +143,11 @@ def router(site: Site) -> APIRouter:
         admin, form = await site.require_form(request)
         kind = str(form.get("kind") or "deadline")
         try:
-            start, due = _day(form.get("start")), _day(form.get("due"))
+            start, due = forms.day(form, "start"), forms.day(form, "due")
             correct(site.engine, key, site.now(), kind=kind, start=start, due=due, reason="审核确定", by=admin.name)
         except (KeyError, ValueError) as exc:
             return _back(error=f"未保存：{exc}")
-        with session(site.engine) as s:
-            m = s.get(Milestone, key)
-        if m is not None:
-            site.replan([m.plan_id])
+        site.replan_milestone(key)
         return _back("已确定时限，提醒已安排")
 
     @pages.post("/requests/{request_id}/{answer}")
@@ -169,10 +159,7 @@ def router(site: Site) -> APIRouter:
             row = decide(site.engine, request_id, answer == "approve", admin.name, site.now())
         except ReportError as exc:
             return _back(error=str(exc))
-        with session(site.engine) as s:
-            m = s.get(Milestone, row.milestone_key)
-        if m is not None:
-            site.replan([m.plan_id])
+        site.replan_milestone(row.milestone_key)
         return _back(("已同意" if answer == "approve" else "已拒绝") + "延期申请，申请人将收到通知")
 
     return pages

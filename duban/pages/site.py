@@ -22,6 +22,8 @@ from sqlalchemy.engine import Engine
 
 from config.settings import ConfigStore, Settings
 from duban.pages.auth import SESSION_COOKIE, AdminSession, Sessions, Throttle
+from scheduler.db import session
+from scheduler.models import Milestone
 from scheduler.owner_links import LinkSigner
 from scheduler.reminders import sync_reminders
 from scheduler.site_key import site_secret
@@ -136,6 +138,13 @@ class Site:
         settings = self.settings
         sync_reminders(self.engine, settings.policy_for, settings.calendar(), self.clock(), list(plan_ids))
         self.invalidate()
+
+    def replan_milestone(self, key: str) -> None:
+        """``replan`` for the plan a milestone belongs to."""
+        with session(self.engine) as s:
+            m = s.get(Milestone, key)
+        if m is not None:
+            self.replan([m.plan_id])
 
     def admin_of(self, request: Request) -> AdminSession | None:
         return self.sessions.read(request.cookies.get(SESSION_COOKIE), self.settings.duban.admins)
