@@ -129,6 +129,8 @@ def digest_message(
         lines.append(f"【{owner}】")
         for note in sorted(items, key=lambda n: n.due or n.occurrence):
             lines.append(f"  {title(note)}  {when(note)}  {note.plan}")
+            if "report" in note.links:
+                lines.append(f"    {REPORT_WORDS}：{note.links['report']}")
         lines.append("")
     if undated:
         lines.append("【长期及未定时限事项】")

@@ -22,8 +22,10 @@ from scheduler.db import session
 from scheduler.importer import import_plan
 from scheduler.models import Delivery, Subscription
 from scheduler.outbox import MAX_ATTEMPTS, Sender, deliver_outbox, retry_by_hand
+from scheduler.owner_links import LinkSigner
 from scheduler.policy import ReminderPolicy
 from scheduler.reminders import fire_due, sync_reminders
+from scheduler.site_key import site_secret
 from tests.notifiers.servers import Recorder, webhook_receiver
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -78,6 +80,14 @@ def test_signed_webhook_is_verified_by_the_receiver(engine: Engine) -> None:
     assert data["owners"] == {"lead": ["办公室"], "support": []}
     assert data["milestone"]["quote"] == "2022年11月30日前" and data["working_days_left"] == 5
     assert data["links"]["feed"].startswith("http://duban.test/feeds/")
+    # the owner's link: signed for this subscriber and occurrence, 30 days past it
+    token = data["links"]["report"].removeprefix("http://duban.test/o/")
+    link = LinkSigner(site_secret(engine)).read(token, dt.date(2022, 11, 23))
+    assert (link.subscription_id, link.occurrence, link.expires) == (
+        "sub",
+        dt.date(2022, 11, 30),
+        dt.date(2022, 12, 30),
+    )
     assert delivery(engine).state == "sent"
 
 

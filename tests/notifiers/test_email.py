@@ -80,6 +80,7 @@ def test_digest_mail_groups_by_owner(smtp: tuple[Inbox, int]) -> None:
             "task": "完善制度",
             "owners": {"lead": ["法规科"], "support": []},
             "event": "reminder.due_soon",
+            "links": {"report": "https://duban.example/o/signed-token"},
         }
     )
     notifier = EmailNotifier(SmtpServer("127.0.0.1", port))
@@ -93,6 +94,10 @@ def test_digest_mail_groups_by_owner(smtp: tuple[Inbox, int]) -> None:
     text = body.get_content()
     assert text.index("【办公室；配合：法规科】") < text.index("【法规科】")
     assert "【长期及未定时限事项】" in text
+    # each reminder with its owner's link under it
+    assert (
+        "反馈办理情况（办结、事件日期或延期申请）：https://duban.example/o/signed-token" in text.split("【法规科】")[1]
+    )
     assert len(_calendar(message).walk("VEVENT")) == 2
 
 
