@@ -36,6 +36,7 @@ bench: $(BIN)/duban
 	$(BIN)/python bench/feeds.py
 	$(BIN)/python bench/hostile.py
 	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/pages.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

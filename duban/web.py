@@ -1,9 +1,10 @@
-"""The HTTP app: calendar feeds, the read/write API, health and metrics.
+"""The HTTP app: calendar feeds, the read/write API, health and metrics,
+and (given a ``duban.pages.Site``) the admins' and owners' pages.
 
 Feeds answer with ``ETag`` and ``Last-Modified`` and ``304`` to conditional
 requests; responses are gzipped. API writes need the admin token
 (``Authorization: Bearer …``, from the variable named by
-``[service] admin_token_env``). OpenAPI at ``/docs``.
+``[service] admin_token_env``). OpenAPI at ``/docs``, its assets served here.
 """
 
 from __future__ import annotations
