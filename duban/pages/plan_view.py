@@ -197,9 +197,17 @@ def router(site: Site) -> APIRouter:
             day = forms.day(form, "occurrence") or occurrence_of(dates)
         except forms.FormError as exc:
             return _back(m.plan_id, error=str(exc))
-        with session(site.engine) as s:
-            close_occurrence(s, key, day, site.now(), f"admin:{admin.name}", str(form.get("note") or ""))
-            s.commit()
+        if dates.kind == "recurring":
+            if day is None:
+                return _back(m.plan_id, error="请填写办结的是哪一期（日期）")
+            try:  # a day that is one of the cadence's occurrences, or an error naming the nearest
+                mark_done(site.engine, key, site.now(), day, by=f"admin:{admin.name}")
+            except KeyError as exc:
+                return _back(m.plan_id, error=f"{day} 不是「{m.quote}」的一期：{exc.args[0]}")
+        else:
+            with session(site.engine) as s:
+                close_occurrence(s, key, day, site.now(), f"admin:{admin.name}", str(form.get("note") or ""))
+                s.commit()
         site.replan([m.plan_id])
         return _back(m.plan_id, f"已标记办结：{m.quote}" + (f"（{day}）" if day else ""))
 

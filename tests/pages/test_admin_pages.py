@@ -193,3 +193,32 @@ def test_done_and_undone_from_the_plan_view(duban: Duban, browser: Any) -> None:
     assert "已撤销办结" in page.locator(".ok").inner_text()
     page.goto(duban.url + "/overview")
     assert page.locator("#tasks tr[data-task]", has_text="组织防汛演练").get_attribute("data-light") == "red"
+
+
+def test_one_occurrence_of_a_cadence_done_from_the_plan_view(duban: Duban, browser: Any) -> None:
+    plans = duban.root / "plans"
+    (plans / "weekly.txt").write_text(
+        "值守工作方案\n\n一、任务\n（一）报送值守情况。每周五报送。（牵头单位：县城管局）\n", encoding="utf-8"
+    )
+    (plans / "weekly.toml").write_text('id = "weekly"\nsource = "weekly.txt"\nuntil = 2027-01-31\n', encoding="utf-8")
+    duban.service.store.reload()
+    assert duban.service.refresh(force=True)["weekly"]
+    cadence = _milestone(duban, "每周五")
+    page = browser.new_page(locale="zh-CN")
+    duban.login(page)
+    page.goto(duban.url + "/plans/weekly")
+    panel = page.locator(f"#{cadence.key}")
+    assert "每周五，至2027年1月31日" in panel.locator(".when").inner_text()
+    panel.locator("input[name=occurrence]").fill("2026-12-10")  # a Thursday
+    panel.locator("button", has_text="本期办结").click()
+    assert "不是「每周五」的一期" in page.locator(".error").inner_text()
+    assert "2026-12-04" in page.locator(".error").inner_text() or "2026-12-11" in page.locator(".error").inner_text()
+    panel = page.locator(f"#{cadence.key}")
+    panel.locator("input[name=occurrence]").fill("2026-12-11")
+    panel.locator("button", has_text="本期办结").click()
+    assert "已标记办结" in page.locator(".ok").inner_text()
+    assert "2026-12-11" in page.locator(f"#{cadence.key}").inner_text()  # the done occurrences are listed
+    with session(duban.service.engine) as s:
+        pending = s.exec(select(Reminder).where(Reminder.milestone_key == cadence.key, Reminder.state == "pending"))
+        days = {r.occurrence for r in pending}
+    assert dt.date(2026, 12, 11) not in days and dt.date(2026, 12, 18) in days
