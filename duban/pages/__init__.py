@@ -22,6 +22,7 @@ _MACHINE = ("/api/", "/feeds/", "/healthz", "/metrics", "/openapi.json")
 
 
 def mount(app: FastAPI, site: Site) -> None:
+    app.state.site = site
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (login, overview, plan_view, review, configure, deliveries, owner):
         app.include_router(module.router(site))

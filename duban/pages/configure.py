@@ -12,14 +12,13 @@ from urllib.parse import quote
 
 import tomlkit
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from config.edit import TomlEdit, save_plan, write_atomically
 from config.settings import ConfigError, Settings, load_settings
 from duban.pages import forms
-from duban.pages.site import Site
+from duban.pages.site import Posted, Site
 from notifiers.http import masked
 from parsers.errors import ParseError
 from parsers.pipeline import parse_path
@@ -86,8 +85,8 @@ def router(site: Site) -> APIRouter:
         )
 
     @pages.post("/config/plans/{plan_id}/settings")
-    async def save_settings(request: Request, plan_id: str) -> Response:
-        _, form = await site.require_form(request)
+    def save_settings(plan_id: str, posted: Posted) -> Response:
+        _, form = posted
         settings = current()
         edit = TomlEdit(plan_path(settings, plan_id))
         try:
@@ -104,8 +103,8 @@ def router(site: Site) -> APIRouter:
         return back(plan_id, "已保存")
 
     @pages.post("/config/plans/{plan_id}/subscribers")
-    async def add_subscriber(request: Request, plan_id: str) -> Response:
-        _, form = await site.require_form(request)
+    def add_subscriber(plan_id: str, posted: Posted) -> Response:
+        _, form = posted
         settings = current()
         edit = TomlEdit(plan_path(settings, plan_id))
         fields = {
@@ -124,8 +123,7 @@ def router(site: Site) -> APIRouter:
         return back(plan_id, f"已添加订阅：{fields['channel']} {masked(str(fields['target']))}")
 
     @pages.post("/config/plans/{plan_id}/subscribers/{index}/remove")
-    async def remove_subscriber(request: Request, plan_id: str, index: int) -> Response:
-        _, _ = await site.require_form(request)
+    def remove_subscriber(plan_id: str, index: int, posted: Posted) -> Response:
         settings = current()
         edit = TomlEdit(plan_path(settings, plan_id))
         try:
@@ -136,19 +134,19 @@ def router(site: Site) -> APIRouter:
         return back(plan_id, "已删除订阅")
 
     @pages.post("/config/subscribers/{sid}/test")
-    async def test_subscriber(request: Request, sid: str) -> Response:
-        _, form = await site.require_form(request)
+    def test_subscriber(sid: str, posted: Posted) -> Response:
+        _, form = posted
         settings = current()
         plan_id = str(form.get("plan") or "") or None
         try:
-            said = await run_in_threadpool(send_test, settings, site.engine, sid, site.now())
+            said = send_test(settings, site.engine, sid, site.now())
         except (KeyError, TestFailed) as exc:
             return back(plan_id, error=f"测试消息未送达：{exc}")
         return back(plan_id, f"测试消息已发送：{said}")
 
     @pages.post("/config/upload")
-    async def upload(request: Request) -> Response:
-        _, form = await site.require_form(request)
+    def upload(posted: Posted) -> Response:
+        _, form = posted
         settings = current()
         plan_id = str(form.get("id") or "").strip()
         document = form.get("document")
@@ -162,7 +160,7 @@ def router(site: Site) -> APIRouter:
         if suffix not in DOCUMENT_SUFFIXES:
             return back(None, error=f"只能上传 {'、'.join(DOCUMENT_SUFFIXES)} 文件")
         limit = int(settings.duban.service.max_document_mb * 1024 * 1024)
-        body = await document.read(limit + 1)
+        body = document.file.read(limit + 1)
         if len(body) > limit:
             return back(None, error=f"文件超过 {settings.duban.service.max_document_mb:g} MB")
         folder = site.store.path.parent / "documents"
@@ -172,7 +170,7 @@ def router(site: Site) -> APIRouter:
             return back(None, error=f"{target.name} 已存在")
         target.write_bytes(body)
         try:
-            result = await run_in_threadpool(parse_path, target, imported=site.today(), doc=plan_id)
+            result = parse_path(target, imported=site.today(), doc=plan_id)
         except ParseError as exc:
             target.unlink()
             return back(None, error=f"文件读不出：{exc}")

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import col, select
 
-from duban.pages.site import Site
+from duban.pages.site import Posted, Site
 from scheduler.db import session
 from scheduler.models import Delivery
 from scheduler.outbox import counts_by_state, retry_by_hand
@@ -41,8 +41,8 @@ def router(site: Site) -> APIRouter:
         )
 
     @pages.post("/deliveries/retry")
-    async def retry(request: Request) -> Response:
-        _, form = await site.require_form(request)
+    def retry(posted: Posted) -> Response:
+        _, form = posted
         ids = [int(v) for v in form.getlist("id") if isinstance(v, str) and v.isdigit()]
         n = retry_by_hand(site.engine, ids or None, site.now())
         return site.redirect("/deliveries", f"已重新排队{n}条")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from duban.pages.auth import LOGIN_COOKIE, SESSION_COOKIE, SESSION_HOURS, password_matches
-from duban.pages.site import Site
+from duban.pages.site import Posted, Site
 
 
 def _safe_next(value: object) -> str:
@@ -44,11 +45,16 @@ def router(site: Site) -> APIRouter:
         return form(request, _safe_next(next))
 
     @pages.post("/login", response_model=None)
-    async def login(request: Request) -> Response:
-        data = await request.form()
-        name, password = str(data.get("name", "")), str(data.get("password", ""))
-        next_url = _safe_next(data.get("next"))
-        if not site.sessions.login_token_ok(request.cookies.get(LOGIN_COOKIE), str(data.get("csrf", ""))):
+    def login(
+        request: Request,
+        name: Annotated[str, Form(max_length=64)] = "",
+        password: Annotated[str, Form(max_length=1024)] = "",
+        csrf: Annotated[str, Form(max_length=128)] = "",
+        then: Annotated[str, Form(alias="next", max_length=2000)] = "",
+    ) -> Response:
+        """Runs in the thread pool: checking an argon2 hash takes a while."""
+        next_url = _safe_next(then)
+        if not site.sessions.login_token_ok(request.cookies.get(LOGIN_COOKIE), csrf):
             return form(request, next_url, name, "登录表单已失效，请重新输入", 403)
         address = request.client.host if request.client else "?"
         wait = site.throttle.wait(name, address)
@@ -72,8 +78,7 @@ def router(site: Site) -> APIRouter:
         return response
 
     @pages.post("/logout")
-    async def logout(request: Request) -> RedirectResponse:
-        await site.require_form(request)
+    def logout(posted: Posted) -> RedirectResponse:
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response

@@ -7,9 +7,10 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
+from starlette.datastructures import FormData
 
 from duban.pages import forms
 from duban.pages.site import Site
@@ -74,7 +75,8 @@ def router(site: Site) -> APIRouter:
         link = link_of(token)
         return site.page(request, "owner.html", **context(link, token))
 
-    async def posted(request: Request, token: str) -> tuple[OwnerLink, Any]:
+    async def posted_form(request: Request, token: str) -> tuple[OwnerLink, FormData]:
+        """The link a form was posted under and the form, its token checked."""
         link = link_of(token)
         form = await request.form()
         given = form.get("csrf")
@@ -82,12 +84,15 @@ def router(site: Site) -> APIRouter:
             raise HTTPException(403, "表单已失效（防伪校验未通过），请重新打开链接")
         return link, form
 
+    # (the handlers run in the thread pool; the form is read on the loop)
+    posted = Depends(posted_form)
+
     def back(token: str, message: str = "", error: str = "") -> RedirectResponse:
         return site.redirect(f"/o/{token}", message, error)
 
     @pages.post("/o/{token}/done")
-    async def done(request: Request, token: str) -> Response:
-        link, form = await posted(request, token)
+    def done(token: str, sent: tuple[OwnerLink, FormData] = posted) -> Response:
+        link, form = sent
         note = str(form.get("note") or "").strip()[:1000]
         try:
             report_done(site.engine, link.subscription_id, link.milestone_key, link.occurrence, note, site.now())
@@ -97,8 +102,8 @@ def router(site: Site) -> APIRouter:
         return back(token, "已报告办结，本期不再提醒")
 
     @pages.post("/o/{token}/event")
-    async def event(request: Request, token: str) -> Response:
-        link, form = await posted(request, token)
+    def event(token: str, sent: tuple[OwnerLink, FormData] = posted) -> Response:
+        link, form = sent
         try:
             day = forms.day(form, "day")
         except forms.FormError as exc:
@@ -124,8 +129,8 @@ def router(site: Site) -> APIRouter:
         return back(token, f"已记录，时限为{due.isoformat()}，届时将提醒")
 
     @pages.post("/o/{token}/extension")
-    async def extension(request: Request, token: str) -> Response:
-        link, form = await posted(request, token)
+    def extension(token: str, sent: tuple[OwnerLink, FormData] = posted) -> Response:
+        link, form = sent
         try:
             day = forms.day(form, "day")
         except forms.FormError as exc:

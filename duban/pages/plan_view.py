@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
 from duban.pages import forms
-from duban.pages.site import Site
+from duban.pages.site import Posted, Site
 from scheduler.corrections import CorrectionError, correct, take_back
 from scheduler.db import session
 from scheduler.models import Completion, Milestone, Override, Plan, PlanRevision, Task
@@ -154,8 +154,8 @@ def router(site: Site) -> APIRouter:
         return m
 
     @pages.post("/milestones/{key}/correct")
-    async def correct_milestone(request: Request, key: str) -> Response:
-        admin, form = await site.require_form(request)
+    def correct_milestone(key: str, posted: Posted) -> Response:
+        admin, form = posted
         m = milestone(key)
         lead, support = forms.names(form, "lead"), forms.names(form, "support")
         try:
@@ -179,16 +179,15 @@ def router(site: Site) -> APIRouter:
         return _back(m.plan_id, f"已保存第{m.line}行「{m.quote}」的修改（版本{sequence}）")
 
     @pages.post("/milestones/{key}/uncorrect")
-    async def uncorrect(request: Request, key: str) -> Response:
-        await site.require_form(request)
+    def uncorrect(key: str, posted: Posted) -> Response:
         m = milestone(key)
         take_back(site.engine, key, site.now())
         site.replan([m.plan_id])
         return _back(m.plan_id, f"已撤销第{m.line}行「{m.quote}」的修改")
 
     @pages.post("/milestones/{key}/done")
-    async def milestone_done(request: Request, key: str) -> Response:
-        admin, form = await site.require_form(request)
+    def milestone_done(key: str, posted: Posted) -> Response:
+        admin, form = posted
         m = milestone(key)
         with session(site.engine) as s:
             plan = s.get(Plan, m.plan_id)
@@ -212,8 +211,7 @@ def router(site: Site) -> APIRouter:
         return _back(m.plan_id, f"已标记办结：{m.quote}" + (f"（{day}）" if day else ""))
 
     @pages.post("/milestones/{key}/undone")
-    async def milestone_undone(request: Request, key: str) -> Response:
-        await site.require_form(request)
+    def milestone_undone(key: str, posted: Posted) -> Response:
         m = milestone(key)
         with session(site.engine) as s:
             for c in s.exec(select(Completion).where(Completion.milestone_key == key)):
@@ -223,8 +221,8 @@ def router(site: Site) -> APIRouter:
         return _back(m.plan_id, f"已撤销办结：{m.quote}")
 
     @pages.post("/tasks/{key}/done")
-    async def task_done(request: Request, key: str) -> Response:
-        admin, _ = await site.require_form(request)
+    def task_done(key: str, posted: Posted) -> Response:
+        admin, _ = posted
         with session(site.engine) as s:
             task = s.get(Task, key)
         if task is None:
@@ -234,8 +232,7 @@ def router(site: Site) -> APIRouter:
         return _back(task.plan_id, f"任务已办结：{task.title}")
 
     @pages.post("/tasks/{key}/undone")
-    async def task_undone(request: Request, key: str) -> Response:
-        await site.require_form(request)
+    def task_undone(key: str, posted: Posted) -> Response:
         with session(site.engine) as s:
             task = s.get(Task, key)
         if task is None:

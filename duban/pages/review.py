@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, or_, select
 
 from duban.pages import forms
-from duban.pages.site import Site
+from duban.pages.site import Posted, Site
 from scheduler.corrections import correct
 from scheduler.db import session
 from scheduler.models import Milestone, Override, OwnerRequest, Plan, Subscription, Task
@@ -114,8 +114,8 @@ def router(site: Site) -> APIRouter:
         )
 
     @pages.post("/review/{key}/event")
-    async def event_day(request: Request, key: str) -> Response:
-        admin, form = await site.require_form(request)
+    def event_day(key: str, posted: Posted) -> Response:
+        admin, form = posted
         try:
             day = forms.day(form, "day")
         except forms.FormError as exc:
@@ -130,8 +130,8 @@ def router(site: Site) -> APIRouter:
         return _back(f"已按事件日期{day}确定时限：{due.isoformat()}，提醒已安排")
 
     @pages.post("/review/{key}/confirm")
-    async def confirm(request: Request, key: str) -> Response:
-        admin, _ = await site.require_form(request)
+    def confirm(key: str, posted: Posted) -> Response:
+        admin, _ = posted
         try:
             correct(site.engine, key, site.now(), reason="已核对，按原读法", by=admin.name)
         except (KeyError, ValueError) as exc:
@@ -139,8 +139,8 @@ def router(site: Site) -> APIRouter:
         return _back("已确认")
 
     @pages.post("/review/{key}/date")
-    async def date(request: Request, key: str) -> Response:
-        admin, form = await site.require_form(request)
+    def date(key: str, posted: Posted) -> Response:
+        admin, form = posted
         kind = str(form.get("kind") or "deadline")
         try:
             start, due = forms.day(form, "start"), forms.day(form, "due")
@@ -151,8 +151,8 @@ def router(site: Site) -> APIRouter:
         return _back("已确定时限，提醒已安排")
 
     @pages.post("/requests/{request_id}/{answer}")
-    async def answer(request: Request, request_id: int, answer: str) -> Response:
-        admin, _ = await site.require_form(request)
+    def answer(request_id: int, answer: str, posted: Posted) -> Response:
+        admin, _ = posted
         if answer not in ("approve", "decline"):
             return _back(error="未知的操作")
         try:

@@ -10,15 +10,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.engine import Engine
+from starlette.datastructures import FormData
 
 from config.settings import ConfigStore, Settings
 from duban.pages.auth import SESSION_COOKIE, AdminSession, Sessions, Throttle
@@ -159,7 +160,7 @@ class Site:
             raise NeedLogin(str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
         raise HTTPException(403, "请先登录")
 
-    async def require_form(self, request: Request) -> tuple[AdminSession, Any]:
+    async def require_form(self, request: Request) -> tuple[AdminSession, FormData]:
         """The admin behind a form post and the form, whose anti-forgery
         token must be the session's."""
         admin = self.require(request)
@@ -177,3 +178,13 @@ class Site:
         context.setdefault("admin", admin)
         context.setdefault("csrf", admin.csrf if admin else "")
         return self.templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+async def _posted(request: Request) -> tuple[AdminSession, FormData]:
+    site: Site = request.app.state.site
+    return await site.require_form(request)
+
+
+# A form post of an admin, its anti-forgery token checked: the handler that
+# takes it runs in the thread pool, off the event loop.
+Posted = Annotated[tuple[AdminSession, FormData], Depends(_posted)]

@@ -181,3 +181,20 @@ def test_words_in_a_link_made_elsewhere_are_not_shown(duban: Duban) -> None:
             assert "请拨打" not in client.get(f"/overview?{query}").text
     finally:
         client.close()
+
+
+@pytest.mark.parametrize(
+    ("asked", "landed"),
+    [
+        ("/review", "/review"),
+        ("//evil.example/x", "/overview"),
+        ("https://evil.example/", "/overview"),
+        ("", "/overview"),
+    ],
+)
+def test_the_login_returns_to_the_page_asked_for_and_nowhere_else(duban: Duban, asked: str, landed: str) -> None:
+    with httpx.Client(base_url=duban.url) as client:
+        token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login", params={"next": asked}).text)
+        assert token
+        done = client.post("/login", data={"name": ADMIN, "password": PASSWORD, "csrf": token.group(1), "next": asked})
+        assert done.status_code == 303 and done.headers["location"] == landed
