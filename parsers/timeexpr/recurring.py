@@ -52,7 +52,15 @@ _MONTHLY_DAY = re.compile(r"每个?月(?:的)?(?:(?P<d>\d{1,2})[日号]|(?P<p>�
 _EVERY_N = re.compile(r"每(?:隔)?(?P<n>\d+)(?P<u>天|日|周|个星期|个月|年)")
 # An annual assessment ("年度考核", "年度综合考核", "年度目标绩效考核"): yearly on 12-31.
 _ANNUAL_REVIEW = re.compile(r"年度[\u4e00-\u9fff]{0,6}?(?:考核|考评|评估|评价)")
-_WEEKLY_DAY = re.compile(r"每(?:周|星期)(?P<d>[一二三四五六日天])")
+# "每周一", "每周一、三、五", "每周一至周五"; not "每周一次", "每周二次",
+# "每周一期" (a count in the week: read as "每周" with its count noted).
+_DAY = r"[一二三四五六日天]"
+_WEEKLY_DAY = re.compile(
+    rf"每(?:周|星期)(?P<d>{_DAY})"
+    rf"(?:(?P<more>(?:[、，,和及](?:周|星期)?{_DAY})+)|(?:至|到|—|-|~)(?:周|星期)?(?P<last>{_DAY}))?"
+)
+# What follows a number that counts rather than names a day.
+_COUNTED = re.compile(r"[次期轮遍回趟]|[两二三四五六七八九十]次")
 # "每月最后一周的星期五", "每月第一周周一": the weekday of one week of the month.
 _MONTHLY_WEEKDAY = re.compile(
     r"每个?月(?:的)?(?:(?P<last>最后[一1])|第(?P<n>[一二三四1-4]))(?:周|个星期)的?(?:周|星期)(?P<d>[一二三四五六日天])"
@@ -67,7 +75,7 @@ _ROUTINE = re.compile(
     rf"(?P<p>[周旬月季年])度?(?:{one_of(ROUTINES).pattern})"
 )
 _RATE_WORD = one_of(RATE_WORDS)
-_COUNT = re.compile(r"(?:不少于|至少|不低于)?(\d+)次")
+_COUNT = re.compile(r"(?:不少于|至少|不低于)?([\d一二两三四五六七八九十]+)次")
 
 
 def _count_note(m: re.Match[str]) -> str:
@@ -158,7 +166,19 @@ def _annual_review(m: re.Match[str], ctx: Context) -> TimeExpr | None:
 
 
 def _weekly_day(m: re.Match[str], ctx: Context) -> TimeExpr | None:
-    return _recurring(m, f"FREQ=WEEKLY;BYDAY={WEEKDAYS[m.group('d')]}")
+    if not m["more"] and not m["last"] and _COUNTED.match(m.string, m.end()):
+        return None  # "每周一次": once a week, read by the plain cadence with its count
+    order = list(dict.fromkeys(WEEKDAYS.values()))  # MO … SU
+    days = [WEEKDAYS[m["d"]]]
+    if m["more"]:
+        days += [WEEKDAYS[d] for d in re.findall(_DAY, m["more"])]
+    elif m["last"]:
+        first, last = order.index(days[0]), order.index(WEEKDAYS[m["last"]])
+        if last <= first:
+            return None
+        days = order[first : last + 1]
+    ordered = sorted(dict.fromkeys(days), key=order.index)
+    return _recurring(m, f"FREQ=WEEKLY;BYDAY={','.join(ordered)}")
 
 
 _SAME_PERIOD = {"周": "每周|每星期|每两周", "旬": "每旬", "月": "每个?月", "季": "每个?季", "年": "每年"}

@@ -317,6 +317,17 @@ RECURRING: list[Row] = [
     ("实行全天候督查。", "全天候", "recurring FREQ=DAILY"),
     ("每两周召开调度会。", "每两周", "recurring FREQ=WEEKLY;INTERVAL=2;BYDAY=FR"),
     ("每周开展一次巡查。", "每周", "recurring FREQ=WEEKLY;BYDAY=FR"),
+    # a count in the week is not a weekday: once, twice a week, one issue a week
+    ("开展安全巡查，每周一次。", "每周", "recurring FREQ=WEEKLY;BYDAY=FR"),
+    ("河湖长巡河每周至少一次。", "每周", "recurring FREQ=WEEKLY;BYDAY=FR"),
+    ("召开调度会，每周二次。", "每周", "recurring FREQ=WEEKLY;BYDAY=FR"),
+    ("编发工作简报，每周一期。", "每周", "recurring FREQ=WEEKLY;BYDAY=FR"),
+    ("每星期一次对重点部位开展检查。", "每星期", "recurring FREQ=WEEKLY;BYDAY=FR"),
+    # several days of the week, or a span of them
+    ("每周一、三、五开展联合巡查。", "每周一、三、五", "recurring FREQ=WEEKLY;BYDAY=MO,WE,FR"),
+    ("窗口每周一至周五受理申请。", "每周一至周五", "recurring FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"),
+    ("每周六、日安排专人值守。", "每周六、日", "recurring FREQ=WEEKLY;BYDAY=SA,SU"),
+    ("每周二通报进展情况。", "每周二", "recurring FREQ=WEEKLY;BYDAY=TU"),
     ("每10天进行1次统计。", "每10天", "recurring FREQ=DAILY;INTERVAL=10"),
     ("每3天开展一次随访。", "每3天", "recurring FREQ=DAILY;INTERVAL=3"),
     ("每三天开展一次随访。", "每三天", "recurring FREQ=DAILY;INTERVAL=3"),
