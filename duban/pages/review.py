@@ -18,9 +18,10 @@ from scheduler.corrections import correct
 from scheduler.db import session
 from scheduler.models import Milestone, Override, OwnerRequest, Plan, Subscription, Task
 from scheduler.owner_links import OwnerLink
+from scheduler.policy import Dates
 from scheduler.reminders import follows_milestone
 from scheduler.reports import PENDING, ReportError, decide, event_words, set_event_day
-from scheduler.words import offset_words
+from scheduler.words import dates_words, offset_words
 
 LOW_CONFIDENCE = 0.7
 
@@ -35,6 +36,7 @@ class Doubt:
     # For a relative milestone, which gets no reminder to carry one: each
     # following subscriber's signed link, for the admin to pass on.
     links: tuple[tuple[str, str], ...] = ()
+    words: str = ""  # how it reads now
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,8 @@ def queue(site: Site) -> dict[str, Any]:
                 for sub in subs.values()
                 if sub.active and follows_milestone(sub, m)
             )
-        doubts.append(Doubt(m, plans.get(m.plan_id, m.plan_id), task.title, why, event_words(m.offset), links))
+        words = dates_words(Dates(m.kind, m.start, m.due, m.rrule), m.offset)
+        doubts.append(Doubt(m, plans.get(m.plan_id, m.plan_id), task.title, why, event_words(m.offset), links, words))
     requests = [
         Ask(r, m, plans.get(m.plan_id, m.plan_id), t.title, _who(subs.get(r.subscription_id), r.subscription_id))
         for r, m, t in asks

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import FormData
 
 from config.settings import ConfigStore, Settings
@@ -30,6 +32,7 @@ from scheduler.reminders import sync_reminders
 from scheduler.site_key import site_secret
 from scheduler.words import KIND_WORDS
 
+log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 FLASH_SECONDS = 300  # how long the words of a form's outcome stay on the page it leads to
 STATUS_WORDS = {
@@ -135,9 +138,14 @@ class Site:
         return self.clock().astimezone(ZoneInfo(self.settings.timezone)).date()
 
     def replan(self, plan_ids: Iterable[str]) -> None:
-        """Bring reminders and feeds in step with an edit, at once."""
+        """Bring reminders and feeds in step with an edit, at once. Should
+        the scheduler's own sync plan the same rows at the same moment, its
+        rows stand (they are the same) and the edit is not undone."""
         settings = self.settings
-        sync_reminders(self.engine, settings.policy_for, settings.calendar(), self.clock(), list(plan_ids))
+        try:
+            sync_reminders(self.engine, settings.policy_for, settings.calendar(), self.clock(), list(plan_ids))
+        except IntegrityError:
+            log.info("reminders of %s were planned by the scheduler's sync at the same moment", list(plan_ids))
         self.invalidate()
 
     def replan_milestone(self, key: str) -> None:

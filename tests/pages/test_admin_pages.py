@@ -74,7 +74,7 @@ def test_review_queue_correction_reaches_the_feed(duban: Duban, browser: Any) ->
     page.goto(duban.url + "/review")
     assert "时限未能确定" in page.locator(f"#{_milestone(duban, '汛期').key}").inner_text()
     card = page.locator(f"#{misread.key}")
-    assert "把握较低" in card.inner_text()
+    assert "把握较低" in card.inner_text() and "2026年11月30日前" in card.locator(".when").inner_text()
     duban.screenshot(page, "review")
     card.locator("input[name=due]").fill("2026-12-31")
     card.locator("button", has_text="改正").click()
