@@ -280,7 +280,29 @@ TARGET_VERBS: tuple[str, ...] = (
 # A bare month followed by one of these is when the work is done, so a
 # deadline ("于3月份完成方案制定"); before other verbs it is as often the
 # month the work goes on in ("3月开展排查").
-DONE_VERBS: tuple[str, ...] = ("完成", "建成", "完工", "竣工", "报送", "上报", "印发", "出台")
+DONE_VERBS: tuple[str, ...] = (
+    "完成",
+    "建成",
+    "完工",
+    "竣工",
+    "报送",
+    "上报",
+    "印发",
+    "出台",
+    "办结",
+    "交付",
+    "通过验收",
+    # finished everywhere by then: "6月份全面推开", "9月底前基本完成"
+    "全面完成",
+    "基本完成",
+    "全部完成",
+    "全面建成",
+    "基本建成",
+    "全面推开",
+    "全面推行",
+    "全面铺开",
+    "实现全覆盖",
+)
 
 # Units of a relative offset as the spec names them.
 OFFSET_UNITS: dict[str, str] = {

@@ -130,7 +130,7 @@ _START = re.compile(
     r"(?:自|从|于)?(?:"
     + YEAR.format(g="y1")
     + r"(?P<m1>\d{1,2})月份?(?:(?P<d1>\d{1,2})[日号]|(?P<p>底|末|初|上旬|中旬|下旬))?|(?P<y0>\d{4})年(?:度)?)"
-    + r"(?:起|开始)(?!\s*[,，]?\s*[的至到])"  # "2023年起": the year's first day
+    + r"(?:起|开始|启动)(?!\s*[,，]?\s*[的至到])"  # "2023年起", "3月份启动": the first day
 )
 _FROM_NOW = re.compile(r"(?:从|自)?即日起|(?:从|自)(?:本方案|本通知|本办法)?(?:印发|发布|公布)之日起")
 
@@ -370,6 +370,8 @@ def stages(line: str, ctx: Context) -> Iterator[TimeExpr]:
 
 def _start(m: re.Match[str], ctx: Context) -> TimeExpr | None:
     if m["y0"]:
+        if m.group(0).endswith("启动"):
+            return None  # "2027年启动改造": a target of the year, read as one (TARGET_VERBS)
         return TimeExpr(*m.span(), "start", begin=dt.date(int(m["y0"]), 1, 1))
     y1, g1 = year_of(m, ctx, "y1")
     month = int(m["m1"])
@@ -408,6 +410,6 @@ RULES: list[Rule] = [
     Rule(31, _DEFINED_REFERENCE, _defined_reference, needs=("期间", "期内", "假内"), defined_only=True),
     Rule(32, _THIS_SEASON, _this_season, needs=("今",)),
     Rule(33, _SEASON, _season, needs=("春季", "夏季", "秋季", "冬季", "冬春", "秋冬")),
-    Rule(35, _START, _start, needs=("起", "开始")),
+    Rule(35, _START, _start, needs=("起", "开始", "启动")),
     Rule(35, _FROM_NOW, _from_now, needs=("即日", "之日起")),
 ]
