@@ -63,6 +63,15 @@ _UNIT_END = re.compile(
     r"(?:局|委|办|厅|部|处|科|室|院|所|中心|政府|单位|组|会|队|站|公司|集团|街道|乡镇|镇|乡|村|社区|区|县|市"
     r"|馆|校|银行|支行|分行|团|专班|指挥部|管委会)$"
 )
+# A bracket that holds nothing but units' names ("(市住建局)", "(市住建局、
+# 市自然资源局,各区人民政府)") names the item's owners when every name is
+# plainly a unit: it opens like one (a level of government, 各) or ends like
+# an organisation, never like a place or a kind of site ("(含高新区)",
+# "(试点社区)", "(全市)").
+_UNIT_OPENS = re.compile(r"^(?:各|省|市|县|区|州|盟|旗|镇|乡|街道|自治|中共|共青团|团[省市县区])")
+_ORGANISATION_END = re.compile(
+    r"(?:局|委|办|厅|中心|公司|集团|银行|支行|分行|管委会|指挥部|专班|总队|支队|大队|政府|办事处|委员会|联合会|工商联)$"
+)
 _OPEN = "(〔【["
 _CLOSE = ")〕】]"
 _BRACKET = re.compile("[" + re.escape(_OPEN + _CLOSE) + "]")
@@ -214,6 +223,21 @@ class _Statement:
         return Owners(tuple(self.responsible), tuple(self.others))
 
 
+def _named_units(flat: str, group: tuple[int, int], before: str) -> list[OwnerNote]:
+    """``before``: the text just before the bracket; one that closes a
+    unit's name makes the bracket that unit's other name ("市发展改革委
+    (市营商环境办)", "镇政府(街道办)"), not its owners."""
+    names = split_names(flat)
+    if not names or len(flat) > 80 or _UNIT_END.search(before.rstrip()):
+        return []
+    for name in names:
+        if not 3 <= len(name.removesuffix("等")) <= 24 or not _UNIT_END.search(name.removesuffix("等")):
+            return []
+        if not (_UNIT_OPENS.match(name) and _ORGANISATION_END.search(name.removesuffix("等"))):
+            return []
+    return [OwnerNote(group[0], group[1], Owners(tuple(names)), group)]
+
+
 def _responsible(flat: str, group: tuple[int, int]) -> list[OwnerNote]:
     m = _RESPONSIBLE.match(flat)
     if not m:
@@ -317,7 +341,7 @@ def find_owner_notes(text: str, first_is_lead: bool = False) -> list[OwnerNote]:
                 if m:
                     found = [OwnerNote(a, b, Owners(tuple(split_names(m.group("all")))), (a, b))]
                 else:
-                    found = _responsible(flat, (a, b))
+                    found = _responsible(flat, (a, b)) or _named_units(flat, (a, b), text[max(0, a - 8) : a])
         if found:
             for i in range(a, min(b, len(text))):
                 inside[i] = True
