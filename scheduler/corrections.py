@@ -62,7 +62,12 @@ def correct(
                 row.parsed_owners = {"lead": list(m.lead), "support": list(m.support)}
             row.lead = lead if lead is not None else row.lead
             row.support = support if support is not None else row.support
-            _set_owners(s, m, row.lead if row.lead is not None else m.lead, row.support or [])
+            _set_owners(
+                s,
+                m,
+                row.lead if row.lead is not None else m.lead,
+                row.support if row.support is not None else m.support,
+            )
         m.sequence += 1
         m.changed_at = now
         s.add(row)
