@@ -27,6 +27,14 @@ def day(form: Any, name: str) -> dt.date | None:
         raise FormError(f"{name}：{text!r} 不是日期（年-月-日）") from None
 
 
+def required_day(form: Any, name: str, missing: str) -> dt.date:
+    """A date the form must give; ``missing`` says so when it is empty."""
+    found = day(form, name)
+    if found is None:
+        raise FormError(missing)
+    return found
+
+
 def whole(form: Any, name: str) -> int | None:
     text = _text(form, name)
     if text and not text.isdigit():

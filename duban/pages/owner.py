@@ -105,11 +105,9 @@ def router(site: Site) -> APIRouter:
     def event(token: str, sent: tuple[OwnerLink, FormData] = posted) -> Response:
         link, form = sent
         try:
-            day = forms.day(form, "day")
+            day = forms.required_day(form, "day", "请填写事件发生的日期")
         except forms.FormError as exc:
             return back(token, error=str(exc))
-        if day is None:
-            return back(token, error="请填写事件发生的日期")
         if day > site.today():
             return back(token, error="事件日期不能晚于今天")
         try:
@@ -132,11 +130,9 @@ def router(site: Site) -> APIRouter:
     def extension(token: str, sent: tuple[OwnerLink, FormData] = posted) -> Response:
         link, form = sent
         try:
-            day = forms.day(form, "day")
+            day = forms.required_day(form, "day", "请填写申请延至的日期")
         except forms.FormError as exc:
             return back(token, error=str(exc))
-        if day is None:
-            return back(token, error="请填写申请延至的日期")
         try:
             ask_extension(
                 site.engine,

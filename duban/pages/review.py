@@ -120,11 +120,9 @@ def router(site: Site) -> APIRouter:
     def event_day(key: str, posted: Posted) -> Response:
         admin, form = posted
         try:
-            day = forms.day(form, "day")
+            day = forms.required_day(form, "day", "请填写事件发生的日期（年-月-日）")
         except forms.FormError as exc:
             return _back(error=str(exc))
-        if day is None:
-            return _back(error="请填写事件发生的日期（年-月-日）")
         try:
             due = set_event_day(site.engine, key, day, site.settings.calendar(), site.now(), by=admin.name)
         except ReportError as exc:
