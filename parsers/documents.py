@@ -373,6 +373,53 @@ def _text_of(root: Any) -> str:
     return "".join(out)
 
 
+_MOST_COLUMNS = 64  # a row spanned wider than this is a page's mistake (or an attack), not a table
+
+
+def _html_rows(table: Any) -> list[list[str]]:
+    """A table's rows as the grid the page draws: a cell merged down several
+    rows (rowspan) stands in each of them, as a .docx's merged cell does, so
+    "牵头单位: 市体育局" spanning two tasks owns both; a cell merged across
+    (colspan) stands in each column it covers, as python-docx gives a
+    .docx's; a row is at most ``_MOST_COLUMNS`` wide."""
+    rows: list[list[str]] = []
+    carried: dict[int, tuple[str, int]] = {}  # column: (text, rows it still covers)
+    for tr in table.find_all("tr"):
+        row: list[str] = []
+        below: dict[int, tuple[str, int]] = {}
+        cells = iter(tr.find_all(["td", "th"]))
+        cell = next(cells, None)
+        while (cell is not None or any(col >= len(row) for col in carried)) and len(row) < _MOST_COLUMNS:
+            col = len(row)
+            if col in carried:
+                text, left = carried[col]
+                row.append(text)
+                if left > 1:
+                    below[col] = (text, left - 1)
+                continue
+            if cell is None:
+                row.append("")  # a gap before a cell carried from above
+                continue
+            text = cell.get_text(" ", strip=True)
+            across = min(_span(cell.get("colspan")), max(1, _MOST_COLUMNS - len(row)))
+            down = _span(cell.get("rowspan"))
+            for k in range(across):
+                row.append(text)
+                if down > 1:
+                    below[col + k] = (text, down - 1)
+            cell = next(cells, None)
+        carried = below
+        rows.append(row)
+    return rows
+
+
+def _span(value: Any) -> int:
+    try:
+        return max(1, int(str(value).strip())) if value is not None else 1
+    except ValueError:
+        return 1
+
+
 def _html_text(markup: str) -> str:
     from bs4 import BeautifulSoup
     from bs4.element import NavigableString
@@ -381,7 +428,7 @@ def _html_text(markup: str) -> str:
     for tag in soup(["script", "style", "noscript", "template", "head"]):
         tag.decompose()
     for table in soup.find_all("table"):
-        rows = [[cell.get_text(" ", strip=True) for cell in tr.find_all(["td", "th"])] for tr in table.find_all("tr")]
+        rows = _html_rows(table)
         # Cells are kept apart by a character the whitespace below
         # leaves alone, then by tabs as in every other format.
         cells = "\n".join(_table_lines(rows)).replace("\t", _CELL)

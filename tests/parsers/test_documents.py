@@ -378,6 +378,39 @@ def test_html_table_rows_are_their_own_tasks(tmp_path: Path) -> None:
     assert row.owners == {"lead": ["县应急局"], "support": []}
 
 
+MERGED_TABLE = """<html><body><p>XX市2027年全民健身工作任务分工方案</p><table border="1">
+<tr><th>序号</th><th>工作任务</th><th>牵头单位</th><th>完成时限</th></tr>
+<tr><td>1</td><td>新建社区健身中心</td><td rowspan="2">市体育局</td><td>2027年10月底前</td></tr>
+<tr><td>2</td><td>举办全民健身运动会</td><td>8月8日</td></tr>
+<tr><td>3</td><td>建设健身步道</td><td>市住建局</td><td rowspan="2">2027年12月底前</td></tr>
+<tr><td>4</td><td>开放学校体育场地</td><td>市教育局</td></tr>
+<tr><td colspan="2">5 推广科学健身指导</td><td>市卫健委</td><td>9月底前</td></tr>
+</table></body></html>"""
+
+
+def test_html_cells_merged_down_stand_in_each_row_they_cover(tmp_path: Path) -> None:
+    path = tmp_path / "plan.html"
+    path.write_text(MERGED_TABLE, encoding="utf-8")
+    found = {
+        m.task: (m.due, m.owners["lead"] if m.owners else []) for m in parse_path(path, imported=IMPORTED).milestones
+    }
+    assert found == {
+        "新建社区健身中心": (dt.date(2027, 10, 31), ["市体育局"]),
+        "举办全民健身运动会": (dt.date(2027, 8, 8), ["市体育局"]),  # the owner merged down from the row above
+        "建设健身步道": (dt.date(2027, 12, 31), ["市住建局"]),
+        "开放学校体育场地": (dt.date(2027, 12, 31), ["市教育局"]),  # the deadline merged down
+        "5 推广科学健身指导": (dt.date(2027, 9, 30), ["市卫健委"]),  # merged across: in each column, as in a .docx
+    }
+
+
+def test_spans_in_a_hostile_table_stay_bounded(tmp_path: Path) -> None:
+    cells = "".join('<td colspan="100000" rowspan="100000">x</td>' for _ in range(50))
+    path = tmp_path / "wide.html"
+    path.write_text(f"<html><body><table>{'<tr>' + cells + '</tr>'}" * 200 + "</table></body></html>", encoding="utf-8")
+    lines = [line for line in load_document(path).lines if "\t" in line or line == "x"]
+    assert lines and all(line.count("\t") < 64 for line in lines)
+
+
 LAID_OUT = [
     "XX县农村人居环境整治三年行动实施方案",
     "（2025—2027年）",
