@@ -1,7 +1,8 @@
-"""Configuration edited from the pages: a plan file (or duban.toml) is
-changed with tomlkit, so its comments and layout survive, checked as
-``duban plans check`` checks it, and written atomically; a change that
-does not check out raises ConfigError and leaves the file as it was."""
+"""Configuration edited from the pages and ``duban admin passwd``: a plan
+file (or duban.toml) is changed with tomlkit, so its comments and layout
+survive, checked as ``duban plans check`` checks it, and written
+atomically; a change that does not check out raises ConfigError and leaves
+the file as it was."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 import tomlkit
 from tomlkit.items import AoT, Table
 
-from config.settings import ConfigError, ConfigIssue, DubanFile, PlanFile, Settings, line_of, validate_file
+from config.settings import ConfigError, ConfigIssue, load_settings
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -91,35 +92,17 @@ def _put(table: Any, key: str, value: Any) -> None:
     table[key] = value
 
 
-def save_plan(settings: Settings, edit: TomlEdit) -> PlanFile:
-    """Check a plan file's new text against the running configuration and
-    write it; ConfigError (file, line, field) leaves the file untouched."""
+def save(config: Path, edit: TomlEdit) -> None:
+    """Check the whole configuration as ``duban plans check`` checks it,
+    with the edited file's new text in its place, and write that file. Its
+    own problems (file, line, field) raise ConfigError and leave it as it
+    was; another file's do not stop it."""
     text = edit.text
-    plan: PlanFile = validate_file(PlanFile, edit.path, text)
-    issues = []
-    owner = settings.plan_paths.get(plan.id)
-    if owner is not None and owner.resolve() != edit.path.resolve():
-        issues.append(ConfigIssue(edit.path, line_of(text, ("id",)), "id", f"plan id {plan.id!r} is used by {owner}"))
-    if not plan.is_url:
-        source = Path(plan.source)
-        source = source if source.is_absolute() else (edit.path.parent / source).resolve()
-        if not source.exists():
-            issues.append(ConfigIssue(edit.path, line_of(text, ("source",)), "source", f"no such file: {source}"))
-    known = {sid for sid, p, _ in settings.subscribers() if p.id != plan.id}
-    known |= {sub.id or f"{plan.id}:{i + 1}" for i, sub in enumerate(plan.subscribers)}
-    unknown = [n for n in plan.reminders.escalate_to or [] if n not in known]
-    if unknown:
-        line = line_of(text, ("reminders", "escalate_to"))
-        issues.append(ConfigIssue(edit.path, line, "reminders.escalate_to", f"no subscriber has the id {unknown[0]!r}"))
-    if issues:
-        raise ConfigError(issues)
+    edited = edit.path.resolve()
+    try:
+        load_settings(config, {edited: text})
+    except ConfigError as exc:
+        own = [issue for issue in exc.issues if issue.path.resolve() == edited]
+        if own:
+            raise ConfigError(own) from None
     write_atomically(edit.path, text)
-    return plan
-
-
-def save_service(edit: TomlEdit) -> DubanFile:
-    """Check duban.toml's new text and write it."""
-    text = edit.text
-    checked: DubanFile = validate_file(DubanFile, edit.path, text)
-    write_atomically(edit.path, text)
-    return checked

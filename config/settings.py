@@ -12,7 +12,7 @@ import datetime as dt
 import os
 import re
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -287,7 +287,7 @@ class Settings:
         return url
 
 
-def line_of(text: str, loc: tuple[int | str, ...]) -> int:
+def _line_of(text: str, loc: tuple[int | str, ...]) -> int:
     """The line where a field sits: after the header of its table (or the
     n-th [[array]] entry), the line assigning its key."""
     lines = text.splitlines()
@@ -336,7 +336,7 @@ def _read(path: Path, text: str | None = None) -> tuple[str, dict[str, Any]]:
         raise ConfigError([ConfigIssue(path, int(m.group(1)) if m else 1, "", f"TOML syntax: {exc}")]) from None
 
 
-def validate_file(model: type[BaseModel], path: Path, text: str | None = None) -> Any:
+def _validate(model: type[BaseModel], path: Path, text: str | None = None) -> Any:
     """``path``'s contents (or ``text``, as if it were there) checked
     against ``model``; ConfigError with each problem's line."""
     text, data = _read(path, text)
@@ -348,11 +348,11 @@ def validate_file(model: type[BaseModel], path: Path, text: str | None = None) -
             loc = tuple(error["loc"])
             name = ".".join(str(p) for p in loc)
             message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
-            issues.append(ConfigIssue(path, line_of(text, loc), name, message))
+            issues.append(ConfigIssue(path, _line_of(text, loc), name, message))
         raise ConfigError(issues) from None
 
 
-def _unknown_escalations(settings: Settings, path: Path) -> list[ConfigIssue]:
+def _unknown_escalations(settings: Settings, path: Path, text_of: Callable[[Path], str]) -> list[ConfigIssue]:
     """``escalate_to`` must name subscribers that exist (their ids)."""
     known = {sid for sid, _, _ in settings.subscribers()}
     found = []
@@ -361,19 +361,25 @@ def _unknown_escalations(settings: Settings, path: Path) -> list[ConfigIssue]:
     for where, names in places:
         unknown = [n for n in names or [] if n not in known]
         if unknown:
-            line = line_of(where.read_text(encoding="utf-8"), ("reminders", "escalate_to"))
+            line = _line_of(text_of(where), ("reminders", "escalate_to"))
             message = f"no subscriber has the id {', '.join(map(repr, unknown))} (known: {', '.join(sorted(known))})"
             found.append(ConfigIssue(where, line, "reminders.escalate_to", message))
     return found
 
 
-def load_settings(path: Path) -> Settings:
+def load_settings(path: Path, texts: Mapping[Path, str] | None = None) -> Settings:
     """Read and check ``duban.toml`` and every plan file beside it; raise
-    ``ConfigError`` listing every problem found."""
+    ``ConfigError`` listing every problem found. ``texts``: files (by
+    resolved path) to check with this text in place of what is on disk."""
     path = path.resolve()
+    given = dict(texts or {})
+
+    def text_of(file: Path) -> str:
+        return given[file] if file in given else file.read_text(encoding="utf-8")
+
     issues: list[ConfigIssue] = []
     try:
-        duban = validate_file(DubanFile, path)
+        duban = _validate(DubanFile, path, given.get(path))
     except ConfigError as exc:
         issues += exc.issues
         duban = DubanFile()
@@ -381,7 +387,7 @@ def load_settings(path: Path) -> Settings:
     plans_dir = (path.parent / duban.service.plans_dir).resolve()
     for plan_path in sorted(plans_dir.glob("*.toml")):
         try:
-            plan = validate_file(PlanFile, plan_path)
+            plan = _validate(PlanFile, plan_path, given.get(plan_path))
         except ConfigError as exc:
             issues += exc.issues
             continue
@@ -389,7 +395,7 @@ def load_settings(path: Path) -> Settings:
             issues.append(
                 ConfigIssue(
                     plan_path,
-                    line_of(plan_path.read_text(encoding="utf-8"), ("id",)),
+                    _line_of(text_of(plan_path), ("id",)),
                     "id",
                     f"plan id {plan.id!r} is also used by {settings.plan_paths[plan.id]}",
                 )
@@ -399,9 +405,9 @@ def load_settings(path: Path) -> Settings:
         settings.plan_paths[plan.id] = plan_path
         source = settings.source_path(plan)
         if "://" not in plan.source and not source.exists():
-            line = line_of(plan_path.read_text(encoding="utf-8"), ("source",))
+            line = _line_of(text_of(plan_path), ("source",))
             issues.append(ConfigIssue(plan_path, line, "source", f"no such file: {source}"))
-    issues += _unknown_escalations(settings, path)
+    issues += _unknown_escalations(settings, path, text_of)
     if issues:
         raise ConfigError(issues)
     return settings

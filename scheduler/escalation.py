@@ -20,13 +20,14 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from notifiers.base import ESCALATED_EVENT, OVERDUE_DIGEST_EVENT
 from parsers.calendars import WorkdayCalendar
 from parsers.recurrence import recurrence
 from scheduler.db import session
-from scheduler.models import Completion, Delivery, Milestone, Notice, Override, Plan, Subscription, Task
+from scheduler.models import Completion, Milestone, Notice, Override, Plan, Subscription, Task
+from scheduler.outbox import queue_worded
 from scheduler.policy import Dates, ReminderPolicy, occurrence_of
 from scheduler.reminders import effective_dates
 
@@ -117,7 +118,19 @@ def escalate(
                 f"时限{o.occurrence.isoformat()}已逾期{days}天（超过{policy.escalate_after}个工作日）仍未办结；"
                 f"牵头单位：{lead}；原文第{o.milestone.line}行：{o.milestone.quote}"
             )
-            new += _notice(s, subs, policy.escalate_to, now, key, ESCALATED_EVENT, o.plan, o.task, detail, o)
+            notice = Notice(
+                key=key,
+                event=ESCALATED_EVENT,
+                plan_id=o.plan.id,
+                plan=o.plan.title,
+                task=o.task,
+                detail=detail,
+                milestone_key=o.milestone.key,
+                occurrence=o.occurrence,
+                created_at=now,
+            )
+            queue_worded(s, notice, [subs.get(sid) for sid in policy.escalate_to])
+            new += 1
         s.commit()
     return new
 
@@ -151,66 +164,19 @@ def overdue_digest(
             ]
             detail = f"截至{today.isoformat()}共{total}项逾期未办结。\n" + "\n".join(lines)
             plans = sorted({o.plan.id for group in units.values() for o in group})
-            written += _notice(
-                s,
-                subs,
-                (sid,),
-                now,
-                key,
-                OVERDUE_DIGEST_EVENT,
-                _Named(plans),
-                f"逾期汇总（{today.isoformat()}）",
-                detail,
+            notice = Notice(
+                key=key,
+                event=OVERDUE_DIGEST_EVENT,
+                plan_id=plans[0] if len(plans) == 1 else "、".join(plans),
+                plan=plans[0] if len(plans) == 1 else f"{len(plans)}个方案",
+                task=f"逾期汇总（{today.isoformat()}）",
+                detail=detail,
+                created_at=now,
             )
+            queue_worded(s, notice, [subs[sid]])
+            written += 1
         s.commit()
     return written
-
-
-@dataclass(frozen=True)
-class _Named:
-    """The plans an overdue digest covers, in the place of one plan."""
-
-    ids: list[str]
-
-    @property
-    def id(self) -> str:
-        return self.ids[0] if len(self.ids) == 1 else "、".join(self.ids)
-
-    @property
-    def title(self) -> str:
-        return f"{len(self.ids)}个方案" if len(self.ids) > 1 else self.ids[0]
-
-
-def _notice(
-    s: Session,
-    subs: dict[str, Subscription],
-    to: tuple[str, ...],
-    now: dt.datetime,
-    key: str,
-    event: str,
-    plan: Plan | _Named,
-    task: str,
-    detail: str,
-    about: Overdue | None = None,
-) -> int:
-    row = Notice(
-        key=key,
-        event=event,
-        plan_id=plan.id,
-        plan=plan.title,
-        task=task,
-        detail=detail,
-        milestone_key=about.milestone.key if about else None,
-        occurrence=about.occurrence if about else None,
-        created_at=now,
-    )
-    s.add(row)
-    s.flush()
-    for sid in to:
-        sub = subs.get(sid)
-        if sub is not None:
-            s.add(Delivery(notice_id=row.id, subscription_id=sid, channel=sub.channel, created_at=now))
-    return 1
 
 
 def escalations(engine: Engine) -> dict[str, dt.datetime]:

@@ -23,7 +23,7 @@ import random
 import socket
 import time
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -269,6 +269,18 @@ def notice(
         revision=revision.id,
         links={"feed": f"{base_url}/feeds/plans/{plan.id}.ics", "admin": f"{base_url}/plans/{plan.id}"},
     )
+
+
+def queue_worded(s: Session, notice: Notice, to: Iterable[Subscription | None]) -> None:
+    """Store a worded notice and one delivery of it to each active
+    subscription given (the outbox sends it at once, with retries)."""
+    s.add(notice)
+    s.flush()
+    for sub in to:
+        if sub is not None and sub.active:
+            s.add(
+                Delivery(notice_id=notice.id, subscription_id=sub.id, channel=sub.channel, created_at=notice.created_at)
+            )
 
 
 def worded(delivery: Delivery, row: Notice, base_url: str) -> Notification:

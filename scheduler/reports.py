@@ -17,14 +17,12 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from notifiers.base import ANSWERED_EVENT
 from parsers.calendars import WorkdayCalendar
 from scheduler.db import session
 from scheduler.models import (
-    Completion,
-    Delivery,
     Milestone,
     Notice,
     Override,
@@ -34,6 +32,8 @@ from scheduler.models import (
     Subscription,
     Task,
 )
+from scheduler.outbox import queue_worded
+from scheduler.status import record_completion
 
 EXTENSION, EVENT, DONE = "extension", "event", "done"
 PENDING, APPROVED, DECLINED, APPLIED = "pending", "approved", "declined", "applied"
@@ -80,13 +80,7 @@ def close_occurrence(
 ) -> None:
     """Record an occurrence (or, with None, the whole milestone) done and
     cancel its pending reminders in the same transaction."""
-    exists = select(Completion).where(
-        Completion.task_key == None,  # noqa: E711
-        Completion.milestone_key == milestone_key,
-        Completion.occurrence == occurrence,
-    )
-    if s.exec(exists).first() is None:
-        s.add(Completion(milestone_key=milestone_key, occurrence=occurrence, done_at=now, by=by, note=note or None))
+    record_completion(s, None, milestone_key, occurrence, now, by, note or None)
     pending = update(Reminder).where(col(Reminder.milestone_key) == milestone_key, col(Reminder.state) == "pending")
     if occurrence is not None:
         pending = pending.where(col(Reminder.occurrence) == occurrence)
@@ -213,18 +207,7 @@ def decide(engine: Engine, request_id: int, approve: bool, admin: str, now: dt.d
             occurrence=row.occurrence,
             created_at=now,
         )
-        s.add(notice)
-        s.flush()
-        sub_channel = _channel(s, row.subscription_id)
-        if sub_channel is not None:
-            s.add(
-                Delivery(
-                    notice_id=notice.id,
-                    subscription_id=row.subscription_id,
-                    channel=sub_channel,
-                    created_at=now,
-                )
-            )
+        queue_worded(s, notice, [s.get(Subscription, row.subscription_id)])
         s.commit()
         return row
 
@@ -234,8 +217,3 @@ _STATES = {PENDING: "待审核", APPROVED: "已同意", DECLINED: "未同意", A
 
 def state_words(state: str) -> str:
     return _STATES.get(state, state)
-
-
-def _channel(s: Session, subscription_id: str) -> str | None:
-    sub = s.get(Subscription, subscription_id)
-    return sub.channel if sub is not None and sub.active else None

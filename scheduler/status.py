@@ -194,13 +194,27 @@ def mark_done(
         else:
             rows = [(None, mkey, occurrence) for mkey in _occurring(s, full, occurrence)]
         for task_key, milestone_key, day in rows:
-            exists = select(Completion).where(
-                Completion.task_key == task_key, Completion.milestone_key == milestone_key, Completion.occurrence == day
-            )
-            if s.exec(exists).first() is None:
-                s.add(Completion(task_key=task_key, milestone_key=milestone_key, occurrence=day, done_at=now, by=by))
+            record_completion(s, task_key, milestone_key, day, now, by)
         s.commit()
         return full
+
+
+def record_completion(
+    s: Session,
+    task_key: str | None,
+    milestone_key: str | None,
+    day: dt.date | None,
+    now: dt.datetime,
+    by: str | None,
+    note: str | None = None,
+) -> None:
+    """A task, a milestone or one day of it done, once (a second report of
+    the same is a no-op)."""
+    exists = select(Completion).where(
+        Completion.task_key == task_key, Completion.milestone_key == milestone_key, Completion.occurrence == day
+    )
+    if s.exec(exists).first() is None:
+        s.add(Completion(task_key=task_key, milestone_key=milestone_key, occurrence=day, done_at=now, by=by, note=note))
 
 
 def mark_undone(engine: Engine, key: str, occurrence: dt.date | None = None) -> int:

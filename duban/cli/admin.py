@@ -27,7 +27,7 @@ def passwd(
     written with its comments kept). Sessions of the old password end."""
     import getpass
 
-    from config.edit import TomlEdit, save_service
+    from config.edit import TomlEdit, save
     from config.settings import ConfigError
     from duban.pages.auth import hash_password
 
@@ -51,7 +51,7 @@ def passwd(
     else:
         edit.add_entry("admins", {"name": name, "password_hash": hashed})
     try:
-        save_service(edit)
+        save(config, edit)
     except ConfigError as exc:
         raise fail(f"nothing changed:\n{exc}", 2) from None
     say(f"password of {name} set in {config}")

@@ -15,7 +15,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from config.edit import TomlEdit, save_plan, write_atomically
+from config.edit import TomlEdit, save, write_atomically
 from config.settings import ConfigError, Settings, load_settings
 from duban.pages import forms
 from duban.pages.site import Posted, Site
@@ -97,7 +97,7 @@ def router(site: Site) -> APIRouter:
             edit.set_in("reminders", "overdue_cap", forms.whole(form, "overdue_cap"))
             edit.set_in("reminders", "escalate_after", forms.whole(form, "escalate_after"))
             edit.set_in("reminders", "escalate_to", forms.names(form, "escalate_to") or None)
-            save_plan(settings, edit)
+            save(site.store.path, edit)
         except (forms.FormError, ConfigError) as exc:
             return back(plan_id, error="未保存：" + _words(exc))
         return back(plan_id, "已保存")
@@ -117,7 +117,7 @@ def router(site: Site) -> APIRouter:
         }
         try:
             edit.add_entry("subscribers", fields)
-            save_plan(settings, edit)
+            save(site.store.path, edit)
         except ConfigError as exc:
             return back(plan_id, error="未添加：" + _words(exc))
         return back(plan_id, f"已添加订阅：{fields['channel']} {masked(str(fields['target']))}")
@@ -128,7 +128,7 @@ def router(site: Site) -> APIRouter:
         edit = TomlEdit(plan_path(settings, plan_id))
         try:
             edit.remove_entry("subscribers", index - 1)
-            save_plan(settings, edit)
+            save(site.store.path, edit)
         except ConfigError as exc:
             return back(plan_id, error="未删除：" + _words(exc))
         return back(plan_id, "已删除订阅")
